@@ -1,0 +1,93 @@
+package dev.nereid.internal.config;
+
+import dev.nereid.NereidException;
+import dev.nereid.internal.backend.BackendRegistry;
+import dev.nereid.proto.ModelConfig;
+import dev.nereid.proto.ModelInstanceGroup;
+import dev.nereid.spi.Backend;
+import dev.nereid.spi.ModelContext;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Completes a config as Triton does: the backend from the platform or the model files (always), then,
+ * unless the config is strict, whatever the backend can read from the model itself; and a default
+ * instance group (always).
+ */
+public final class AutoComplete {
+  private AutoComplete() {}
+
+  /**
+   * Completes {@code raw} for the model in {@code modelDirectory}.
+   *
+   * @param latestVersion the version folder a backend reads the model from, or -1 if there is none
+   */
+  public static ModelConfig complete(
+      ModelConfig raw,
+      String name,
+      Path modelDirectory,
+      long latestVersion,
+      BackendRegistry backends,
+      boolean strict,
+      Map<String, Map<String, String>> backendConfig) {
+    ModelConfig.Builder b = raw.toBuilder();
+    if (b.getName().isEmpty()) {
+      b.setName(name);
+    }
+    Optional<Backend> backend = resolveBackend(b, modelDirectory, latestVersion, backends);
+    backend.ifPresent(found -> {
+      if (b.getBackend().isEmpty() && !"ensemble".equals(b.getPlatform())) b.setBackend(found.name());
+    });
+    ModelConfig completed = b.build();
+    if (!strict && backend.isPresent() && latestVersion >= 0) {
+      Backend found = backend.get();
+      ModelContext context = new ModelContext(name, latestVersion, completed, modelDirectory,
+          backendConfig.getOrDefault(found.name(), Map.of()));
+      try {
+        completed = found.autoCompleteConfig(context);
+      } catch (NereidException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new NereidException.InvalidArgument(
+            "model '" + name + "': backend '" + found.name() + "' failed to auto-complete the config: " + e.getMessage(), e);
+      }
+    }
+    return withDefaultInstanceGroups(completed);
+  }
+
+  private static Optional<Backend> resolveBackend(
+      ModelConfig.Builder b, Path modelDirectory, long latestVersion, BackendRegistry backends) {
+    if (!b.getBackend().isEmpty()) {
+      return backends.byName(b.getBackend());
+    }
+    if (!b.getPlatform().isEmpty()) {
+      return backends.byPlatform(b.getPlatform());
+    }
+    if (latestVersion < 0) {
+      return Optional.empty();
+    }
+    return backends.byModelFile(modelDirectory.resolve(Long.toString(latestVersion)), b.getDefaultModelFilename());
+  }
+
+  private static ModelConfig withDefaultInstanceGroups(ModelConfig config) {
+    ModelConfig.Builder b = config.toBuilder();
+    if (b.getInstanceGroupCount() == 0) {
+      b.addInstanceGroup(ModelInstanceGroup.newBuilder().setCount(1));
+    }
+    for (int i = 0; i < b.getInstanceGroupCount(); i++) {
+      ModelInstanceGroup.Builder group = b.getInstanceGroupBuilder(i);
+      if (group.getName().isEmpty()) {
+        group.setName(config.getName() + (b.getInstanceGroupCount() > 1 ? "_" + i : ""));
+      }
+      if (group.getCount() == 0) {
+        group.setCount(1);
+      }
+      // No GPU is used by the built-in backends; AUTO resolves to CPU, as Triton does without GPUs.
+      if (group.getKind() == ModelInstanceGroup.Kind.KIND_AUTO) {
+        group.setKind(ModelInstanceGroup.Kind.KIND_CPU);
+      }
+    }
+    return b.build();
+  }
+}

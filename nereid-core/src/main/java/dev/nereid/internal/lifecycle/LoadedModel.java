@@ -1,0 +1,261 @@
+package dev.nereid.internal.lifecycle;
+
+import dev.nereid.ModelMetadata;
+import dev.nereid.NereidException;
+import dev.nereid.internal.config.ModelConfigs;
+import dev.nereid.internal.request.FinalOutcome;
+import dev.nereid.internal.request.ModelSignature;
+import dev.nereid.internal.request.PendingRequest;
+import dev.nereid.internal.request.RequestOwner;
+import dev.nereid.internal.scheduler.DefaultScheduler;
+import dev.nereid.internal.scheduler.ModelInstance;
+import dev.nereid.internal.scheduler.Scheduler;
+import dev.nereid.internal.stats.ModelStats;
+import dev.nereid.proto.ModelConfig;
+import dev.nereid.proto.ModelInput;
+import dev.nereid.proto.ModelInstanceGroup;
+import dev.nereid.proto.ModelOutput;
+import dev.nereid.spi.Backend;
+import dev.nereid.spi.BackendInstance;
+import dev.nereid.spi.BackendModel;
+import dev.nereid.spi.InstanceContext;
+import dev.nereid.spi.ModelContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One loaded version of a model: its config, backend model, instances and scheduler, its statistics,
+ * and the requests in flight on it. A version that is replaced or unloaded is retired: it takes no new
+ * requests, finishes those in flight, then closes.
+ */
+public final class LoadedModel implements RequestOwner {
+  private static final Logger log = LoggerFactory.getLogger(LoadedModel.class);
+
+  private final String name;
+  private final long version;
+  private final ModelConfig config;
+  private final String configJson;
+  private final ModelSignature signature;
+  private final boolean decoupled;
+  private final String platform;
+  private final BackendModel backendModel;
+  private final List<ModelInstance> instances;
+  private final Scheduler scheduler;
+  private final ModelStats stats = new ModelStats();
+  private final Set<PendingRequest> inFlight = ConcurrentHashMap.newKeySet();
+  private final CompletableFuture<Void> drained = new CompletableFuture<>();
+  private volatile boolean retiring;
+
+  private LoadedModel(ModelContext context, String platform, BackendModel backendModel,
+      List<CreatedInstance> created, int queueCapacity) {
+    this.name = context.name();
+    this.version = context.version();
+    this.config = context.config();
+    this.configJson = ModelConfigs.toJson(config);
+    this.signature = ModelSignature.of(config);
+    this.decoupled = config.getModelTransactionPolicy().getDecoupled();
+    this.platform = platform;
+    this.backendModel = backendModel;
+    boolean batching = config.getMaxBatchSize() > 0;
+    List<ModelInstance> wrapped = new ArrayList<>();
+    for (CreatedInstance c : created) wrapped.add(new ModelInstance(name, c.name(), c.backend(), stats, batching));
+    this.instances = List.copyOf(wrapped);
+    this.scheduler = new DefaultScheduler(name, instances, queueCapacity);
+  }
+
+  private record CreatedInstance(String name, BackendInstance backend) {}
+
+  /** Loads a version with its backend: the backend model, then every instance of every group. */
+  static LoadedModel load(Backend backend, ModelContext context, int defaultQueueCapacity) throws Exception {
+    BackendModel backendModel = backend.load(context);
+    List<CreatedInstance> created = new ArrayList<>();
+    try {
+      ModelConfig config = context.config();
+      int index = 0;
+      for (ModelInstanceGroup group : config.getInstanceGroupList()) {
+        for (int i = 0; i < group.getCount(); i++) {
+          String instanceName = group.getName() + "_" + i;
+          InstanceContext ic = new InstanceContext(context, instanceName, index++, group.getKind().name(),
+              group.getGpusCount() > 0 ? group.getGpus(0) : -1);
+          created.add(new CreatedInstance(instanceName, backendModel.createInstance(ic)));
+        }
+      }
+      String platform = config.getPlatform().isEmpty() ? config.getBackend() : config.getPlatform();
+      return new LoadedModel(context, platform, backendModel, created, queueCapacity(config, defaultQueueCapacity));
+    } catch (Exception | Error e) {
+      for (CreatedInstance c : created) closeQuietly(c.backend());
+      closeQuietly(backendModel);
+      throw e;
+    }
+  }
+
+  private static int queueCapacity(ModelConfig config, int fallback) {
+    long configured = config.getDynamicBatching().getDefaultQueuePolicy().getMaxQueueSize();
+    return configured > 0 ? (int) Math.min(configured, Integer.MAX_VALUE) : fallback;
+  }
+
+  // --- RequestOwner
+
+  @Override
+  public String modelName() {
+    return name;
+  }
+
+  @Override
+  public long modelVersion() {
+    return version;
+  }
+
+  @Override
+  public boolean decoupled() {
+    return decoupled;
+  }
+
+  @Override
+  public void onFinal(PendingRequest request, FinalOutcome outcome) {
+    stats.requestFinished(outcome, System.nanoTime() - request.arrivalNanos());
+    inFlight.remove(request);
+    if (retiring && inFlight.isEmpty()) {
+      drained.complete(null);
+    }
+  }
+
+  @Override
+  public boolean removeQueued(PendingRequest request) {
+    return scheduler.remove(request);
+  }
+
+  // --- serving
+
+  /**
+   * Takes a validated request. Returns false when this version started retiring meanwhile (the caller
+   * looks the model up again); throws Unavailable when the queue is full.
+   */
+  boolean submit(PendingRequest request, boolean mayRunOnCaller) {
+    inFlight.add(request);
+    if (retiring) {
+      inFlight.remove(request);
+      if (inFlight.isEmpty()) drained.complete(null);
+      return false;
+    }
+    stats.requestAccepted();
+    request.sink().onAccepted(request);
+    try {
+      scheduler.enqueue(request, mayRunOnCaller && !decoupled);
+    } catch (NereidException e) {
+      inFlight.remove(request);
+      stats.requestFinished(FinalOutcome.REJECTED, System.nanoTime() - request.arrivalNanos());
+      throw e;
+    }
+    return true;
+  }
+
+  /**
+   * Stops taking requests and returns a future that completes once every request in flight has its
+   * final response.
+   */
+  CompletableFuture<Void> retire() {
+    retiring = true;
+    if (inFlight.isEmpty()) {
+      drained.complete(null);
+    }
+    return drained;
+  }
+
+  /** Answers every request still in flight with this error: for a stop whose exit timeout ran out. */
+  void abortInFlight(NereidException error) {
+    for (PendingRequest r : scheduler.drainQueued()) {
+      r.fail(error, FinalOutcome.REJECTED);
+    }
+    for (PendingRequest r : List.copyOf(inFlight)) {
+      r.cancel();
+      r.fail(error, FinalOutcome.OTHER);
+    }
+  }
+
+  /**
+   * Stops the instance threads and closes the backend. An instance whose thread is still inside the
+   * backend at the deadline is left open (closing it under a running call could crash native code).
+   */
+  void close(long deadlineNanos) {
+    List<ModelInstance> exited = scheduler.stop(deadlineNanos);
+    for (ModelInstance instance : instances) {
+      if (exited.contains(instance)) {
+        closeQuietly(instance.backend());
+      } else {
+        log.warn("model '{}' version {} instance '{}' is still executing; leaving it open", name, version,
+            instance.name());
+      }
+    }
+    if (exited.size() == instances.size()) {
+      closeQuietly(backendModel);
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable closeable) {
+    try {
+      closeable.close();
+    } catch (Exception e) {
+      log.warn("closing {} failed", closeable, e);
+    }
+  }
+
+  // --- accessors
+
+  public String name() {
+    return name;
+  }
+
+  public long version() {
+    return version;
+  }
+
+  public ModelConfig config() {
+    return config;
+  }
+
+  public String configJson() {
+    return configJson;
+  }
+
+  ModelSignature signature() {
+    return signature;
+  }
+
+  ModelStats stats() {
+    return stats;
+  }
+
+  int inFlightCount() {
+    return inFlight.size();
+  }
+
+  /** KServe metadata of this version; {@code versions} lists every ready version of the model. */
+  ModelMetadata metadata(List<String> versions) {
+    boolean batched = config.getMaxBatchSize() > 0;
+    List<ModelMetadata.TensorMetadata> inputs = new ArrayList<>();
+    for (ModelInput i : config.getInputList()) {
+      inputs.add(new ModelMetadata.TensorMetadata(i.getName(),
+          dev.nereid.DataType.fromConfigNumber(i.getDataTypeValue()).kserveName(), shape(batched, i.getDimsList())));
+    }
+    List<ModelMetadata.TensorMetadata> outputs = new ArrayList<>();
+    for (ModelOutput o : config.getOutputList()) {
+      outputs.add(new ModelMetadata.TensorMetadata(o.getName(),
+          dev.nereid.DataType.fromConfigNumber(o.getDataTypeValue()).kserveName(), shape(batched, o.getDimsList())));
+    }
+    return new ModelMetadata(name, versions, platform, inputs, outputs);
+  }
+
+  private static List<Long> shape(boolean batched, List<Long> dims) {
+    if (!batched) return dims;
+    List<Long> shape = new ArrayList<>(dims.size() + 1);
+    shape.add(-1L);
+    shape.addAll(dims);
+    return shape;
+  }
+}

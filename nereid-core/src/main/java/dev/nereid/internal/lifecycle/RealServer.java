@@ -1,0 +1,667 @@
+package dev.nereid.internal.lifecycle;
+
+import dev.nereid.InferenceRequest;
+import dev.nereid.ModelControlMode;
+import dev.nereid.ModelIndexEntry;
+import dev.nereid.ModelKey;
+import dev.nereid.ModelMetadata;
+import dev.nereid.ModelState;
+import dev.nereid.ModelStatistics;
+import dev.nereid.NereidException;
+import dev.nereid.ServerMetadata;
+import dev.nereid.ServerOptions;
+import dev.nereid.Tensor;
+import dev.nereid.internal.backend.BackendRegistry;
+import dev.nereid.internal.config.AutoComplete;
+import dev.nereid.internal.config.ConfigValidator;
+import dev.nereid.internal.config.ModelConfigs;
+import dev.nereid.internal.repository.ModelRepositories;
+import dev.nereid.internal.repository.ModelSource;
+import dev.nereid.internal.repository.VersionPolicies;
+import dev.nereid.internal.request.PendingRequest;
+import dev.nereid.internal.request.RequestValidator;
+import dev.nereid.internal.request.ResponseSink;
+import dev.nereid.internal.stats.ServerMetrics;
+import dev.nereid.proto.ModelConfig;
+import dev.nereid.spi.Backend;
+import dev.nereid.spi.ModelContext;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running server behind {@link dev.nereid.Server}: the repositories, every model's versions and
+ * their lifecycle, request admission, and metrics.
+ */
+public final class RealServer {
+  private static final Logger log = LoggerFactory.getLogger(RealServer.class);
+  private static final String VERSION = "0.1.0";
+  private static final List<String> EXTENSIONS = List.of("classification", "model_repository",
+      "model_repository(unload_dependents)", "model_configuration", "binary_tensor_data", "parameters", "statistics");
+  private static final String UNLOADED = "unloaded";
+
+  private final ServerOptions options;
+  private final BackendRegistry backends;
+  private final ModelRepositories repositories = new ModelRepositories();
+  private final Map<String, ModelEntry> models = new ConcurrentHashMap<>();
+  private final ExecutorService loadPool;
+  private final ExecutorService responseExecutor = Executors.newVirtualThreadPerTaskExecutor();
+  private final ServerMetrics metrics;
+  private final ScheduledExecutorService poller;
+  private volatile boolean stopping;
+
+  private RealServer(ServerOptions options) {
+    this.options = options;
+    this.backends = BackendRegistry.discover();
+    this.loadPool = Executors.newFixedThreadPool(options.modelLoadThreadCount(),
+        Thread.ofPlatform().daemon().name("nereid-load-", 0).factory());
+    this.metrics = new ServerMetrics(this::metricSources);
+    boolean polling = options.modelControlMode() == ModelControlMode.POLL && options.repositoryPollInterval().toMillis() > 0;
+    this.poller = polling
+        ? Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("nereid-poll").factory())
+        : null;
+  }
+
+  /** Creates a server, reads its repositories and loads models as the control mode says. */
+  public static RealServer start(ServerOptions options) {
+    if (options.modelRepositories().isEmpty()) {
+      throw new NereidException.InvalidArgument("no model repository given: add at least one");
+    }
+    RealServer server = new RealServer(options);
+    try {
+      for (Path repository : options.modelRepositories()) server.repositories.add(repository, Map.of());
+      server.loadAtStart();
+    } catch (RuntimeException e) {
+      server.stop();
+      throw e;
+    }
+    if (server.poller != null) {
+      long every = options.repositoryPollInterval().toMillis();
+      server.poller.scheduleWithFixedDelay(server::pollQuietly, every, every, TimeUnit.MILLISECONDS);
+    }
+    log.info("server '{}' started with {} backend(s) {} and {} model(s)", options.serverId(), server.backends.names().size(),
+        server.backends.names(), server.models.size());
+    return server;
+  }
+
+  private void loadAtStart() {
+    ModelRepositories.Scan scan = repositories.scan();
+    recordDuplicates(scan);
+    Set<String> names = new LinkedHashSet<>();
+    if (options.modelControlMode() != ModelControlMode.EXPLICIT || options.startupModels().contains("*")) {
+      names.addAll(scan.models().keySet());
+    } else {
+      for (String name : options.startupModels()) {
+        if (scan.models().containsKey(name)) {
+          names.add(name);
+        } else {
+          models.computeIfAbsent(name, ModelEntry::new)
+              .modelFailed("failed to load '" + name + "': no model folder named '" + name + "' in any repository");
+        }
+      }
+    }
+    loadInParallel(names.stream().map(n -> scan.models().get(n)).toList());
+  }
+
+  private void recordDuplicates(ModelRepositories.Scan scan) {
+    scan.duplicates().forEach((name, dirs) -> models.computeIfAbsent(name, ModelEntry::new)
+        .modelFailed("model '" + name + "' is in more than one repository: " + dirs));
+  }
+
+  private void loadInParallel(Collection<ModelSource> sources) {
+    List<Future<?>> loads = new ArrayList<>();
+    for (ModelSource source : sources) {
+      loads.add(loadPool.submit(() -> loadModel(source.name(), source, null, null)));
+    }
+    for (Future<?> f : loads) {
+      try {
+        f.get();
+      } catch (ExecutionException e) {
+        log.error("loading a model failed unexpectedly", e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new NereidException.Unavailable("interrupted while loading models", e);
+      }
+    }
+  }
+
+  /**
+   * Loads or reloads every version the policy selects. A version that fails to reload keeps its old
+   * instance serving. Returns the failure reason, or null when everything loaded.
+   */
+  private String loadModel(String name, ModelSource source, ModelConfig override, Path overrideDirectory) {
+    ModelEntry entry = models.computeIfAbsent(name, ModelEntry::new);
+    entry.lock.lock();
+    try {
+      Path directory = overrideDirectory != null ? overrideDirectory : source.directory();
+      ModelSource effective = new ModelSource(name, directory, source == null ? directory.getParent() : source.repository());
+      ModelConfig config;
+      List<Long> selected;
+      Backend backend;
+      try {
+        ModelConfig raw = override != null ? override
+            : Files.exists(effective.configFile()) ? ModelConfigs.parseText(effective.configFile()) : ModelConfig.getDefaultInstance();
+        List<Long> available = effective.versions();
+        long latest = available.isEmpty() ? -1 : available.get(available.size() - 1);
+        config = AutoComplete.complete(raw, name, directory, latest, backends, options.strictModelConfig(),
+            options.backendConfig());
+        ConfigValidator.validate(config, name);
+        backend = resolveBackend(name, config);
+        selected = VersionPolicies.select(config.getVersionPolicy(), available);
+        if (selected.isEmpty()) {
+          throw new NereidException.InvalidArgument("at least one version must be available under the version policy of model '"
+              + name + "'; version folders found: " + available);
+        }
+      } catch (NereidException e) {
+        String reason = "failed to load '" + name + "': " + e.getMessage();
+        log.error(reason);
+        if (entry.serving(-1) == null) {
+          entry.modelFailed(reason);
+        } else {
+          log.warn("model '{}' keeps serving its previous versions", name);
+        }
+        return reason;
+      }
+      entry.modelOk();
+      String failure = null;
+      for (long version : selected) {
+        String reason = loadVersion(entry, backend, new ModelContext(name, version, config, directory,
+            options.backendConfig().getOrDefault(backend.name(), Map.of())));
+        if (reason != null && failure == null) failure = reason;
+      }
+      for (Map.Entry<Long, ModelEntry.VersionSlot> e : entry.versions.entrySet()) {
+        if (!selected.contains(e.getKey()) && e.getValue().loaded != null) {
+          retireVersion(entry, e.getValue(), UNLOADED);
+        }
+      }
+      Path previousOverride = entry.overrideDirectory;
+      entry.overrideDirectory = overrideDirectory;
+      if (previousOverride != null && !previousOverride.equals(overrideDirectory)) deleteLater(previousOverride);
+      entry.source = source;
+      entry.fingerprint = source == null ? "" : source.fingerprint();
+      return failure;
+    } finally {
+      entry.lock.unlock();
+    }
+  }
+
+  private Backend resolveBackend(String name, ModelConfig config) {
+    if (!config.getBackend().isEmpty()) {
+      return backends.byName(config.getBackend()).orElseThrow(() -> new NereidException.InvalidArgument(
+          "model '" + name + "' uses unknown backend '" + config.getBackend() + "'; available backends: " + backends.names()));
+    }
+    return backends.byPlatform(config.getPlatform()).orElseThrow(() -> new NereidException.InvalidArgument(
+        "model '" + name + "' uses platform '" + config.getPlatform() + "', which no available backend serves; "
+            + "available backends: " + backends.names()));
+  }
+
+  private String loadVersion(ModelEntry entry, Backend backend, ModelContext context) {
+    ModelEntry.VersionSlot slot = entry.slot(context.version());
+    LoadedModel previous = slot.loaded;
+    if (previous == null) {
+      slot.set(ModelState.LOADING, "");
+    }
+    try {
+      LoadedModel loaded = LoadedModel.load(backend, context, options.defaultMaxQueueSize());
+      slot.loaded = loaded;
+      slot.set(ModelState.READY, "");
+      if (previous != null) {
+        retireInBackground(previous, null);
+      }
+      log.info("loaded model '{}' version {} ({})", context.name(), context.version(), backend.name());
+      return null;
+    } catch (Exception | LinkageError e) {
+      String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+      String reason = "failed to load '" + context.name() + "' version " + context.version() + ": " + message;
+      if (previous != null) {
+        log.warn("{}; the previous instance keeps serving", reason, e);
+        slot.reason = "reload failed: " + message;
+      } else {
+        log.error(reason, e);
+        slot.set(ModelState.UNAVAILABLE, reason);
+      }
+      return reason;
+    }
+  }
+
+  /** Retires a slot's model: UNLOADING until its requests finish, then UNAVAILABLE with the reason. */
+  private CompletableFuture<Void> retireVersion(ModelEntry entry, ModelEntry.VersionSlot slot, String reason) {
+    LoadedModel loaded = slot.loaded;
+    slot.set(ModelState.UNLOADING, "");
+    return retireInBackground(loaded, () -> {
+      if (slot.loaded == loaded) {
+        slot.loaded = null;
+        slot.set(ModelState.UNAVAILABLE, reason);
+      }
+    });
+  }
+
+  private CompletableFuture<Void> retireInBackground(LoadedModel loaded, Runnable afterClose) {
+    return loaded.retire().thenRunAsync(() -> {
+      loaded.close(System.nanoTime() + options.exitTimeout().toNanos());
+      if (afterClose != null) afterClose.run();
+      log.info("unloaded model '{}' version {}", loaded.name(), loaded.version());
+    }, loadPool);
+  }
+
+  // --- requests
+
+  /** Validates a request and hands it to the model's scheduler. */
+  public void submit(String name, long version, InferenceRequest request, ResponseSink sink, boolean mayRunOnCaller) {
+    while (true) {
+      if (stopping) {
+        throw new NereidException.Unavailable("Server is stopping: request for model '" + name + "' refused");
+      }
+      LoadedModel model = resolve(name, version);
+      Map<String, Tensor> inputs = RequestValidator.validate(model.signature(), request);
+      PendingRequest pending = new PendingRequest(model, request, inputs, sink);
+      if (model.submit(pending, mayRunOnCaller)) {
+        return;
+      }
+      // That version retired between lookup and admission: look again.
+    }
+  }
+
+  /** The loaded model serving (name, version), or the error a request to it gets. */
+  public LoadedModel resolve(String name, long version) {
+    ModelEntry entry = models.get(name);
+    if (entry == null) {
+      throw new NereidException.InvalidArgument("Request for unknown model: '" + name + "' is not found");
+    }
+    LoadedModel loaded = entry.serving(version);
+    if (loaded != null) {
+      return loaded;
+    }
+    if (version >= 0) {
+      ModelEntry.VersionSlot slot = entry.versions.get(version);
+      if (slot == null) {
+        throw new NereidException.NotFound("Request for unknown model: '" + name + "' version " + version + " is not found");
+      }
+      throw new NereidException.Unavailable("Request for unavailable model: '" + name + "' version " + version
+          + " is " + slot.state + (slot.reason.isEmpty() ? "" : ": " + slot.reason));
+    }
+    String reason = entry.modelReason;
+    if (reason.isEmpty()) {
+      reason = entry.versions.values().stream().map(s -> s.reason).filter(r -> !r.isEmpty()).findFirst().orElse("");
+    }
+    if (entry.versions.isEmpty() && entry.modelState == ModelState.UNKNOWN) {
+      throw new NereidException.Unavailable("Request for unavailable model: '" + name + "' is not loaded");
+    }
+    throw new NereidException.Unavailable("Request for unavailable model: '" + name + "' has no available versions"
+        + (reason.isEmpty() ? "" : ": " + reason));
+  }
+
+  public java.util.concurrent.Executor responseExecutor() {
+    return command -> {
+      try {
+        responseExecutor.execute(command);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        command.run();
+      }
+    };
+  }
+
+  // --- model management
+
+  public void load(String name, Map<String, ?> parameters) {
+    requireMode(ModelControlMode.EXPLICIT, "explicit model load / unload");
+    checkModelName(name);
+    ModelConfig override = null;
+    Map<String, byte[]> files = new TreeMap<>();
+    for (Map.Entry<String, ?> p : parameters.entrySet()) {
+      String key = p.getKey();
+      Object value = p.getValue();
+      if (key.equals("config")) {
+        String json = value instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.UTF_8) : String.valueOf(value);
+        override = ModelConfigs.parseJson(json);
+      } else if (key.startsWith("file:")) {
+        if (!(value instanceof byte[] bytes)) {
+          throw new NereidException.InvalidArgument("failed to load '" + name + "': parameter '" + key + "' must be bytes");
+        }
+        files.put(checkOverridePath(name, key.substring("file:".length())), bytes);
+      } else {
+        throw new NereidException.InvalidArgument("failed to load '" + name + "': unknown load parameter '" + key + "'");
+      }
+    }
+    if (!files.isEmpty() && override == null) {
+      throw new NereidException.InvalidArgument(
+          "failed to load '" + name + "': file overrides need a 'config' parameter with the model's config as JSON");
+    }
+    ModelRepositories.Scan scan = repositories.scan();
+    ModelSource source = scan.models().get(name);
+    if (source == null && files.isEmpty()) {
+      String why = scan.duplicates().containsKey(name) ? "it is in more than one repository: " + scan.duplicates().get(name)
+          : "no model folder named '" + name + "' in any repository";
+      throw new NereidException.InvalidArgument("failed to load '" + name + "': " + why);
+    }
+    Path overrideDirectory = files.isEmpty() ? null : writeOverrideFiles(name, files);
+    String failure = loadModel(name, source, override, overrideDirectory);
+    if (failure != null) {
+      throw new NereidException.InvalidArgument(failure);
+    }
+  }
+
+  private static void checkModelName(String name) {
+    if (name.isEmpty() || name.contains("/") || name.contains("\\") || name.equals(".") || name.equals("..")) {
+      throw new NereidException.InvalidArgument("invalid model name '" + name + "'");
+    }
+  }
+
+  private static String checkOverridePath(String model, String relative) {
+    Path p = Path.of(relative).normalize();
+    if (relative.isEmpty() || p.isAbsolute() || relative.startsWith("/") || p.startsWith("..")
+        || Stream.of(relative.split("[/\\\\]")).anyMatch(".."::equals)) {
+      throw new NereidException.InvalidArgument("failed to load '" + model + "': file override path '" + relative
+          + "' must be relative to the model folder, without '..'");
+    }
+    if (!p.getName(0).toString().matches("[1-9][0-9]*")) {
+      throw new NereidException.InvalidArgument("failed to load '" + model + "': file override path '" + relative
+          + "' must start with a version folder, e.g. 1/model.onnx");
+    }
+    return p.toString();
+  }
+
+  private static Path writeOverrideFiles(String name, Map<String, byte[]> files) {
+    try {
+      Path root = Files.createTempDirectory("nereid-override-").resolve(name);
+      for (Map.Entry<String, byte[]> f : files.entrySet()) {
+        Path target = root.resolve(f.getKey()).normalize();
+        if (!target.startsWith(root)) {
+          throw new NereidException.InvalidArgument("failed to load '" + name + "': file override escapes the model folder");
+        }
+        Files.createDirectories(target.getParent());
+        Files.write(target, f.getValue());
+      }
+      return root;
+    } catch (IOException e) {
+      throw new NereidException.Internal("failed to load '" + name + "': cannot write override files: " + e.getMessage(), e);
+    }
+  }
+
+  private void deleteLater(Path directory) {
+    loadPool.execute(() -> deleteTree(directory.getParent()));
+  }
+
+  private static void deleteTree(Path root) {
+    try (Stream<Path> walk = Files.walk(root)) {
+      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      log.debug("could not delete {}", root, e);
+    }
+  }
+
+  public void unload(String name, boolean unloadDependents, boolean waitUntilUnloaded) {
+    requireMode(ModelControlMode.EXPLICIT, "explicit model load / unload");
+    ModelEntry entry = models.get(name);
+    if (entry == null) {
+      throw new NereidException.InvalidArgument("failed to unload '" + name + "': no model of that name is known");
+    }
+    List<CompletableFuture<Void>> retiring = new ArrayList<>();
+    entry.lock.lock();
+    try {
+      for (ModelEntry.VersionSlot slot : entry.versions.values()) {
+        if (slot.loaded != null && slot.state != ModelState.UNLOADING) {
+          retiring.add(retireVersion(entry, slot, UNLOADED));
+        }
+      }
+      if (entry.overrideDirectory != null) {
+        Path dir = entry.overrideDirectory;
+        entry.overrideDirectory = null;
+        CompletableFuture.allOf(retiring.toArray(CompletableFuture[]::new)).thenRun(() -> deleteLater(dir));
+      }
+    } finally {
+      entry.lock.unlock();
+    }
+    if (waitUntilUnloaded) {
+      try {
+        CompletableFuture.allOf(retiring.toArray(CompletableFuture[]::new)).get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new NereidException.Unavailable("interrupted while unloading '" + name + "'", e);
+      } catch (ExecutionException e) {
+        throw new NereidException.Internal("failed to unload '" + name + "': " + e.getCause().getMessage(), e.getCause());
+      }
+    }
+  }
+
+  public void registerRepository(Path path, Map<String, String> nameMapping) {
+    requireMode(ModelControlMode.EXPLICIT, "model repository registration");
+    repositories.add(path, nameMapping);
+  }
+
+  public void unregisterRepository(Path path) {
+    requireMode(ModelControlMode.EXPLICIT, "model repository registration");
+    repositories.remove(path);
+  }
+
+  public void poll() {
+    requireMode(ModelControlMode.POLL, "polling the model repository");
+    ModelRepositories.Scan scan = repositories.scan();
+    recordDuplicates(scan);
+    List<ModelSource> changed = new ArrayList<>();
+    for (ModelSource source : scan.models().values()) {
+      ModelEntry entry = models.get(source.name());
+      if (entry == null || entry.source == null || !entry.source.directory().equals(source.directory())
+          || !entry.fingerprint.equals(source.fingerprint())) {
+        changed.add(source);
+      }
+    }
+    loadInParallel(changed);
+    for (ModelEntry entry : models.values()) {
+      if (!scan.models().containsKey(entry.name) && !scan.duplicates().containsKey(entry.name) && entry.source != null) {
+        entry.lock.lock();
+        try {
+          for (ModelEntry.VersionSlot slot : entry.versions.values()) {
+            if (slot.loaded != null && slot.state != ModelState.UNLOADING) retireVersion(entry, slot, UNLOADED);
+          }
+          entry.source = null;
+        } finally {
+          entry.lock.unlock();
+        }
+      }
+    }
+  }
+
+  private void pollQuietly() {
+    try {
+      poll();
+    } catch (RuntimeException e) {
+      log.warn("polling the model repositories failed", e);
+    }
+  }
+
+  private void requireMode(ModelControlMode mode, String what) {
+    if (options.modelControlMode() != mode) {
+      throw new NereidException.Unsupported(what + " is not allowed in model control mode "
+          + options.modelControlMode() + "; it needs " + mode);
+    }
+  }
+
+  // --- status
+
+  public boolean live() {
+    return !stopping;
+  }
+
+  public boolean ready() {
+    if (stopping) return false;
+    for (ModelEntry entry : models.values()) {
+      if (entry.modelState == ModelState.UNAVAILABLE) return false;
+      for (ModelEntry.VersionSlot slot : entry.versions.values()) {
+        ModelState s = slot.state;
+        if (s == ModelState.LOADING || (s == ModelState.UNAVAILABLE && !UNLOADED.equals(slot.reason))) return false;
+      }
+    }
+    return true;
+  }
+
+  public ServerMetadata metadata() {
+    return new ServerMetadata(options.serverId(), VERSION, EXTENSIONS);
+  }
+
+  public SortedMap<ModelKey, ModelIndexEntry> index(boolean readyOnly) {
+    SortedMap<ModelKey, ModelIndexEntry> index = new TreeMap<>();
+    Set<String> names = new LinkedHashSet<>(repositories.scan().models().keySet());
+    names.addAll(models.keySet());
+    for (String name : names) {
+      ModelEntry entry = models.get(name);
+      if (entry == null || (entry.versions.isEmpty() && entry.modelState == ModelState.UNKNOWN)) {
+        if (!readyOnly) index.put(new ModelKey(name, -1), new ModelIndexEntry(name, -1, ModelState.UNKNOWN, ""));
+        continue;
+      }
+      if (entry.versions.isEmpty() || entry.modelState == ModelState.UNAVAILABLE) {
+        if (!readyOnly) index.put(new ModelKey(name, -1), new ModelIndexEntry(name, -1, entry.modelState, entry.modelReason));
+      }
+      entry.versions.forEach((version, slot) -> {
+        if (!readyOnly || slot.state == ModelState.READY) {
+          index.put(new ModelKey(name, version), new ModelIndexEntry(name, version, slot.state, slot.reason));
+        }
+      });
+    }
+    return index;
+  }
+
+  /** The state and reason of (name, version) as a handle sees it. */
+  public ModelIndexEntry state(String name, long version) {
+    ModelEntry entry = models.get(name);
+    if (entry == null) {
+      return new ModelIndexEntry(name, version, ModelState.UNKNOWN, "");
+    }
+    LoadedModel serving = entry.serving(version);
+    if (serving != null) {
+      return new ModelIndexEntry(name, serving.version(), ModelState.READY, "");
+    }
+    ModelEntry.VersionSlot slot = version >= 0 ? entry.versions.get(version)
+        : entry.versions.isEmpty() ? null : entry.versions.lastEntry().getValue();
+    if (slot == null) {
+      return new ModelIndexEntry(name, version, entry.modelState, entry.modelReason);
+    }
+    return new ModelIndexEntry(name, version, slot.state, slot.reason);
+  }
+
+  public ModelMetadata metadata(String name, long version) {
+    LoadedModel model = resolve(name, version);
+    List<String> versions = models.get(name).versions.entrySet().stream()
+        .filter(e -> e.getValue().state == ModelState.READY).map(e -> Long.toString(e.getKey())).toList();
+    return model.metadata(versions);
+  }
+
+  public List<ModelStatistics> statistics(String name, long version) {
+    ModelEntry entry = models.get(name);
+    if (entry == null) {
+      throw new NereidException.InvalidArgument("Request for unknown model: '" + name + "' is not found");
+    }
+    if (version >= 0) {
+      LoadedModel model = resolve(name, version);
+      return List.of(model.stats().snapshot(name, model.version()));
+    }
+    List<ModelStatistics> all = new ArrayList<>();
+    entry.versions.forEach((v, slot) -> {
+      LoadedModel loaded = slot.loaded;
+      if (loaded != null) all.add(loaded.stats().snapshot(name, v));
+    });
+    return all;
+  }
+
+  /** Statistics of every loaded version of every model, for {@code /v2/models/stats}. */
+  public List<ModelStatistics> allStatistics() {
+    List<ModelStatistics> all = new ArrayList<>();
+    for (ModelEntry entry : new TreeMap<>(models).values()) {
+      entry.versions.forEach((v, slot) -> {
+        LoadedModel loaded = slot.loaded;
+        if (loaded != null) all.add(loaded.stats().snapshot(entry.name, v));
+      });
+    }
+    return all;
+  }
+
+  public ServerMetrics metrics() {
+    return metrics;
+  }
+
+  private List<ServerMetrics.Source> metricSources() {
+    List<ServerMetrics.Source> sources = new ArrayList<>();
+    for (ModelEntry entry : new TreeMap<>(models).values()) {
+      entry.versions.forEach((v, slot) -> {
+        LoadedModel loaded = slot.loaded;
+        if (loaded != null) sources.add(new ServerMetrics.Source(entry.name, v, loaded.stats()));
+      });
+    }
+    return sources;
+  }
+
+  // --- stop
+
+  /**
+   * Refuses new requests, waits up to the exit timeout for those in flight, answers the rest with
+   * CANCELLED, then closes every model. Returns within the exit timeout plus a short grace for
+   * instance threads to leave the backend.
+   */
+  public void stop() {
+    stopping = true;
+    if (poller != null) poller.shutdownNow();
+    long deadline = System.nanoTime() + options.exitTimeout().toNanos();
+    List<LoadedModel> loaded = new ArrayList<>();
+    for (ModelEntry entry : models.values()) {
+      for (ModelEntry.VersionSlot slot : entry.versions.values()) {
+        LoadedModel m = slot.loaded;
+        if (m != null) {
+          loaded.add(m);
+          slot.set(ModelState.UNLOADING, "");
+        }
+      }
+    }
+    CompletableFuture<?>[] drains = loaded.stream().map(LoadedModel::retire).toArray(CompletableFuture[]::new);
+    try {
+      CompletableFuture.allOf(drains).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      int left = loaded.stream().mapToInt(LoadedModel::inFlightCount).sum();
+      log.warn("exit timeout of {} reached with {} request(s) in flight; cancelling them", options.exitTimeout(), left);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException e) {
+      log.warn("waiting for requests to finish failed", e);
+    }
+    for (LoadedModel m : loaded) {
+      m.abortInFlight(new NereidException.Cancelled("request for model '" + m.name()
+          + "' was cancelled: the server stopped before it completed"));
+    }
+    long grace = Math.max(deadline, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500));
+    for (LoadedModel m : loaded) {
+      m.close(grace);
+    }
+    for (ModelEntry entry : models.values()) {
+      for (ModelEntry.VersionSlot slot : entry.versions.values()) {
+        if (slot.loaded != null) {
+          slot.loaded = null;
+          slot.set(ModelState.UNAVAILABLE, UNLOADED);
+        }
+      }
+      if (entry.overrideDirectory != null) deleteTree(entry.overrideDirectory.getParent());
+    }
+    loadPool.shutdownNow();
+    responseExecutor.shutdown();
+    log.info("server '{}' stopped", options.serverId());
+  }
+}

@@ -1,0 +1,186 @@
+package dev.nereid.internal.request;
+
+import dev.nereid.InferenceRequest;
+import dev.nereid.InferenceResponse;
+import dev.nereid.NereidException;
+import dev.nereid.Tensor;
+import dev.nereid.spi.BackendRequest;
+import dev.nereid.spi.ResponseSender;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A request the server accepted: validated inputs, where its responses go, and the guarantee that it
+ * gets exactly one final response, whoever sends it (backend, scheduler, cancellation or shutdown).
+ */
+public final class PendingRequest implements BackendRequest, ResponseSender {
+  private static final Logger log = LoggerFactory.getLogger(PendingRequest.class);
+
+  private final RequestOwner owner;
+  private final InferenceRequest request;
+  private final Map<String, Tensor> inputs;
+  private final ResponseSink sink;
+  private final long arrivalNanos;
+  private final AtomicBoolean finished = new AtomicBoolean();
+  private volatile boolean cancelled;
+  private long executionStartNanos;
+
+  public PendingRequest(RequestOwner owner, InferenceRequest request, Map<String, Tensor> inputs, ResponseSink sink) {
+    this.owner = owner;
+    this.request = request;
+    this.inputs = inputs;
+    this.sink = sink;
+    this.arrivalNanos = System.nanoTime();
+  }
+
+  public InferenceRequest request() {
+    return request;
+  }
+
+  public long arrivalNanos() {
+    return arrivalNanos;
+  }
+
+  /** Records when execution started; the queue time is the time since arrival. */
+  public void executionStarted(long nanos) {
+    this.executionStartNanos = nanos;
+  }
+
+  public long executionStartNanos() {
+    return executionStartNanos;
+  }
+
+  public ResponseSink sink() {
+    return sink;
+  }
+
+  // --- BackendRequest
+
+  @Override
+  public String id() {
+    return request.requestId();
+  }
+
+  @Override
+  public Object correlationId() {
+    return request.correlationId();
+  }
+
+  @Override
+  public boolean sequenceStart() {
+    return request.sequenceStart();
+  }
+
+  @Override
+  public boolean sequenceEnd() {
+    return request.sequenceEnd();
+  }
+
+  @Override
+  public Map<String, Object> parameters() {
+    return request.parameters();
+  }
+
+  @Override
+  public Map<String, Tensor> inputs() {
+    return inputs;
+  }
+
+  @Override
+  public Set<String> requestedOutputs() {
+    return request.requestedOutputs();
+  }
+
+  @Override
+  public boolean isCancelled() {
+    return cancelled;
+  }
+
+  @Override
+  public ResponseSender responder() {
+    return this;
+  }
+
+  // --- ResponseSender
+
+  @Override
+  public void send(Map<String, Tensor> outputs, boolean isFinal) {
+    send(outputs, Map.of(), isFinal);
+  }
+
+  @Override
+  public void send(Map<String, Tensor> outputs, Map<String, Object> parameters, boolean isFinal) {
+    if (finished.get()) {
+      log.debug("model '{}' sent a response after the final one for request '{}'; dropped", owner.modelName(), id());
+      return;
+    }
+    if (!isFinal && !owner.decoupled()) {
+      fail(new NereidException.Internal("model '" + owner.modelName()
+          + "' is not decoupled but sent a response not flagged final; set model_transaction_policy { decoupled: true }"));
+      return;
+    }
+    InferenceResponse response = new InferenceResponse(owner.modelName(), owner.modelVersion(), id(),
+        Map.copyOf(parameters), selectOutputs(outputs), Optional.empty(), isFinal);
+    if (!isFinal) {
+      sink.onResponse(response);
+      return;
+    }
+    if (finished.compareAndSet(false, true)) {
+      sink.onResponse(response);
+      owner.onFinal(this, FinalOutcome.SUCCESS);
+    }
+  }
+
+  @Override
+  public void complete() {
+    send(Map.of(), Map.of(), true);
+  }
+
+  @Override
+  public void fail(NereidException error) {
+    fail(error, error instanceof NereidException.Cancelled ? FinalOutcome.CANCELED : FinalOutcome.BACKEND);
+  }
+
+  /** Ends the request with an error; the outcome says why, for statistics. */
+  public void fail(NereidException error, FinalOutcome outcome) {
+    if (finished.compareAndSet(false, true)) {
+      sink.onResponse(new InferenceResponse(owner.modelName(), owner.modelVersion(), id(), Map.of(), Map.of(),
+          Optional.of(error), true));
+      owner.onFinal(this, outcome);
+    }
+  }
+
+  @Override
+  public boolean isComplete() {
+    return finished.get();
+  }
+
+  /**
+   * Cancels the request: if still queued it is answered CANCELLED at once; if running, the backend
+   * sees {@link #isCancelled()}.
+   */
+  public void cancel() {
+    cancelled = true;
+    if (!finished.get() && owner.removeQueued(this)) {
+      fail(new NereidException.Cancelled("request '" + id() + "' for model '" + owner.modelName() + "' was cancelled"),
+          FinalOutcome.CANCELED);
+    }
+  }
+
+  private Map<String, Tensor> selectOutputs(Map<String, Tensor> outputs) {
+    Set<String> wanted = request.requestedOutputs();
+    if (wanted.isEmpty() || outputs.isEmpty()) {
+      return outputs;
+    }
+    Map<String, Tensor> selected = new LinkedHashMap<>();
+    outputs.forEach((name, tensor) -> {
+      if (wanted.contains(name)) selected.put(name, tensor);
+    });
+    return selected;
+  }
+}

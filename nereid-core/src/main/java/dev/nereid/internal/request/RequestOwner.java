@@ -1,0 +1,17 @@
+package dev.nereid.internal.request;
+
+/** The loaded model version a pending request belongs to, as the request sees it. */
+public interface RequestOwner {
+  String modelName();
+
+  long modelVersion();
+
+  /** Whether the model may send several responses per request. */
+  boolean decoupled();
+
+  /** Called once per request, after its final response was delivered. */
+  void onFinal(PendingRequest request, FinalOutcome outcome);
+
+  /** Takes the request out of the queue if it is still there; true if it was. */
+  boolean removeQueued(PendingRequest request);
+}

@@ -1,0 +1,137 @@
+package dev.nereid.internal.scheduler;
+
+import dev.nereid.NereidException;
+import dev.nereid.internal.request.PendingRequest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Triton's default scheduler: one bounded queue feeding every instance of a model, one request per
+ * execution. Each instance has a platform thread taking from the queue.
+ *
+ * <p>When a caller is going to block for the answer anyway, nothing is queued and an instance is idle,
+ * the caller runs the request itself. A thread hand-off costs tens of microseconds; this path costs
+ * none, and the instance is still used by one batch at a time.
+ */
+public final class DefaultScheduler implements Scheduler {
+  private final String modelName;
+  private final List<ModelInstance> instances;
+  private final int capacity;
+  // Unbounded as a structure so stop markers always fit; the bound is enforced by `size` on entry.
+  private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+  private final AtomicInteger size = new AtomicInteger();
+  private final List<Thread> threads = new ArrayList<>();
+  private final Object stopMarker = new Object();
+  private volatile boolean stopped;
+
+  public DefaultScheduler(String modelName, List<ModelInstance> instances, int capacity) {
+    this.modelName = modelName;
+    this.instances = List.copyOf(instances);
+    this.capacity = capacity;
+    for (ModelInstance instance : this.instances) {
+      Thread t = Thread.ofPlatform().daemon().name("nereid-" + instance.name()).unstarted(() -> runInstance(instance));
+      threads.add(t);
+      t.start();
+    }
+  }
+
+  @Override
+  public void enqueue(PendingRequest request, boolean mayRunOnCaller) {
+    if (stopped) {
+      throw new NereidException.Unavailable("model '" + modelName + "' is unloading");
+    }
+    if (mayRunOnCaller && size.get() == 0) {
+      for (ModelInstance instance : instances) {
+        if (instance.tryClaim()) {
+          try {
+            instance.execute(List.of(request));
+          } finally {
+            instance.release();
+          }
+          return;
+        }
+      }
+    }
+    if (size.incrementAndGet() > capacity) {
+      size.decrementAndGet();
+      throw new NereidException.Unavailable("inference request for model '" + modelName
+          + "' rejected: the queue is full (max_queue_size " + capacity + ")");
+    }
+    queue.add(request);
+  }
+
+  @Override
+  public boolean remove(PendingRequest request) {
+    if (queue.remove(request)) {
+      size.decrementAndGet();
+      return true;
+    }
+    return false;
+  }
+
+  @Override
+  public int queued() {
+    return size.get();
+  }
+
+  @Override
+  public List<PendingRequest> drainQueued() {
+    List<PendingRequest> drained = new ArrayList<>();
+    Object item;
+    List<Object> markers = new ArrayList<>();
+    while ((item = queue.poll()) != null) {
+      if (item instanceof PendingRequest r) {
+        size.decrementAndGet();
+        drained.add(r);
+      } else {
+        markers.add(item);
+      }
+    }
+    queue.addAll(markers);
+    return drained;
+  }
+
+  @Override
+  public List<ModelInstance> stop(long deadlineNanos) {
+    stopped = true;
+    for (int i = 0; i < threads.size(); i++) queue.add(stopMarker);
+    List<ModelInstance> exited = new ArrayList<>();
+    for (int i = 0; i < threads.size(); i++) {
+      Thread t = threads.get(i);
+      long wait = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+      try {
+        t.join(wait);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      if (!t.isAlive()) exited.add(instances.get(i));
+    }
+    return exited;
+  }
+
+  private void runInstance(ModelInstance instance) {
+    while (true) {
+      Object item;
+      try {
+        item = queue.take();
+      } catch (InterruptedException e) {
+        if (stopped) return;
+        continue;
+      }
+      if (item == stopMarker) {
+        return;
+      }
+      PendingRequest request = (PendingRequest) item;
+      size.decrementAndGet();
+      instance.claim();
+      try {
+        instance.execute(List.of(request));
+      } finally {
+        instance.release();
+      }
+    }
+  }
+}

@@ -1,0 +1,145 @@
+package dev.nereid.internal.scheduler;
+
+import dev.nereid.NereidException;
+import dev.nereid.internal.request.FinalOutcome;
+import dev.nereid.internal.request.PendingRequest;
+import dev.nereid.internal.stats.ModelStats;
+import dev.nereid.spi.BackendInstance;
+import dev.nereid.spi.BackendRequest;
+import dev.nereid.spi.Batch;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One backend instance and the claim that keeps it to one batch at a time. Its own thread normally
+ * runs its batches; a caller that finds it idle may run one instead (see {@link DefaultScheduler}).
+ * The claim is a flag, not a lock: nobody ever blocks on it while holding anything.
+ */
+public final class ModelInstance {
+  private static final Logger log = LoggerFactory.getLogger(ModelInstance.class);
+
+  private final String modelName;
+  private final String name;
+  private final BackendInstance backend;
+  private final ModelStats stats;
+  private final boolean batching;
+  private final AtomicBoolean busy = new AtomicBoolean();
+  private volatile Thread claimWaiter;
+
+  public ModelInstance(String modelName, String name, BackendInstance backend, ModelStats stats, boolean batching) {
+    this.modelName = modelName;
+    this.name = name;
+    this.backend = backend;
+    this.stats = stats;
+    this.batching = batching;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public BackendInstance backend() {
+    return backend;
+  }
+
+  boolean tryClaim() {
+    return busy.compareAndSet(false, true);
+  }
+
+  void claim() {
+    while (!busy.compareAndSet(false, true)) {
+      claimWaiter = Thread.currentThread();
+      if (busy.get()) {
+        LockSupport.parkNanos(this, 1_000_000);
+      }
+      claimWaiter = null;
+    }
+  }
+
+  void release() {
+    busy.set(false);
+    Thread waiter = claimWaiter;
+    if (waiter != null) {
+      LockSupport.unpark(waiter);
+    }
+  }
+
+  /** Runs one batch on the backend; the caller holds the claim. Never throws. */
+  void execute(List<PendingRequest> requests) {
+    long start = System.nanoTime();
+    long queueNanos = 0;
+    long inferences = 0;
+    for (PendingRequest r : requests) {
+      r.executionStarted(start);
+      queueNanos += start - r.arrivalNanos();
+      inferences += batching ? batchSize(r) : 1;
+    }
+    Timed batch = new Timed(requests, start);
+    try {
+      backend.execute(batch);
+    } catch (Throwable t) {
+      NereidException error = asError(t);
+      if (!(t instanceof NereidException)) {
+        log.warn("model '{}' instance '{}' failed a batch of {}", modelName, name, requests.size(), t);
+      }
+      for (PendingRequest r : requests) {
+        if (!r.isComplete()) r.fail(error, FinalOutcome.BACKEND);
+      }
+      if (t instanceof Error e && !(t instanceof StackOverflowError)) {
+        throw e;
+      }
+    }
+    long end = System.nanoTime();
+    long computeStart = batch.computeStart == 0 ? start : batch.computeStart;
+    long computeEnd = batch.computeEnd == 0 ? end : Math.max(batch.computeEnd, computeStart);
+    stats.executed(requests.size(), inferences, queueNanos, computeStart - start, computeEnd - computeStart,
+        end - computeEnd);
+  }
+
+  private static long batchSize(PendingRequest r) {
+    for (var t : r.inputs().values()) {
+      return t.rank() > 0 ? t.dim(0) : 1;
+    }
+    return 1;
+  }
+
+  private NereidException asError(Throwable t) {
+    if (t instanceof NereidException e) {
+      return e;
+    }
+    String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    return new NereidException.Internal("model '" + modelName + "' failed: " + message, t);
+  }
+
+  private static final class Timed implements Batch {
+    private final List<PendingRequest> requests;
+    private final long start;
+    long computeStart;
+    long computeEnd;
+
+    Timed(List<PendingRequest> requests, long start) {
+      this.requests = requests;
+      this.start = start;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public List<BackendRequest> requests() {
+      return (List<BackendRequest>) (List<?>) requests;
+    }
+
+    @Override
+    public void computeStarted() {
+      computeStart = System.nanoTime();
+    }
+
+    @Override
+    public void computeEnded() {
+      computeEnd = System.nanoTime();
+      if (computeStart == 0) computeStart = start;
+    }
+  }
+}

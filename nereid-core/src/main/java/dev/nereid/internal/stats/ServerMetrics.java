@@ -1,0 +1,151 @@
+package dev.nereid.internal.stats;
+
+import dev.nereid.NereidException;
+import dev.nereid.internal.request.FinalOutcome;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.prometheus.metrics.model.snapshots.UnknownSnapshot;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The server's Prometheus registry: Triton's per-model families, read from each version's
+ * {@link ModelStats} when scraped (so the request path pays nothing for metrics), and the custom
+ * families applications and models register.
+ *
+ * <p>Triton's cumulative families are exposed without the {@code _total} suffix the Prometheus client
+ * adds to counters, because dashboards and tools written for Triton look them up by Triton's names.
+ */
+public final class ServerMetrics {
+  /** One model version whose statistics are exposed. */
+  public record Source(String model, long version, ModelStats stats) {}
+
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final Map<String, CustomMetricFamily> custom = new ConcurrentHashMap<>();
+
+  public ServerMetrics(Supplier<List<Source>> sources) {
+    registry.register(new TritonFamilies(sources));
+  }
+
+  /** The Prometheus registry, for front ends that expose it. */
+  public PrometheusRegistry registry() {
+    return registry;
+  }
+
+  /** Everything in Prometheus text format. */
+  public String scrape() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      new PrometheusTextFormatWriter(false).write(out, registry.scrape());
+    } catch (IOException e) {
+      throw new NereidException.Internal("cannot write metrics: " + e.getMessage(), e);
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  /** Registers a custom family, or returns the one of that name if it matches. */
+  public CustomMetricFamily customFamily(boolean counter, String name, String help, String... labelNames) {
+    CustomMetricFamily family = custom.computeIfAbsent(name, n -> {
+      try {
+        if (counter) {
+          Counter c = Counter.builder().name(n).help(help).labelNames(labelNames).register(registry);
+          return new CustomMetricFamily(n, List.of(labelNames), c, null);
+        }
+        Gauge g = Gauge.builder().name(n).help(help).labelNames(labelNames).register(registry);
+        return new CustomMetricFamily(n, List.of(labelNames), null, g);
+      } catch (IllegalArgumentException e) {
+        throw new NereidException.InvalidArgument("cannot register metric family '" + n + "': " + e.getMessage(), e);
+      }
+    });
+    if (family.isCounter() != counter || !family.labelNames().equals(List.of(labelNames))) {
+      throw new NereidException.AlreadyExists("metric family '" + name + "' exists with another kind or labels");
+    }
+    return family;
+  }
+
+  private static final class TritonFamilies implements MultiCollector {
+    private final Supplier<List<Source>> sources;
+
+    TritonFamilies(Supplier<List<Source>> sources) {
+      this.sources = sources;
+    }
+
+    @Override
+    public MetricSnapshots collect() {
+      List<Source> all = sources.get();
+      List<MetricSnapshot> out = new ArrayList<>();
+      out.add(cumulative(all, "nv_inference_request_success",
+          "Number of successful inference requests, all batch sizes", s -> s.successCount()));
+      out.add(failures(all));
+      out.add(cumulative(all, "nv_inference_count",
+          "Number of inferences performed (does not include cached requests)", s -> s.inferenceCount()));
+      out.add(cumulative(all, "nv_inference_exec_count",
+          "Number of model executions performed (does not include cached requests)", s -> s.executionCount()));
+      out.add(cumulative(all, "nv_inference_request_duration_us",
+          "Cumulative inference request duration in microseconds (includes cached requests)",
+          s -> s.requestNanos() / 1000.0));
+      out.add(cumulative(all, "nv_inference_queue_duration_us",
+          "Cumulative inference queuing duration in microseconds (includes cached requests)",
+          s -> s.queueNanos() / 1000.0));
+      out.add(cumulative(all, "nv_inference_compute_input_duration_us",
+          "Cumulative compute input duration in microseconds (does not include cached requests)",
+          s -> s.computeInputNanos() / 1000.0));
+      out.add(cumulative(all, "nv_inference_compute_infer_duration_us",
+          "Cumulative compute inference duration in microseconds (does not include cached requests)",
+          s -> s.computeInferNanos() / 1000.0));
+      out.add(cumulative(all, "nv_inference_compute_output_duration_us",
+          "Cumulative inference compute output duration in microseconds (does not include cached requests)",
+          s -> s.computeOutputNanos() / 1000.0));
+      GaugeSnapshot.Builder pending = GaugeSnapshot.builder().name("nv_inference_pending_request_count")
+          .help("Instantaneous number of pending requests awaiting execution per-model.");
+      for (Source s : all) {
+        pending.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder()
+            .labels(labels(s)).value(s.stats().pendingCount()).build());
+      }
+      out.add(pending.build());
+      return new MetricSnapshots(out);
+    }
+
+    private static UnknownSnapshot cumulative(List<Source> all, String name, String help,
+        ToDoubleFunction<ModelStats> value) {
+      UnknownSnapshot.Builder b = UnknownSnapshot.builder().name(name).help(help);
+      for (Source s : all) {
+        b.dataPoint(UnknownSnapshot.UnknownDataPointSnapshot.builder()
+            .labels(labels(s)).value(value.applyAsDouble(s.stats())).build());
+      }
+      return b.build();
+    }
+
+    private static UnknownSnapshot failures(List<Source> all) {
+      UnknownSnapshot.Builder b = UnknownSnapshot.builder().name("nv_inference_request_failure")
+          .help("Number of failed inference requests, all batch sizes");
+      for (Source s : all) {
+        for (FinalOutcome reason : FinalOutcome.values()) {
+          if (reason == FinalOutcome.SUCCESS) continue;
+          b.dataPoint(UnknownSnapshot.UnknownDataPointSnapshot.builder()
+              .labels(labels(s).add("reason", reason.name()))
+              .value(s.stats().failureCount(reason)).build());
+        }
+      }
+      return b.build();
+    }
+
+    private static Labels labels(Source s) {
+      return Labels.of("model", s.model(), "version", Long.toString(s.version()));
+    }
+  }
+}

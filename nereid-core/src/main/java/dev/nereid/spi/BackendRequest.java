@@ -1,0 +1,48 @@
+package dev.nereid.spi;
+
+import dev.nereid.Tensor;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A validated request as a backend sees it: inputs already converted to the config's data types and
+ * checked against its shapes.
+ */
+public interface BackendRequest {
+  /** The caller's request id, or empty. */
+  String id();
+
+  /** The sequence id: a Long, a String, or null when the request has none. */
+  Object correlationId();
+
+  /** Whether the request starts a sequence. */
+  boolean sequenceStart();
+
+  /** Whether the request ends a sequence. */
+  boolean sequenceEnd();
+
+  /** Request parameters: String, Long, Double or Boolean values. */
+  Map<String, Object> parameters();
+
+  /** The inputs by name. */
+  Map<String, Tensor> inputs();
+
+  /** The input with this name, or null when the request does not carry it (an optional input). */
+  default Tensor input(String name) {
+    return inputs().get(name);
+  }
+
+  /** The outputs the caller asked for; empty means all. */
+  Set<String> requestedOutputs();
+
+  /** Whether the caller wants this output. */
+  default boolean wantsOutput(String name) {
+    return requestedOutputs().isEmpty() || requestedOutputs().contains(name);
+  }
+
+  /** Whether the caller cancelled the request; a long-running backend should check and stop. */
+  boolean isCancelled();
+
+  /** Where this request's responses go. */
+  ResponseSender responder();
+}
