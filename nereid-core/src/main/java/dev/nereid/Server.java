@@ -193,6 +193,11 @@ public final class Server implements AutoCloseable {
     running().poll();
   }
 
+  /** Statistics of every loaded version of every model, ordered by name then version. */
+  public java.util.List<ModelStatistics> statistics() {
+    return running().allStatistics();
+  }
+
   /** The server's metrics in Prometheus text format. */
   public String metrics() {
     return running().metrics().scrape();
