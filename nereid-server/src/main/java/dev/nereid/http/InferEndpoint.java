@@ -1,0 +1,98 @@
+package dev.nereid.http;
+
+import dev.nereid.Model;
+import dev.nereid.NereidException;
+import dev.nereid.Server;
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.FullHttpRequest;
+import java.util.concurrent.Executor;
+
+/**
+ * {@code POST /v2/models/{m}[/versions/{v}]/infer}: decodes the request, submits it with
+ * {@link Model#inferAsync}, and writes the response when the future completes, on the thread that
+ * completes it. Large bodies are decoded off the event loop.
+ */
+final class InferEndpoint {
+  /** Bodies at least this large are decoded on a worker thread rather than the event loop. */
+  private static final int DECODE_ON_WORKER_BYTES = 256 * 1024;
+
+  private final Server server;
+  private final Executor workers;
+
+  InferEndpoint(Server server, Executor workers) {
+    this.server = server;
+    this.workers = workers;
+  }
+
+  void handle(Exchange exchange, Route route) {
+    Model model = server.model(route.model(), route.modelVersion());
+    if (model.decoupled()) {
+      throw new NereidException.Unsupported("HTTP end point doesn't support models with decoupled transaction policy");
+    }
+    FullHttpRequest request = exchange.request();
+    ByteBuf body = request.content();
+    int headerLength = headerLength(request.headers().get(InferResponseEncoder.HEADER_LENGTH), body.readableBytes());
+    if (body.readableBytes() >= DECODE_ON_WORKER_BYTES) {
+      workers.execute(() -> {
+        try {
+          submit(exchange, model, body, headerLength);
+        } catch (RuntimeException e) {
+          exchange.sendError(e);
+        }
+      });
+    } else {
+      submit(exchange, model, body, headerLength);
+    }
+  }
+
+  private void submit(Exchange exchange, Model model, ByteBuf body, int headerLength) {
+    boolean raw = headerLength == 0;
+    boolean hasBinary = headerLength < body.readableBytes();
+    ByteBuf contiguous = hasBinary ? contiguous(exchange, body) : body;
+    InferRequestDecoder.Decoded decoded = raw
+        ? new InferRequestDecoder.Decoded(RawRequestDecoder.decode(model, contiguous), OutputSelection.ALL_BINARY)
+        : InferRequestDecoder.decode(model.name(), contiguous, headerLength);
+    model.inferAsync(decoded.request()).whenComplete((response, error) -> {
+      if (error != null) {
+        exchange.sendError(error);
+        return;
+      }
+      try {
+        exchange.send(InferResponseEncoder.encode(exchange.alloc(), response, decoded.outputs(), model));
+      } catch (RuntimeException e) {
+        exchange.sendError(e);
+      }
+    });
+  }
+
+  /**
+   * The body as one direct buffer, so binary tensors can be views of it: the aggregated body is
+   * usually a list of network reads, and this is its one copy.
+   */
+  private static ByteBuf contiguous(Exchange exchange, ByteBuf body) {
+    if (body.isDirect() && body.nioBufferCount() == 1) {
+      return body;
+    }
+    ByteBuf copy = exchange.alloc().directBuffer(body.readableBytes());
+    copy.writeBytes(body, body.readerIndex(), body.readableBytes());
+    exchange.holdUntilDone(copy);
+    return copy;
+  }
+
+  /** The JSON header's length: the whole body when the header is absent. */
+  static int headerLength(String header, int contentLength) {
+    if (header == null) return contentLength;
+    long value;
+    try {
+      value = Long.parseLong(header.trim());
+    } catch (NumberFormatException e) {
+      throw new NereidException.InvalidArgument(
+          "Unable to parse " + InferResponseEncoder.HEADER_LENGTH + ", got: " + header);
+    }
+    if (value < 0 || value > contentLength) {
+      throw new NereidException.InvalidArgument(
+          "inference header size should be in range (0, " + contentLength + "), got: " + header);
+    }
+    return (int) value;
+  }
+}
