@@ -10,7 +10,6 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -157,14 +156,14 @@ final class KserveHandler extends SimpleChannelInboundHandler<FullHttpRequest> i
       ctx.close();
       return;
     }
-    // A request that broke before it was whole (an undecodable gzip body, say): answer it from the
-    // codec's position, since the handlers after the codec never saw the request.
-    ChannelHandlerContext codec = ctx.pipeline().context(HttpServerCodec.class);
+    // A request that broke before it was whole (an undecodable gzip body, say): answer it from just
+    // after the codec, so the response is encoded but skips handlers that never saw the request.
+    ChannelHandlerContext afterCodec = ctx.pipeline().context(ChunkLimiter.class);
     String message = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause().getMessage()
         : cause.getMessage();
     HttpResponseStatus status = cause instanceof TooLongFrameException
         ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE : HttpResponseStatus.BAD_REQUEST;
     log.debug("rejecting a request on {}: {}", ctx.channel(), message);
-    PipelineErrors.rejectAndClose(codec != null ? codec : ctx, status, "cannot read the request: " + message);
+    PipelineErrors.rejectAndClose(afterCodec != null ? afterCodec : ctx, status, "cannot read the request: " + message);
   }
 }

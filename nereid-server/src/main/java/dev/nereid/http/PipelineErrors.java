@@ -18,7 +18,10 @@ import io.netty.handler.codec.http.HttpVersion;
 final class PipelineErrors {
   private PipelineErrors() {}
 
-  /** Writes the error from {@code ctx}'s position, so only the handlers before it see the response. */
+  /**
+   * Writes the error from {@code ctx}'s position: only the handlers before it see the response, so
+   * {@code ctx} must come after the HTTP codec, which encodes it.
+   */
   static void rejectAndClose(ChannelHandlerContext ctx, HttpResponseStatus status, String message) {
     FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Json.error(ctx.alloc(), message));
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);

@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.function.UnaryOperator;
 
 /**
@@ -48,7 +47,11 @@ final class TestHttp implements AutoCloseable {
     ServerOptions.Builder b = ServerOptions.builder().modelRepository(EXAMPLES).modelControlMode(mode);
     if (mode == ModelControlMode.EXPLICIT) b.startupModel("*");
     for (Path p : extraRepositories) b.modelRepository(p);
-    Server server = new Server(b.build()).start();
+    return start(b.build(), options);
+  }
+
+  static TestHttp start(ServerOptions serverOptions, UnaryOperator<HttpFrontend.Options.Builder> options) {
+    Server server = new Server(serverOptions).start();
     try {
       HttpFrontend frontend = HttpFrontend.start(server, options.apply(HttpFrontend.Options.builder().port(0)).build());
       return new TestHttp(server, frontend);
@@ -152,8 +155,18 @@ final class TestHttp implements AutoCloseable {
     }
   }
 
-  static List<String> lines(String text) {
-    return text.lines().toList();
+  /** Waits for a condition the server will reach by itself (an unload finishing), polling it. */
+  static void await(String what, java.util.function.BooleanSupplier condition) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted waiting for " + what);
+      }
+    }
   }
 
   @Override

@@ -61,6 +61,13 @@ final class TestModels {
           input [ { name: "INPUT0" data_type: TYPE_FP32 dims: [ 5 ] } ]
           output [ { name: "OUTPUT0" data_type: TYPE_FP32 dims: [ 5 ] } ]
           """);
+      TestHttp.writeModel(repo, "gated", """
+          backend: "gated_stream"
+          max_batch_size: 0
+          model_transaction_policy { decoupled: true }
+          input [ { name: "IN" data_type: TYPE_INT32 dims: [ 1 ] } ]
+          output [ { name: "OUT" data_type: TYPE_INT32 dims: [ 1 ] } ]
+          """);
       return repo;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
