@@ -31,22 +31,24 @@ final class InferEndpoint {
     }
     FullHttpRequest request = exchange.request();
     ByteBuf body = request.content();
-    int headerLength = headerLength(request.headers().get(InferResponseEncoder.HEADER_LENGTH), body.readableBytes());
+    String declared = request.headers().get(InferResponseEncoder.HEADER_LENGTH);
+    int headerLength = headerLength(declared, body.readableBytes());
+    boolean raw = declared != null && headerLength == 0;
     if (body.readableBytes() >= DECODE_ON_WORKER_BYTES) {
       workers.execute(() -> {
         try {
-          submit(exchange, model, body, headerLength);
+          submit(exchange, model, body, headerLength, raw);
         } catch (RuntimeException e) {
           exchange.sendError(e);
         }
       });
     } else {
-      submit(exchange, model, body, headerLength);
+      submit(exchange, model, body, headerLength, raw);
     }
   }
 
-  private void submit(Exchange exchange, Model model, ByteBuf body, int headerLength) {
-    boolean raw = headerLength == 0;
+  /** Decodes and submits; {@code raw} means an Inference-Header-Content-Length of 0: the body is one tensor. */
+  private void submit(Exchange exchange, Model model, ByteBuf body, int headerLength, boolean raw) {
     boolean hasBinary = headerLength < body.readableBytes();
     ByteBuf contiguous = hasBinary ? contiguous(exchange, body) : body;
     InferRequestDecoder.Decoded decoded = raw

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -75,13 +76,18 @@ final class KserveHandler extends SimpleChannelInboundHandler<FullHttpRequest> i
   protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
     awaitingRequest = false;
     boolean malformed = request.decoderResult().isFailure();
-    boolean keepAlive = !malformed && !inFlight.closing() && HttpUtil.isKeepAlive(request);
+    boolean keepAlive = !malformed && !inFlight.closing() && HttpUtil.isKeepAlive(request)
+        && HttpVersion.HTTP_1_1.equals(request.protocolVersion());
     ctx.channel().attr(BUSY).set(Boolean.TRUE);
     inFlight.started();
     Exchange exchange = new Exchange(ctx, request, this, keepAlive);
     try {
       if (malformed) {
         rejectMalformed(exchange, request.decoderResult().cause());
+      } else if (!HttpVersion.HTTP_1_1.equals(request.protocolVersion())
+          && !HttpVersion.HTTP_1_0.equals(request.protocolVersion())) {
+        exchange.sendError(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
+            "HTTP version " + request.protocolVersion() + " is not supported; use HTTP/1.1");
       } else if (inFlight.closing()) {
         exchange.sendError(HttpResponseStatus.SERVICE_UNAVAILABLE, "Server is shutting down");
       } else {

@@ -52,7 +52,7 @@ class LargePayloadTest {
   @Test
   void justUnderTheLimitIsServedAndJustOverIs413() {
     String header = "{\"inputs\":[{\"name\":\"uint8_input\",\"datatype\":\"UINT8\",\"shape\":[1,%N%],"
-        + "\"parameters\":{\"binary_data_size\":%N%}}]}";
+        + "\"parameters\":{\"binary_data_size\":%N%}}],\"parameters\":{\"binary_data_output\":true}}";
     int fixed = TestHttp.headerLength(header.replace("%N%", ""));
     // Solve for a body of exactly LIMIT bytes: header (with N written twice) plus N bytes of data.
     int n = LIMIT - fixed - 2 * Integer.toString(LIMIT).length();
