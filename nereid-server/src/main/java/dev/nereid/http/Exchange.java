@@ -63,6 +63,11 @@ final class Exchange {
     return ctx.alloc();
   }
 
+  /** The connection's event loop: where the response is best produced when producing it is cheap. */
+  java.util.concurrent.Executor eventLoop() {
+    return ctx.executor();
+  }
+
   /** Keeps a buffer alive until the response is written; then it is released. */
   void holdUntilDone(ReferenceCounted buffer) {
     held.add(buffer);

@@ -8,7 +8,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpContentDecompressor;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -77,7 +76,6 @@ public final class HttpFrontend implements AutoCloseable {
         p.addLast("decompressor", new HttpContentDecompressor(false, 0));
         p.addLast("aggregator", new BodyAggregator(options.maxRequestSize()));
         p.addLast("compressor", new ResponseCompressor());
-        p.addLast("flow", new FlowControlHandler());
         p.addLast("kserve", new KserveHandler(service, inFlight));
       });
     } catch (RuntimeException e) {

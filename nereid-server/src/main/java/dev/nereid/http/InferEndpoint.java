@@ -1,5 +1,6 @@
 package dev.nereid.http;
 
+import dev.nereid.InferenceResponse;
 import dev.nereid.Model;
 import dev.nereid.NereidException;
 import dev.nereid.Server;
@@ -15,6 +16,8 @@ import java.util.concurrent.Executor;
 final class InferEndpoint {
   /** Bodies at least this large are decoded on a worker thread rather than the event loop. */
   private static final int DECODE_ON_WORKER_BYTES = 256 * 1024;
+  /** Responses with at most this much output data to write as JSON are written on the event loop. */
+  private static final long ENCODE_ON_EVENT_LOOP_BYTES = 64 * 1024;
 
   private final Server server;
   private final Executor workers;
@@ -54,17 +57,34 @@ final class InferEndpoint {
     InferRequestDecoder.Decoded decoded = raw
         ? new InferRequestDecoder.Decoded(RawRequestDecoder.decode(model, contiguous), OutputSelection.ALL_BINARY)
         : InferRequestDecoder.decode(model.name(), contiguous, headerLength);
-    model.inferAsync(decoded.request()).whenComplete((response, error) -> {
+    // The response comes back on the connection's event loop, one thread hop from the model; only
+    // writing large outputs as JSON is worth moving to a worker.
+    model.inferAsync(decoded.request(), exchange.eventLoop()).whenComplete((response, error) -> {
       if (error != null) {
         exchange.sendError(error);
-        return;
-      }
-      try {
-        exchange.send(InferResponseEncoder.encode(exchange.alloc(), response, decoded.outputs(), model));
-      } catch (RuntimeException e) {
-        exchange.sendError(e);
+      } else if (jsonBytes(response, decoded.outputs()) <= ENCODE_ON_EVENT_LOOP_BYTES) {
+        respond(exchange, response, decoded.outputs(), model);
+      } else {
+        workers.execute(() -> respond(exchange, response, decoded.outputs(), model));
       }
     });
+  }
+
+  private static void respond(Exchange exchange, InferenceResponse response, OutputSelection outputs, Model model) {
+    try {
+      exchange.send(InferResponseEncoder.encode(exchange.alloc(), response, outputs, model));
+    } catch (RuntimeException e) {
+      exchange.sendError(e);
+    }
+  }
+
+  /** The bytes of output data to be written as JSON text; binary outputs are only wrapped, at no cost. */
+  private static long jsonBytes(InferenceResponse response, OutputSelection outputs) {
+    long total = 0;
+    for (var o : response.outputs().entrySet()) {
+      if (!outputs.binary(o.getKey()) || outputs.classification(o.getKey()) > 0) total += o.getValue().byteSize();
+    }
+    return total;
   }
 
   /**

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,7 +22,10 @@ import java.io.IOException;
 final class Json {
   static final int MAX_NESTING_DEPTH = 100;
 
+  // A shared buffer pool: the default keeps buffers per thread, useless on the virtual threads that
+  // encode responses.
   private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+      .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool())
       .streamReadConstraints(StreamReadConstraints.builder()
           .maxNestingDepth(MAX_NESTING_DEPTH)
           .maxStringLength(Integer.MAX_VALUE)

@@ -16,25 +16,29 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.AttributeKey;
+import java.util.ArrayDeque;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves one connection, one request at a time: reading stops while a request is in flight and
- * resumes when its response is written, so responses go out in request order and a client cannot
- * queue unbounded work. Routes each request, applies API restrictions and method checks, and hands it
- * to its endpoint; any error becomes a JSON error response with the status of its kind.
+ * Serves one connection, one request at a time: a request that arrives while another is in flight
+ * (HTTP pipelining) waits its turn, so responses go out in request order, and past a few waiting
+ * requests the connection stops reading until they are answered. Routes each request, applies API
+ * restrictions and method checks, and hands it to its endpoint; any error becomes a JSON error
+ * response with the status of its kind. All state is confined to the connection's event loop.
  */
 final class KserveHandler extends SimpleChannelInboundHandler<FullHttpRequest> implements Exchange.Owner {
   private static final Logger log = LoggerFactory.getLogger(KserveHandler.class);
   private static final AttributeKey<Boolean> BUSY = AttributeKey.valueOf("nereid.http.busy");
+  /** Pipelined requests held before the connection stops reading. */
+  private static final int MAX_WAITING = 16;
 
   private final KserveService service;
   private final InFlight inFlight;
+  private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
   private ChannelHandlerContext ctx;
-  /** Whether a read was asked for and no request has come of it yet; touched on the event loop only. */
-  private boolean awaitingRequest;
+  private boolean busy;
 
   KserveHandler(KserveService service, InFlight inFlight) {
     super(false); // the Exchange owns the request and releases it after responding
@@ -48,38 +52,27 @@ final class KserveHandler extends SimpleChannelInboundHandler<FullHttpRequest> i
   }
 
   @Override
-  public void channelActive(ChannelHandlerContext ctx) throws Exception {
+  public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
-    ctx.channel().config().setAutoRead(false);
-    readNext(ctx);
-    super.channelActive(ctx);
-  }
-
-  private void readNext(ChannelHandlerContext ctx) {
-    awaitingRequest = true;
-    ctx.read();
-  }
-
-  /**
-   * A read that brought only part of a request (a head without its body, say) ends here without a
-   * request; ask for more, or the rest would never be read with auto-read off.
-   */
-  @Override
-  public void channelReadComplete(ChannelHandlerContext ctx) {
-    if (awaitingRequest) {
-      ctx.read();
-    }
-    ctx.fireChannelReadComplete();
   }
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-    awaitingRequest = false;
+    if (busy) {
+      waiting.add(request);
+      if (waiting.size() >= MAX_WAITING) ctx.channel().config().setAutoRead(false);
+      return;
+    }
+    serve(request);
+  }
+
+  private void serve(FullHttpRequest request) {
+    busy = true;
+    ctx.channel().attr(BUSY).set(Boolean.TRUE);
+    inFlight.started();
     boolean malformed = request.decoderResult().isFailure();
     boolean keepAlive = !malformed && !inFlight.closing() && HttpUtil.isKeepAlive(request)
         && HttpVersion.HTTP_1_1.equals(request.protocolVersion());
-    ctx.channel().attr(BUSY).set(Boolean.TRUE);
-    inFlight.started();
     Exchange exchange = new Exchange(ctx, request, this, keepAlive);
     try {
       if (malformed) {
@@ -97,7 +90,6 @@ final class KserveHandler extends SimpleChannelInboundHandler<FullHttpRequest> i
       exchange.sendError(e);
     }
   }
-
   private void dispatch(Exchange exchange, Route route) {
     FullHttpRequest request = exchange.request();
     if (route.kind() == Route.Kind.NOT_FOUND) {
@@ -135,15 +127,34 @@ final class KserveHandler extends SimpleChannelInboundHandler<FullHttpRequest> i
 
   @Override
   public void exchangeDone(Exchange exchange, boolean keepAlive) {
+    if (!ctx.executor().inEventLoop()) {
+      ctx.executor().execute(() -> exchangeDone(exchange, keepAlive));
+      return;
+    }
     inFlight.finished();
-    ctx.channel().eventLoop().execute(() -> {
-      ctx.channel().attr(BUSY).set(Boolean.FALSE);
-      if (keepAlive && !inFlight.closing()) {
-        readNext(ctx);
-      } else {
-        ctx.close();
-      }
-    });
+    busy = false;
+    ctx.channel().attr(BUSY).set(Boolean.FALSE);
+    if (!keepAlive || inFlight.closing()) {
+      releaseWaiting();
+      ctx.close();
+      return;
+    }
+    FullHttpRequest next = waiting.poll();
+    if (next != null) {
+      serve(next);
+    } else if (!ctx.channel().config().isAutoRead()) {
+      ctx.channel().config().setAutoRead(true);
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    releaseWaiting();
+    super.channelInactive(ctx);
+  }
+
+  private void releaseWaiting() {
+    for (FullHttpRequest r; (r = waiting.poll()) != null; ) r.release();
   }
 
   @Override
