@@ -38,12 +38,16 @@ final class Exchange {
   /** Told when an exchange has written its response (or given up), to read the next request. */
   interface Owner {
     void exchangeDone(Exchange exchange, boolean keepAlive);
+
+    /** Whether the front end is closing: then the response says so, and the connection closes after it. */
+    boolean closing();
   }
 
   private final ChannelHandlerContext ctx;
   private final FullHttpRequest request;
   private final Owner owner;
-  private final boolean keepAlive;
+  private final boolean requestKeepAlive;
+  private volatile boolean keepAlive;
   private final Queue<ReferenceCounted> held = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean responded = new AtomicBoolean();
   private final AtomicBoolean released = new AtomicBoolean();
@@ -52,7 +56,13 @@ final class Exchange {
     this.ctx = ctx;
     this.request = request;
     this.owner = owner;
-    this.keepAlive = keepAlive;
+    this.requestKeepAlive = keepAlive;
+  }
+
+  /** Decides, as the response starts, whether the connection stays open after it. */
+  private boolean decideKeepAlive() {
+    keepAlive = requestKeepAlive && !owner.closing();
+    return keepAlive;
   }
 
   FullHttpRequest request() {
@@ -84,7 +94,7 @@ final class Exchange {
       return;
     }
     HttpUtil.setContentLength(response, response.content().readableBytes());
-    HttpUtil.setKeepAlive(response, keepAlive);
+    HttpUtil.setKeepAlive(response, decideKeepAlive());
     ctx.writeAndFlush(response).addListener(f -> finish());
   }
 
@@ -121,7 +131,7 @@ final class Exchange {
       throw new IllegalStateException("response already started");
     }
     HttpUtil.setTransferEncodingChunked(head, true);
-    HttpUtil.setKeepAlive(head, keepAlive);
+    HttpUtil.setKeepAlive(head, decideKeepAlive());
     return ctx.writeAndFlush(head);
   }
 

@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 
 /**
@@ -32,13 +33,32 @@ final class GenerateEndpoint {
   private static final byte[] EVENT_PREFIX = "data: ".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] EVENT_SUFFIX = "\n\n".getBytes(StandardCharsets.US_ASCII);
 
-  private final Server server;
+  /** Bodies at least this large are parsed on a worker thread rather than the event loop. */
+  private static final int PARSE_ON_WORKER_BYTES = 256 * 1024;
 
-  GenerateEndpoint(Server server) {
+  private final Server server;
+  private final Executor workers;
+
+  GenerateEndpoint(Server server, Executor workers) {
     this.server = server;
+    this.workers = workers;
   }
 
   void handle(Exchange exchange, Route route, boolean streaming) {
+    if (exchange.request().content().readableBytes() < PARSE_ON_WORKER_BYTES) {
+      submit(exchange, route, streaming);
+      return;
+    }
+    workers.execute(() -> {
+      try {
+        submit(exchange, route, streaming);
+      } catch (RuntimeException e) {
+        exchange.sendError(e);
+      }
+    });
+  }
+
+  private void submit(Exchange exchange, Route route, boolean streaming) {
     Model model = server.model(route.model(), route.modelVersion());
     ModelMetadata metadata = model.metadata();
     JsonNode root = Json.parse(exchange.request().content());

@@ -126,6 +126,11 @@ final class KserveHandler extends SimpleChannelInboundHandler<FullHttpRequest> i
   }
 
   @Override
+  public boolean closing() {
+    return inFlight.closing();
+  }
+
+  @Override
   public void exchangeDone(Exchange exchange, boolean keepAlive) {
     if (!ctx.executor().inEventLoop()) {
       ctx.executor().execute(() -> exchangeDone(exchange, keepAlive));

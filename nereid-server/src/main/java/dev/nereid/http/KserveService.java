@@ -16,7 +16,7 @@ final class KserveService {
     this.restrictedApis = restrictedApis;
     this.info = new InfoEndpoints(server);
     this.infer = new InferEndpoint(server, workers);
-    this.generate = new GenerateEndpoint(server);
+    this.generate = new GenerateEndpoint(server, workers);
     this.repository = new RepositoryEndpoints(server, workers);
   }
 

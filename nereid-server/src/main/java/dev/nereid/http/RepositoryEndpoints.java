@@ -27,30 +27,23 @@ final class RepositoryEndpoints {
   }
 
   void handle(Exchange exchange, Route route) {
-    JsonNode body = optionalBody(exchange.request().content());
-    Runnable action = switch (route.kind()) {
-      case REPOSITORY_INDEX -> () -> index(exchange, body);
-      case REPOSITORY_LOAD -> {
-        checkRepositoryAndName(route);
-        Map<String, Object> parameters = loadParameters(body);
-        yield () -> {
-          server.load(route.model(), parameters);
-          exchange.sendEmpty(HttpResponseStatus.OK);
-        };
-      }
-      case REPOSITORY_UNLOAD -> {
-        checkRepositoryAndName(route);
-        boolean dependents = unloadDependents(body);
-        yield () -> {
-          server.unload(route.model(), dependents, false);
-          exchange.sendEmpty(HttpResponseStatus.OK);
-        };
-      }
-      default -> throw new IllegalArgumentException("not a repository endpoint: " + route.kind());
-    };
     workers.execute(() -> {
       try {
-        action.run();
+        JsonNode body = optionalBody(exchange.request().content());
+        switch (route.kind()) {
+          case REPOSITORY_INDEX -> index(exchange, body);
+          case REPOSITORY_LOAD -> {
+            checkRepositoryAndName(route);
+            server.load(route.model(), loadParameters(body));
+            exchange.sendEmpty(HttpResponseStatus.OK);
+          }
+          case REPOSITORY_UNLOAD -> {
+            checkRepositoryAndName(route);
+            server.unload(route.model(), unloadDependents(body), false);
+            exchange.sendEmpty(HttpResponseStatus.OK);
+          }
+          default -> throw new IllegalArgumentException("not a repository endpoint: " + route.kind());
+        }
       } catch (RuntimeException e) {
         exchange.sendError(e);
       }

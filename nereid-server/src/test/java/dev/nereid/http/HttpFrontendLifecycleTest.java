@@ -1,0 +1,125 @@
+package dev.nereid.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.nereid.ModelControlMode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.Socket;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Connections over time: keep-alive, pipelined requests answered in order, and a graceful close. */
+class HttpFrontendLifecycleTest {
+  static final String SLOW_BODY =
+      "{\"inputs\":[{\"name\":\"INPUT0\",\"datatype\":\"INT32\",\"shape\":[2],\"data\":[5,6]}]}";
+
+  static Path repositoryWithSlowModel() throws IOException {
+    Path repo = Files.createTempDirectory("nereid-slow");
+    TestHttp.writeModel(repo, "slow", """
+        backend: "identity"
+        max_batch_size: 0
+        input [ { name: "INPUT0" data_type: TYPE_INT32 dims: [ -1 ] } ]
+        output [ { name: "OUTPUT0" data_type: TYPE_INT32 dims: [ -1 ] } ]
+        parameters { key: "execute_delay_ms" value { string_value: "400" } }
+        """);
+    return repo;
+  }
+
+  /** Waits until the server holds a request for the slow model (it counts it pending until answered). */
+  static void awaitPending(TestHttp http) {
+    TestHttp.await("the slow request to arrive",
+        () -> http.server.metrics().contains("nv_inference_pending_request_count{model=\"slow\",version=\"1\"} 1"));
+  }
+
+  @Test
+  void pipelinedRequestsAreAnsweredInOrderEvenWhenTheFirstIsSlowest() throws Exception {
+    try (TestHttp http = TestHttp.start(ModelControlMode.NONE, o -> o, repositoryWithSlowModel());
+        Socket socket = new Socket("127.0.0.1", http.frontend.port())) {
+      socket.setSoTimeout(10_000);
+      byte[] slow = RawHttp.request("POST", "/v2/models/slow/infer", SLOW_BODY);
+      byte[] live = "GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+      byte[] metadata = "GET /v2/models/slow HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+      OutputStream out = socket.getOutputStream();
+      out.write(concat(slow, live, metadata)); // one write: three requests back to back
+      out.flush();
+      InputStream in = socket.getInputStream();
+      String first = readResponse(in);
+      String second = readResponse(in);
+      String third = readResponse(in);
+      assertThat(first).startsWith("HTTP/1.1 200").contains("\"data\":[5,6]");
+      assertThat(second).startsWith("HTTP/1.1 200").doesNotContain("\"data\"");
+      assertThat(third).startsWith("HTTP/1.1 200").contains("\"name\":\"slow\"");
+    }
+  }
+
+  @Test
+  void keepAliveServesManyRequestsOnOneConnection() throws Exception {
+    try (TestHttp http = TestHttp.start(); Socket socket = new Socket("127.0.0.1", http.frontend.port())) {
+      socket.setSoTimeout(10_000);
+      for (int i = 0; i < 50; i++) {
+        socket.getOutputStream().write(RawHttp.request("POST", "/v2/models/identity/infer", "{\"inputs\":[{\"name\":"
+            + "\"int32_input\",\"datatype\":\"INT32\",\"shape\":[1,1],\"data\":[" + i + "]}]}"));
+        assertThat(readResponse(socket.getInputStream())).contains("\"data\":[" + i + "]");
+      }
+    }
+  }
+
+  @Test
+  void closeLetsTheRequestInFlightFinishThenRefusesConnections() throws Exception {
+    TestHttp http = TestHttp.start(ModelControlMode.NONE, o -> o, repositoryWithSlowModel());
+    try {
+      int port = http.frontend.port();
+      CompletableFuture<HttpResponse<String>> slow = http.client.sendAsync(HttpRequest.newBuilder(
+          http.uri("/v2/models/slow/infer")).POST(HttpRequest.BodyPublishers.ofString(SLOW_BODY)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      awaitPending(http);
+      http.frontend.close(Duration.ofSeconds(20));
+      HttpResponse<String> answered = slow.get(1, TimeUnit.SECONDS); // close() returned: it was answered
+      assertThat(answered.statusCode()).isEqualTo(200);
+      assertThat(answered.headers().firstValue("connection")).hasValue("close");
+      assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).isInstanceOf(ConnectException.class);
+    } finally {
+      http.close();
+    }
+  }
+
+  static byte[] concat(byte[]... parts) {
+    int size = 0;
+    for (byte[] p : parts) size += p.length;
+    byte[] all = new byte[size];
+    int at = 0;
+    for (byte[] p : parts) {
+      System.arraycopy(p, 0, all, at, p.length);
+      at += p.length;
+    }
+    return all;
+  }
+
+  /** One response, as text, read by its Content-Length. */
+  static String readResponse(InputStream in) throws IOException {
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int c = in.read();
+      if (c < 0) throw new IOException("closed after: " + head);
+      head.append((char) c);
+    }
+    int length = 0;
+    for (String line : head.toString().split("\r\n")) {
+      if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+        length = Integer.parseInt(line.substring(15).trim());
+      }
+    }
+    return head + new String(in.readNBytes(length), StandardCharsets.UTF_8);
+  }
+}
