@@ -22,6 +22,7 @@ import java.util.Queue;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,7 +75,7 @@ final class Exchange {
   }
 
   /** The connection's event loop: where the response is best produced when producing it is cheap. */
-  java.util.concurrent.Executor eventLoop() {
+  Executor eventLoop() {
     return ctx.executor();
   }
 
@@ -123,6 +124,20 @@ final class Exchange {
       log.error("unexpected failure serving {} {}", request.method(), request.uri(), e);
       sendError(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error: " + e);
     }
+  }
+
+  /**
+   * Runs part of answering this request on another executor (work too slow for the event loop); an
+   * exception it throws becomes the error response.
+   */
+  void runOn(Executor executor, Runnable work) {
+    executor.execute(() -> {
+      try {
+        work.run();
+      } catch (RuntimeException e) {
+        sendError(e);
+      }
+    });
   }
 
   /** Starts a streamed response: its head now, its body in chunks. */

@@ -49,13 +49,7 @@ final class GenerateEndpoint {
       submit(exchange, route, streaming);
       return;
     }
-    workers.execute(() -> {
-      try {
-        submit(exchange, route, streaming);
-      } catch (RuntimeException e) {
-        exchange.sendError(e);
-      }
-    });
+    exchange.runOn(workers, () -> submit(exchange, route, streaming));
   }
 
   private void submit(Exchange exchange, Route route, boolean streaming) {

@@ -38,13 +38,7 @@ final class InferEndpoint {
     int headerLength = headerLength(declared, body.readableBytes());
     boolean raw = declared != null && headerLength == 0;
     if (body.readableBytes() >= DECODE_ON_WORKER_BYTES) {
-      workers.execute(() -> {
-        try {
-          submit(exchange, model, body, headerLength, raw);
-        } catch (RuntimeException e) {
-          exchange.sendError(e);
-        }
-      });
+      exchange.runOn(workers, () -> submit(exchange, model, body, headerLength, raw));
     } else {
       submit(exchange, model, body, headerLength, raw);
     }
@@ -65,7 +59,7 @@ final class InferEndpoint {
       } else if (jsonBytes(response, decoded.outputs()) <= ENCODE_ON_EVENT_LOOP_BYTES) {
         respond(exchange, response, decoded.outputs(), model);
       } else {
-        workers.execute(() -> respond(exchange, response, decoded.outputs(), model));
+        exchange.runOn(workers, () -> respond(exchange, response, decoded.outputs(), model));
       }
     });
   }

@@ -7,6 +7,7 @@ import dev.nereid.NereidException;
 import dev.nereid.Tensor;
 import io.netty.buffer.ByteBuf;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -84,7 +85,7 @@ final class InferRequestDecoder {
   }
 
   /** Wraps binary input bytes as a tensor, checking the size of fixed-size types as Triton words it. */
-  static Tensor binaryTensor(String model, String name, DataType type, long[] shape, java.nio.ByteBuffer bytes) {
+  static Tensor binaryTensor(String model, String name, DataType type, long[] shape, ByteBuffer bytes) {
     long count = JsonTensors.elementCount(name, shape);
     if (type.isFixedSize()) {
       long expected;
@@ -206,12 +207,12 @@ final class InferRequestDecoder {
       return end - position;
     }
 
-    java.nio.ByteBuffer take(String input, long size) {
+    ByteBuffer take(String input, long size) {
       if (size > remaining()) {
         throw invalid("unexpected size for input '" + input + "', expecting " + (size - remaining())
             + " additional bytes for model '" + model + "'");
       }
-      java.nio.ByteBuffer slice = body.nioBuffer(position, (int) size);
+      ByteBuffer slice = body.nioBuffer(position, (int) size);
       position += (int) size;
       return slice;
     }

@@ -15,7 +15,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.util.AttributeKey;
 import java.util.ArrayDeque;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -30,7 +29,6 @@ import org.slf4j.LoggerFactory;
  */
 final class KserveHandler extends SimpleChannelInboundHandler<FullHttpRequest> implements Exchange.Owner {
   private static final Logger log = LoggerFactory.getLogger(KserveHandler.class);
-  private static final AttributeKey<Boolean> BUSY = AttributeKey.valueOf("nereid.http.busy");
   /** Pipelined requests held before the connection stops reading. */
   private static final int MAX_WAITING = 16;
 
@@ -48,7 +46,8 @@ final class KserveHandler extends SimpleChannelInboundHandler<FullHttpRequest> i
 
   /** Whether a connection has a request in flight. Call on the connection's event loop. */
   static boolean busy(Channel channel) {
-    return Boolean.TRUE.equals(channel.attr(BUSY).get());
+    KserveHandler handler = channel.pipeline().get(KserveHandler.class);
+    return handler != null && handler.busy;
   }
 
   @Override
@@ -68,7 +67,6 @@ final class KserveHandler extends SimpleChannelInboundHandler<FullHttpRequest> i
 
   private void serve(FullHttpRequest request) {
     busy = true;
-    ctx.channel().attr(BUSY).set(Boolean.TRUE);
     inFlight.started();
     boolean malformed = request.decoderResult().isFailure();
     boolean keepAlive = !malformed && !inFlight.closing() && HttpUtil.isKeepAlive(request)
@@ -90,6 +88,7 @@ final class KserveHandler extends SimpleChannelInboundHandler<FullHttpRequest> i
       exchange.sendError(e);
     }
   }
+
   private void dispatch(Exchange exchange, Route route) {
     FullHttpRequest request = exchange.request();
     if (route.kind() == Route.Kind.NOT_FOUND) {
@@ -138,7 +137,6 @@ final class KserveHandler extends SimpleChannelInboundHandler<FullHttpRequest> i
     }
     inFlight.finished();
     busy = false;
-    ctx.channel().attr(BUSY).set(Boolean.FALSE);
     if (!keepAlive || inFlight.closing()) {
       releaseWaiting();
       ctx.close();
@@ -164,7 +162,7 @@ final class KserveHandler extends SimpleChannelInboundHandler<FullHttpRequest> i
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-    if (evt instanceof IdleStateEvent && !busy(ctx.channel())) {
+    if (evt instanceof IdleStateEvent && !busy) {
       ctx.close();
       return;
     }
@@ -173,7 +171,7 @@ final class KserveHandler extends SimpleChannelInboundHandler<FullHttpRequest> i
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (busy(ctx.channel()) || !ctx.channel().isActive()) {
+    if (busy || !ctx.channel().isActive()) {
       log.debug("connection {} failed; closing it", ctx.channel(), cause);
       ctx.close();
       return;

@@ -27,25 +27,21 @@ final class RepositoryEndpoints {
   }
 
   void handle(Exchange exchange, Route route) {
-    workers.execute(() -> {
-      try {
-        JsonNode body = optionalBody(exchange.request().content());
-        switch (route.kind()) {
-          case REPOSITORY_INDEX -> index(exchange, body);
-          case REPOSITORY_LOAD -> {
-            checkRepositoryAndName(route);
-            server.load(route.model(), loadParameters(body));
-            exchange.sendEmpty(HttpResponseStatus.OK);
-          }
-          case REPOSITORY_UNLOAD -> {
-            checkRepositoryAndName(route);
-            server.unload(route.model(), unloadDependents(body), false);
-            exchange.sendEmpty(HttpResponseStatus.OK);
-          }
-          default -> throw new IllegalArgumentException("not a repository endpoint: " + route.kind());
+    exchange.runOn(workers, () -> {
+      JsonNode body = optionalBody(exchange.request().content());
+      switch (route.kind()) {
+        case REPOSITORY_INDEX -> index(exchange, body);
+        case REPOSITORY_LOAD -> {
+          checkRepositoryAndName(route);
+          server.load(route.model(), loadParameters(body));
+          exchange.sendEmpty(HttpResponseStatus.OK);
         }
-      } catch (RuntimeException e) {
-        exchange.sendError(e);
+        case REPOSITORY_UNLOAD -> {
+          checkRepositoryAndName(route);
+          server.unload(route.model(), unloadDependents(body), false);
+          exchange.sendEmpty(HttpResponseStatus.OK);
+        }
+        default -> throw new IllegalArgumentException("not a repository endpoint: " + route.kind());
       }
     });
   }

@@ -76,6 +76,21 @@ class HttpFrontendLifecycleTest {
   }
 
   @Test
+  void chunkedRequestBodiesAreAggregated() {
+    try (TestHttp http = TestHttp.start()) {
+      String body = "{\"inputs\":[{\"name\":\"int32_input\",\"datatype\":\"INT32\",\"shape\":[1,3],\"data\":[1,2,3]}]}";
+      String first = body.substring(0, 20);
+      String rest = body.substring(20);
+      String request = "POST /v2/models/identity/infer HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+          + Integer.toHexString(first.length()) + "\r\n" + first + "\r\n" + Integer.toHexString(rest.length()) + "\r\n"
+          + rest + "\r\n0\r\n\r\n";
+      RawHttp.Reply reply = RawHttp.exchange(http.frontend.port(), request.getBytes(StandardCharsets.US_ASCII));
+      assertThat(reply.status()).isEqualTo(200);
+      assertThat(reply.body()).contains("\"data\":[1,2,3]");
+    }
+  }
+
+  @Test
   void closeLetsTheRequestInFlightFinishThenRefusesConnections() throws Exception {
     TestHttp http = TestHttp.start(ModelControlMode.NONE, o -> o, repositoryWithSlowModel());
     try {
