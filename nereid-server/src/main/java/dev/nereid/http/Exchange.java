@@ -23,6 +23,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +36,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Exchange {
   private static final Logger log = LoggerFactory.getLogger(Exchange.class);
+  /** Bodies at least this large are parsed on a worker thread rather than the event loop. */
+  private static final int LARGE_BODY_BYTES = 256 * 1024;
 
   /** Told when an exchange has written its response (or given up), to read the next request. */
   interface Owner {
@@ -70,13 +73,28 @@ final class Exchange {
     return request;
   }
 
+  /** Whether the body is large enough that parsing it would hold up the event loop. */
+  boolean largeBody() {
+    return request.content().readableBytes() >= LARGE_BODY_BYTES;
+  }
+
   ByteBufAllocator alloc() {
     return ctx.alloc();
   }
 
-  /** The connection's event loop: where the response is best produced when producing it is cheap. */
+  /**
+   * The connection's event loop: where the response is best produced when producing it is cheap. A
+   * task that arrives after the event loop has shut down runs where it was handed over, so a model's
+   * completion is never lost (its response then goes nowhere, as the connection is gone).
+   */
   Executor eventLoop() {
-    return ctx.executor();
+    return task -> {
+      try {
+        ctx.executor().execute(task);
+      } catch (RejectedExecutionException e) {
+        task.run();
+      }
+    };
   }
 
   /** Keeps a buffer alive until the response is written; then it is released. */
@@ -131,13 +149,17 @@ final class Exchange {
    * exception it throws becomes the error response.
    */
   void runOn(Executor executor, Runnable work) {
-    executor.execute(() -> {
-      try {
-        work.run();
-      } catch (RuntimeException e) {
-        sendError(e);
-      }
-    });
+    try {
+      executor.execute(() -> {
+        try {
+          work.run();
+        } catch (RuntimeException e) {
+          sendError(e);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      sendError(new NereidException.Unavailable("Server is shutting down", e));
+    }
   }
 
   /** Starts a streamed response: its head now, its body in chunks. */

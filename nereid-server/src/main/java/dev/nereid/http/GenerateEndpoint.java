@@ -33,9 +33,6 @@ final class GenerateEndpoint {
   private static final byte[] EVENT_PREFIX = "data: ".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] EVENT_SUFFIX = "\n\n".getBytes(StandardCharsets.US_ASCII);
 
-  /** Bodies at least this large are parsed on a worker thread rather than the event loop. */
-  private static final int PARSE_ON_WORKER_BYTES = 256 * 1024;
-
   private final Server server;
   private final Executor workers;
 
@@ -45,11 +42,11 @@ final class GenerateEndpoint {
   }
 
   void handle(Exchange exchange, Route route, boolean streaming) {
-    if (exchange.request().content().readableBytes() < PARSE_ON_WORKER_BYTES) {
+    if (exchange.largeBody()) {
+      exchange.runOn(workers, () -> submit(exchange, route, streaming));
+    } else {
       submit(exchange, route, streaming);
-      return;
     }
-    exchange.runOn(workers, () -> submit(exchange, route, streaming));
   }
 
   private void submit(Exchange exchange, Route route, boolean streaming) {

@@ -14,8 +14,6 @@ import java.util.concurrent.Executor;
  * completes it. Large bodies are decoded off the event loop.
  */
 final class InferEndpoint {
-  /** Bodies at least this large are decoded on a worker thread rather than the event loop. */
-  private static final int DECODE_ON_WORKER_BYTES = 256 * 1024;
   /** Responses with at most this much output data to write as JSON are written on the event loop. */
   private static final long ENCODE_ON_EVENT_LOOP_BYTES = 64 * 1024;
 
@@ -37,7 +35,7 @@ final class InferEndpoint {
     String declared = request.headers().get(InferResponseEncoder.HEADER_LENGTH);
     int headerLength = headerLength(declared, body.readableBytes());
     boolean raw = declared != null && headerLength == 0;
-    if (body.readableBytes() >= DECODE_ON_WORKER_BYTES) {
+    if (exchange.largeBody()) {
       exchange.runOn(workers, () -> submit(exchange, model, body, headerLength, raw));
     } else {
       submit(exchange, model, body, headerLength, raw);
