@@ -6,6 +6,7 @@ import com.google.protobuf.util.JsonFormat;
 import dev.nereid.NereidException;
 import dev.nereid.proto.ModelConfig;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,9 +25,15 @@ public final class ModelConfigs {
    * the wrong type, and syntax errors alike.
    */
   public static ModelConfig parseText(Path file) {
+    if (Files.isDirectory(file)) {
+      throw new NereidException.InvalidArgument(file + " is a folder; it must be a file in protobuf text format");
+    }
     String text;
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (CharacterCodingException e) {
+      // The JDK's message ("Input length = 1") says nothing to someone who wrote a config.
+      throw new NereidException.InvalidArgument(file + " is not UTF-8 text; it must be protobuf text format", e);
     } catch (IOException e) {
       throw new NereidException.InvalidArgument("cannot read " + file + ": " + e.getMessage(), e);
     }
