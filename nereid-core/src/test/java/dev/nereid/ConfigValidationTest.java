@@ -47,7 +47,12 @@ class ConfigValidationTest {
             backend: "identity"
             input [ { name: "INPUT0" data_type: TYPE_FP32 dims: [ 4, -2 ] } ]
             output [ { name: "OUTPUT0" data_type: TYPE_FP32 dims: [ 4, -2 ] } ]
-            """, new String[] {"input 'INPUT0'", "[4,-2]", ">= 0, or -1"}),
+            """, new String[] {"input 'INPUT0'", "[4,-2]", ">= 1, or -1"}),
+        Arguments.of("zero_dim", """
+            backend: "identity"
+            input [ { name: "INPUT0" data_type: TYPE_FP32 dims: [ 0 ] } ]
+            output [ { name: "OUTPUT0" data_type: TYPE_FP32 dims: [ 0 ] } ]
+            """, new String[] {"input 'INPUT0'", "[0]", ">= 1, or -1"}),
         Arguments.of("unknown_backend", """
             backend: "tensorflow_magic"
             input [ { name: "INPUT0" data_type: TYPE_FP32 dims: [ 1 ] } ]
@@ -74,6 +79,24 @@ class ConfigValidationTest {
             output [ { name: "OUTPUT0" data_type: TYPE_FP32 dims: [ 1 ] } ]
             dynamic_batching { preferred_batch_size: [ 2, 8 ] }
             """, new String[] {"preferred_batch_size 8", "max_batch_size 4"}),
+        Arguments.of("default_priority_out_of_range", """
+            backend: "identity"
+            max_batch_size: 4
+            input [ { name: "INPUT0" data_type: TYPE_FP32 dims: [ 1 ] } ]
+            output [ { name: "OUTPUT0" data_type: TYPE_FP32 dims: [ 1 ] } ]
+            dynamic_batching { priority_levels: 2 default_priority_level: 3 }
+            """, new String[] {"default_priority_level 3", "priority_levels 2"}),
+        Arguments.of("priority_policy_out_of_range", """
+            backend: "identity"
+            max_batch_size: 4
+            input [ { name: "INPUT0" data_type: TYPE_FP32 dims: [ 1 ] } ]
+            output [ { name: "OUTPUT0" data_type: TYPE_FP32 dims: [ 1 ] } ]
+            dynamic_batching {
+              priority_levels: 2
+              default_priority_level: 1
+              priority_queue_policy { key: 0 value { max_queue_size: 4 } }
+            }
+            """, new String[] {"priority_queue_policy for level 0"}),
         Arguments.of("missing_data_type", """
             backend: "identity"
             input [ { name: "INPUT0" dims: [ 1 ] } ]
