@@ -4,6 +4,7 @@ import dev.nereid.ModelState;
 import dev.nereid.internal.repository.ModelSource;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -18,6 +19,8 @@ final class ModelEntry {
     volatile ModelState state = ModelState.UNKNOWN;
     volatile String reason = "";
     volatile LoadedModel loaded;
+    /** While UNLOADING: completes once the version is unloaded. */
+    volatile CompletableFuture<Void> unloading;
 
     void set(ModelState newState, String newReason) {
       state = newState;
@@ -61,6 +64,18 @@ final class ModelEntry {
   void modelFailed(String reason) {
     modelState = ModelState.UNAVAILABLE;
     modelReason = reason;
+  }
+
+  /** A new config was refused while versions still serve: they keep serving, and say why they were not reloaded. */
+  void reloadFailed(String reason) {
+    for (VersionSlot slot : versions.values()) {
+      if (slot.state == ModelState.READY && slot.loaded != null) slot.reason = reason;
+    }
+  }
+
+  /** The model was unloaded or left the repository: a failure to load it no longer counts. */
+  void modelUnloaded(String reason) {
+    if (modelState == ModelState.UNAVAILABLE) modelReason = reason;
   }
 
   void modelOk() {

@@ -27,6 +27,7 @@ import dev.nereid.spi.Backend;
 import dev.nereid.spi.ModelContext;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -65,6 +66,8 @@ public final class RealServer {
   private final BackendRegistry backends;
   private final ModelRepositories repositories = new ModelRepositories();
   private final Map<String, ModelEntry> models = new ConcurrentHashMap<>();
+  /** Models replaced or unloaded whose requests are still finishing. */
+  private final Set<LoadedModel> retiring = ConcurrentHashMap.newKeySet();
   private final ExecutorService loadPool;
   private final ExecutorService responseExecutor = Executors.newVirtualThreadPerTaskExecutor();
   private final ServerMetrics metrics;
@@ -148,12 +151,15 @@ public final class RealServer {
 
   /**
    * Loads or reloads every version the policy selects. A version that fails to reload keeps its old
-   * instance serving. Returns the failure reason, or null when everything loaded.
+   * instance serving, and so does a model whose new config is refused. Returns the failure reason, or
+   * null when everything loaded.
    */
   private String loadModel(String name, ModelSource source, ModelConfig override, Path overrideDirectory) {
     ModelEntry entry = models.computeIfAbsent(name, ModelEntry::new);
     entry.lock.lock();
     try {
+      // Taken before anything is read, so that a change made while loading is seen by the next poll.
+      String fingerprint = source == null ? "" : source.fingerprint();
       Path directory = overrideDirectory != null ? overrideDirectory : source.directory();
       ModelSource effective = new ModelSource(name, directory, source == null ? directory.getParent() : source.repository());
       ModelConfig config;
@@ -163,9 +169,12 @@ public final class RealServer {
         ModelConfig raw = override != null ? override
             : Files.exists(effective.configFile()) ? ModelConfigs.parseText(effective.configFile()) : ModelConfig.getDefaultInstance();
         List<Long> available = effective.versions();
-        long latest = available.isEmpty() ? -1 : available.get(available.size() - 1);
-        config = AutoComplete.complete(raw, name, directory, latest, backends, options.strictModelConfig(),
-            options.backendConfig());
+        if (available.isEmpty()) {
+          throw new NereidException.InvalidArgument("model '" + name + "' has no version folders: put its files in a "
+              + "numbered folder such as " + directory.resolve("1"));
+        }
+        config = AutoComplete.complete(servedName(raw, name, directory), name, directory,
+            available.get(available.size() - 1), backends, options.strictModelConfig(), options.backendConfig());
         ConfigValidator.validate(config, name);
         backend = resolveBackend(name, config);
         selected = VersionPolicies.select(config.getVersionPolicy(), available);
@@ -175,12 +184,17 @@ public final class RealServer {
         }
       } catch (NereidException e) {
         String reason = "failed to load '" + name + "': " + e.getMessage();
-        log.error(reason);
         if (entry.serving(-1) == null) {
+          log.error(reason);
           entry.modelFailed(reason);
         } else {
-          log.warn("model '{}' keeps serving its previous versions", name);
+          log.warn("{}; the loaded versions keep serving", reason);
+          entry.reloadFailed("reload failed: " + reason);
         }
+        if (overrideDirectory != null) deleteLater(overrideDirectory);
+        // Remembered even though it failed: polling retries only once the folder changes again.
+        entry.source = source;
+        entry.fingerprint = fingerprint;
         return reason;
       }
       entry.modelOk();
@@ -191,19 +205,49 @@ public final class RealServer {
         if (reason != null && failure == null) failure = reason;
       }
       for (Map.Entry<Long, ModelEntry.VersionSlot> e : entry.versions.entrySet()) {
-        if (!selected.contains(e.getKey()) && e.getValue().loaded != null) {
-          retireVersion(entry, e.getValue(), UNLOADED);
+        if (!selected.contains(e.getKey())) {
+          unloadVersion(entry, e.getValue());
         }
       }
       Path previousOverride = entry.overrideDirectory;
       entry.overrideDirectory = overrideDirectory;
       if (previousOverride != null && !previousOverride.equals(overrideDirectory)) deleteLater(previousOverride);
       entry.source = source;
-      entry.fingerprint = source == null ? "" : source.fingerprint();
+      entry.fingerprint = fingerprint;
       return failure;
     } finally {
       entry.lock.unlock();
     }
+  }
+
+  /**
+   * The config with the name the model is served under. A repository's name mapping serves folder
+   * {@code a} as {@code b}; its config may still say {@code name: "a"}, which is then not a mismatch.
+   */
+  private static ModelConfig servedName(ModelConfig raw, String name, Path directory) {
+    String folder = directory.getFileName().toString();
+    if (!folder.equals(name) && raw.getName().equals(folder)) {
+      return raw.toBuilder().setName(name).build();
+    }
+    return raw;
+  }
+
+  /**
+   * Unloads one version if it serves, and marks a past failure of it as unloaded. Returns when it
+   * will be unloaded (at once when nothing serves it).
+   */
+  private CompletableFuture<Void> unloadVersion(ModelEntry entry, ModelEntry.VersionSlot slot) {
+    if (slot.state == ModelState.UNLOADING) {
+      CompletableFuture<Void> unloading = slot.unloading;
+      return unloading != null ? unloading : CompletableFuture.completedFuture(null);
+    }
+    if (slot.loaded != null) {
+      return retireVersion(entry, slot, UNLOADED);
+    }
+    if (slot.state == ModelState.UNAVAILABLE) {
+      slot.set(ModelState.UNAVAILABLE, UNLOADED);
+    }
+    return CompletableFuture.completedFuture(null);
   }
 
   private Backend resolveBackend(String name, ModelConfig config) {
@@ -218,7 +262,8 @@ public final class RealServer {
 
   private String loadVersion(ModelEntry entry, Backend backend, ModelContext context) {
     ModelEntry.VersionSlot slot = entry.slot(context.version());
-    LoadedModel previous = slot.loaded;
+    // A version being unloaded is not replaced without downtime: it already takes no requests.
+    LoadedModel previous = slot.state == ModelState.UNLOADING ? null : slot.loaded;
     if (previous == null) {
       slot.set(ModelState.LOADING, "");
     }
@@ -239,6 +284,9 @@ public final class RealServer {
         slot.reason = "reload failed: " + message;
       } else {
         log.error(reason, e);
+        // A model still being unloaded from this slot is closed by its retirement; it must not
+        // overwrite this failure with "unloaded" when it finishes.
+        slot.loaded = null;
         slot.set(ModelState.UNAVAILABLE, reason);
       }
       return reason;
@@ -249,19 +297,32 @@ public final class RealServer {
   private CompletableFuture<Void> retireVersion(ModelEntry entry, ModelEntry.VersionSlot slot, String reason) {
     LoadedModel loaded = slot.loaded;
     slot.set(ModelState.UNLOADING, "");
-    return retireInBackground(loaded, () -> {
-      if (slot.loaded == loaded) {
-        slot.loaded = null;
-        slot.set(ModelState.UNAVAILABLE, reason);
+    return slot.unloading = retireInBackground(loaded, () -> {
+      // Under the model's lock: a load of this version running now must not have its result undone.
+      entry.lock.lock();
+      try {
+        if (slot.loaded == loaded) {
+          slot.loaded = null;
+          slot.set(ModelState.UNAVAILABLE, reason);
+        }
+      } finally {
+        entry.lock.unlock();
       }
     });
   }
 
+  /**
+   * Closes a model once its requests have finished. Until then it is in {@link #retiring}, where
+   * {@link #stop()} finds it; whichever of the two takes it out of that set closes it, once.
+   */
   private CompletableFuture<Void> retireInBackground(LoadedModel loaded, Runnable afterClose) {
+    retiring.add(loaded);
     return loaded.retire().thenRunAsync(() -> {
-      loaded.close(System.nanoTime() + options.exitTimeout().toNanos());
+      if (retiring.remove(loaded)) {
+        loaded.close(System.nanoTime() + options.exitTimeout().toNanos());
+        log.info("unloaded model '{}' version {}", loaded.name(), loaded.version());
+      }
       if (afterClose != null) afterClose.run();
-      log.info("unloaded model '{}' version {}", loaded.name(), loaded.version());
     }, loadPool);
   }
 
@@ -369,7 +430,13 @@ public final class RealServer {
   }
 
   private static String checkOverridePath(String model, String relative) {
-    Path p = Path.of(relative).normalize();
+    Path p;
+    try {
+      p = Path.of(relative).normalize();
+    } catch (InvalidPathException e) {
+      throw new NereidException.InvalidArgument("failed to load '" + model + "': file override path '"
+          + relative.replace("\0", "\\0") + "' is not a valid path: " + e.getReason());
+    }
     if (relative.isEmpty() || p.isAbsolute() || relative.startsWith("/") || p.startsWith("..")
         || Stream.of(relative.split("[/\\\\]")).anyMatch(".."::equals)) {
       throw new NereidException.InvalidArgument("failed to load '" + model + "': file override path '" + relative
@@ -415,27 +482,26 @@ public final class RealServer {
     requireMode(ModelControlMode.EXPLICIT, "explicit model load / unload");
     ModelEntry entry = models.get(name);
     if (entry == null) {
+      if (repositories.scan().models().containsKey(name)) {
+        return; // in a repository but never loaded: there is nothing to unload
+      }
       throw new NereidException.InvalidArgument("failed to unload '" + name + "': no model of that name is known");
     }
-    List<CompletableFuture<Void>> retiring = new ArrayList<>();
+    List<CompletableFuture<Void>> unloading;
     entry.lock.lock();
     try {
-      for (ModelEntry.VersionSlot slot : entry.versions.values()) {
-        if (slot.loaded != null && slot.state != ModelState.UNLOADING) {
-          retiring.add(retireVersion(entry, slot, UNLOADED));
-        }
-      }
+      unloading = unloadAll(entry);
       if (entry.overrideDirectory != null) {
         Path dir = entry.overrideDirectory;
         entry.overrideDirectory = null;
-        CompletableFuture.allOf(retiring.toArray(CompletableFuture[]::new)).thenRun(() -> deleteLater(dir));
+        CompletableFuture.allOf(unloading.toArray(CompletableFuture[]::new)).thenRun(() -> deleteLater(dir));
       }
     } finally {
       entry.lock.unlock();
     }
     if (waitUntilUnloaded) {
       try {
-        CompletableFuture.allOf(retiring.toArray(CompletableFuture[]::new)).get();
+        CompletableFuture.allOf(unloading.toArray(CompletableFuture[]::new)).get();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new NereidException.Unavailable("interrupted while unloading '" + name + "'", e);
@@ -443,6 +509,19 @@ public final class RealServer {
         throw new NereidException.Internal("failed to unload '" + name + "': " + e.getCause().getMessage(), e.getCause());
       }
     }
+  }
+
+  /**
+   * Unloads every version of a model, and lets its past load failures go so that they no longer keep
+   * the server from being ready. The caller holds the model's lock. Returns the unloads under way.
+   */
+  private List<CompletableFuture<Void>> unloadAll(ModelEntry entry) {
+    List<CompletableFuture<Void>> unloading = new ArrayList<>();
+    for (ModelEntry.VersionSlot slot : entry.versions.values()) {
+      unloading.add(unloadVersion(entry, slot));
+    }
+    entry.modelUnloaded(UNLOADED);
+    return unloading;
   }
 
   public void registerRepository(Path path, Map<String, String> nameMapping) {
@@ -469,12 +548,10 @@ public final class RealServer {
     }
     loadInParallel(changed);
     for (ModelEntry entry : models.values()) {
-      if (!scan.models().containsKey(entry.name) && !scan.duplicates().containsKey(entry.name) && entry.source != null) {
+      if (!scan.models().containsKey(entry.name) && !scan.duplicates().containsKey(entry.name)) {
         entry.lock.lock();
         try {
-          for (ModelEntry.VersionSlot slot : entry.versions.values()) {
-            if (slot.loaded != null && slot.state != ModelState.UNLOADING) retireVersion(entry, slot, UNLOADED);
-          }
+          unloadAll(entry);
           entry.source = null;
         } finally {
           entry.lock.unlock();
@@ -507,7 +584,7 @@ public final class RealServer {
   public boolean ready() {
     if (stopping) return false;
     for (ModelEntry entry : models.values()) {
-      if (entry.modelState == ModelState.UNAVAILABLE) return false;
+      if (entry.modelState == ModelState.UNAVAILABLE && !UNLOADED.equals(entry.modelReason)) return false;
       for (ModelEntry.VersionSlot slot : entry.versions.values()) {
         ModelState s = slot.state;
         if (s == ModelState.LOADING || (s == ModelState.UNAVAILABLE && !UNLOADED.equals(slot.reason))) return false;
@@ -622,15 +699,19 @@ public final class RealServer {
     stopping = true;
     if (poller != null) poller.shutdownNow();
     long deadline = System.nanoTime() + options.exitTimeout().toNanos();
-    List<LoadedModel> loaded = new ArrayList<>();
+    Set<LoadedModel> loaded = new LinkedHashSet<>();
     for (ModelEntry entry : models.values()) {
       for (ModelEntry.VersionSlot slot : entry.versions.values()) {
         LoadedModel m = slot.loaded;
         if (m != null) {
-          loaded.add(m);
           slot.set(ModelState.UNLOADING, "");
+          // One being retired is closed here only if its retirement has not taken it already.
+          if (!retiring.contains(m) || retiring.remove(m)) loaded.add(m);
         }
       }
+    }
+    for (LoadedModel m : List.copyOf(retiring)) {
+      if (retiring.remove(m)) loaded.add(m);
     }
     CompletableFuture<?>[] drains = loaded.stream().map(LoadedModel::retire).toArray(CompletableFuture[]::new);
     try {
