@@ -544,6 +544,8 @@ public final class RealServer {
       if (entry == null || entry.source == null || !entry.source.directory().equals(source.directory())
           || !entry.fingerprint.equals(source.fingerprint())) {
         changed.add(source);
+      } else if (entry.modelState == ModelState.UNAVAILABLE && entry.serving(-1) != null) {
+        entry.modelOk(); // it was in two repositories and is in one again, unchanged: nothing to reload
       }
     }
     loadInParallel(changed);
@@ -627,7 +629,8 @@ public final class RealServer {
     }
     LoadedModel serving = entry.serving(version);
     if (serving != null) {
-      return new ModelIndexEntry(name, serving.version(), ModelState.READY, "");
+      ModelEntry.VersionSlot slot = entry.versions.get(serving.version());
+      return new ModelIndexEntry(name, serving.version(), ModelState.READY, slot == null ? "" : slot.reason);
     }
     ModelEntry.VersionSlot slot = version >= 0 ? entry.versions.get(version)
         : entry.versions.isEmpty() ? null : entry.versions.lastEntry().getValue();
