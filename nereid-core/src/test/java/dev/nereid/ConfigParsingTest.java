@@ -33,8 +33,21 @@ class ConfigParsingTest {
         """;
     assertThatThrownBy(() -> ModelConfigs.parseText(text, "/repo/m/config.pbtxt"))
         .isInstanceOf(NereidException.InvalidArgument.class)
-        .hasMessageStartingWith("/repo/m/config.pbtxt:3:3: ")
-        .hasMessageContaining("max_batch_sise");
+        .hasMessage("/repo/m/config.pbtxt:3:3: unknown field 'max_batch_sise' in inference.ModelConfig at 3:3");
+  }
+
+  @Test
+  void everyUnknownFieldIsNamedOnOneLine() {
+    String text = """
+        backend: "identity"
+        instance_group [ { cuont: 2 } ]
+        dynamic_batching { max_delay: 5 }
+        """;
+    assertThatThrownBy(() -> ModelConfigs.parseText(text, "cfg"))
+        .isInstanceOf(NereidException.InvalidArgument.class)
+        .hasMessageContaining("'cuont' in inference.ModelInstanceGroup at 2:")
+        .hasMessageContaining("'max_delay' in inference.ModelDynamicBatching at 3:")
+        .hasMessageNotContaining("\n");
   }
 
   @Test
@@ -99,7 +112,7 @@ class ConfigParsingTest {
       assertThat(row.state()).isEqualTo(ModelState.UNAVAILABLE);
       assertThat(row.reason())
           .contains(repo.resolve("typo").resolve("config.pbtxt") + ":5:")
-          .contains("cuont");
+          .contains("unknown field 'cuont' in inference.ModelInstanceGroup");
       assertThat(TestRepository.echo(server.model("good"), 1f, 2f)).containsExactly(1f, 2f);
     }
   }

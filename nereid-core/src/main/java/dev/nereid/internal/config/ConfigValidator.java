@@ -21,8 +21,8 @@ public final class ConfigValidator {
   public static void validate(ModelConfig config, String folderName) {
     String model = folderName;
     if (!config.getName().isEmpty() && !config.getName().equals(folderName)) {
-      throw invalid("model name in config.pbtxt is '" + config.getName() + "', but the model's folder is '"
-          + folderName + "'; they must match");
+      throw invalid("the config names the model '" + config.getName() + "', but it is loaded as '" + folderName
+          + "' (its folder's name); they must match");
     }
     if (config.getBackend().isEmpty() && config.getPlatform().isEmpty()) {
       throw invalid("model '" + model + "' names no backend or platform, and none could be inferred from its files");
