@@ -66,8 +66,11 @@ public final class RealServer {
   private final BackendRegistry backends;
   private final ModelRepositories repositories = new ModelRepositories();
   private final Map<String, ModelEntry> models = new ConcurrentHashMap<>();
-  /** Models replaced or unloaded whose requests are still finishing. */
-  private final Set<LoadedModel> retiring = ConcurrentHashMap.newKeySet();
+  /**
+   * Every loaded model not yet closed, serving or retiring. Whoever takes one out of this set closes
+   * it: its retirement, or {@link #stop()}; so each is closed once, and none is missed.
+   */
+  private final Set<LoadedModel> open = ConcurrentHashMap.newKeySet();
   private final ExecutorService loadPool;
   private final ExecutorService responseExecutor = Executors.newVirtualThreadPerTaskExecutor();
   private final ServerMetrics metrics;
@@ -269,6 +272,12 @@ public final class RealServer {
     }
     try {
       LoadedModel loaded = LoadedModel.load(backend, context, options.defaultMaxQueueSize());
+      open.add(loaded);
+      if (stopping && open.remove(loaded)) {
+        // stop() may have gathered the open models before this one existed.
+        loaded.close(System.nanoTime());
+        throw new NereidException.Unavailable("the server is stopping");
+      }
       slot.loaded = loaded;
       slot.set(ModelState.READY, "");
       if (previous != null) {
@@ -311,14 +320,10 @@ public final class RealServer {
     });
   }
 
-  /**
-   * Closes a model once its requests have finished. Until then it is in {@link #retiring}, where
-   * {@link #stop()} finds it; whichever of the two takes it out of that set closes it, once.
-   */
+  /** Closes a model once its requests have finished, unless {@link #stop()} has taken it over. */
   private CompletableFuture<Void> retireInBackground(LoadedModel loaded, Runnable afterClose) {
-    retiring.add(loaded);
     return loaded.retire().thenRunAsync(() -> {
-      if (retiring.remove(loaded)) {
+      if (open.remove(loaded)) {
         loaded.close(System.nanoTime() + options.exitTimeout().toNanos());
         log.info("unloaded model '{}' version {}", loaded.name(), loaded.version());
       }
@@ -702,19 +707,14 @@ public final class RealServer {
     stopping = true;
     if (poller != null) poller.shutdownNow();
     long deadline = System.nanoTime() + options.exitTimeout().toNanos();
-    Set<LoadedModel> loaded = new LinkedHashSet<>();
     for (ModelEntry entry : models.values()) {
       for (ModelEntry.VersionSlot slot : entry.versions.values()) {
-        LoadedModel m = slot.loaded;
-        if (m != null) {
-          slot.set(ModelState.UNLOADING, "");
-          // One being retired is closed here only if its retirement has not taken it already.
-          if (!retiring.contains(m) || retiring.remove(m)) loaded.add(m);
-        }
+        if (slot.loaded != null) slot.set(ModelState.UNLOADING, "");
       }
     }
-    for (LoadedModel m : List.copyOf(retiring)) {
-      if (retiring.remove(m)) loaded.add(m);
+    List<LoadedModel> loaded = new ArrayList<>();
+    for (LoadedModel m : List.copyOf(open)) {
+      if (open.remove(m)) loaded.add(m);
     }
     CompletableFuture<?>[] drains = loaded.stream().map(LoadedModel::retire).toArray(CompletableFuture[]::new);
     try {
