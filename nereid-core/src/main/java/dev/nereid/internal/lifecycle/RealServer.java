@@ -746,6 +746,13 @@ public final class RealServer {
     }
     loadPool.shutdownNow();
     responseExecutor.shutdown();
+    try {
+      // Final responses are handed to callers' futures on this executor: let them arrive before
+      // returning, so that every request has its answer once stop() returns (up to the grace).
+      responseExecutor.awaitTermination(Math.max(0, grace - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     log.info("server '{}' stopped", options.serverId());
   }
 }
