@@ -100,6 +100,13 @@ class HostileRepositoryTest {
       assertThat(TestRepository.echo(server.model("only_here"), 2f)).containsExactly(2f);
       assertThat(TestRepository.echo(server.model("good"), 3f)).containsExactly(3f);
     }
+    ServerOptions explicit = options.toBuilder().modelControlMode(ModelControlMode.EXPLICIT).startupModel("twice").build();
+    try (Server server = new Server(explicit).start()) {
+      assertThat(TestRepository.row(server, "twice", -1).reason())
+          .contains("more than one repository", first.dir("twice").toString(), second.dir("twice").toString());
+      assertThatThrownBy(() -> server.load("twice")).isInstanceOf(NereidException.InvalidArgument.class)
+          .hasMessageContaining("more than one repository");
+    }
   }
 
   @Test

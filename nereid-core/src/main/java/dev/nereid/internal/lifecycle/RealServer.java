@@ -121,7 +121,7 @@ public final class RealServer {
       for (String name : options.startupModels()) {
         if (scan.models().containsKey(name)) {
           names.add(name);
-        } else {
+        } else if (!scan.duplicates().containsKey(name)) { // a duplicate's reason is recorded already
           models.computeIfAbsent(name, ModelEntry::new)
               .modelFailed("failed to load '" + name + "': no model folder named '" + name + "' in any repository");
         }
