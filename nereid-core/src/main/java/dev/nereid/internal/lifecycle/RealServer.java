@@ -161,8 +161,10 @@ public final class RealServer {
     ModelEntry entry = models.computeIfAbsent(name, ModelEntry::new);
     entry.lock.lock();
     try {
-      // Taken before anything is read, so that a change made while loading is seen by the next poll.
-      String fingerprint = source == null ? "" : source.fingerprint();
+      // Only polling compares fingerprints. Taken before anything is read, so that a change made while
+      // loading is seen by the next poll.
+      boolean polling = options.modelControlMode() == ModelControlMode.POLL;
+      String fingerprint = source == null || !polling ? "" : source.fingerprint();
       Path directory = overrideDirectory != null ? overrideDirectory : source.directory();
       ModelSource effective = new ModelSource(name, directory, source == null ? directory.getParent() : source.repository());
       ModelConfig config;
@@ -185,8 +187,11 @@ public final class RealServer {
           throw new NereidException.InvalidArgument("at least one version must be available under the version policy of model '"
               + name + "'; version folders found: " + available);
         }
-      } catch (NereidException e) {
-        String reason = "failed to load '" + name + "': " + e.getMessage();
+      } catch (RuntimeException e) {
+        // Not only NereidException: whatever escapes here would leave the model in no state at all.
+        String detail = e instanceof NereidException ? e.getMessage()
+            : e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        String reason = "failed to load '" + name + "': " + detail;
         if (entry.serving(-1) == null) {
           log.error(reason);
           entry.modelFailed(reason);
