@@ -8,6 +8,7 @@ import dev.nereid.internal.request.ModelSignature;
 import dev.nereid.internal.request.PendingRequest;
 import dev.nereid.internal.request.RequestOwner;
 import dev.nereid.internal.scheduler.DefaultScheduler;
+import dev.nereid.internal.scheduler.DynamicBatcher;
 import dev.nereid.internal.scheduler.ModelInstance;
 import dev.nereid.internal.scheduler.Scheduler;
 import dev.nereid.internal.stats.ModelStats;
@@ -63,9 +64,17 @@ public final class LoadedModel implements RequestOwner {
     this.backendModel = backendModel;
     boolean batching = config.getMaxBatchSize() > 0;
     List<ModelInstance> wrapped = new ArrayList<>();
-    for (CreatedInstance c : created) wrapped.add(new ModelInstance(name, c.name(), c.backend(), stats, batching));
+    Set<String> ragged = new java.util.HashSet<>();
+    config.getInputList().forEach(i -> {
+      if (i.getAllowRaggedBatch()) ragged.add(i.getName());
+    });
+    for (CreatedInstance c : created) {
+      wrapped.add(new ModelInstance(name, c.name(), c.backend(), stats, batching, ragged));
+    }
     this.instances = List.copyOf(wrapped);
-    this.scheduler = new DefaultScheduler(name, instances, queueCapacity);
+    this.scheduler = config.hasDynamicBatching() && config.getMaxBatchSize() > 0
+        ? new DynamicBatcher(name, config.getMaxBatchSize(), config.getDynamicBatching(), instances, queueCapacity, ragged)
+        : new DefaultScheduler(name, instances, queueCapacity);
   }
 
   private record CreatedInstance(String name, BackendInstance backend) {}
@@ -118,7 +127,7 @@ public final class LoadedModel implements RequestOwner {
 
   @Override
   public void onFinal(PendingRequest request, FinalOutcome outcome) {
-    stats.requestFinished(outcome, System.nanoTime() - request.arrivalNanos());
+    stats.requestFinished(outcome, System.nanoTime() - request.arrivalNanos(), request.executionStartNanos() != 0);
     inFlight.remove(request);
     if (retiring && inFlight.isEmpty()) {
       drained.complete(null);
@@ -149,7 +158,7 @@ public final class LoadedModel implements RequestOwner {
       scheduler.enqueue(request, mayRunOnCaller && !decoupled);
     } catch (NereidException e) {
       inFlight.remove(request);
-      stats.requestFinished(FinalOutcome.REJECTED, System.nanoTime() - request.arrivalNanos());
+      stats.requestFinished(FinalOutcome.REJECTED, System.nanoTime() - request.arrivalNanos(), false);
       throw e;
     }
     return true;

@@ -29,6 +29,9 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
   private final AtomicBoolean finished = new AtomicBoolean();
   private volatile boolean cancelled;
   private long executionStartNanos;
+  private long queueDeadlineNanos;
+  private boolean delayOnTimeout;
+  private int priorityLevel;
 
   public PendingRequest(RequestOwner owner, InferenceRequest request, Map<String, Tensor> inputs, ResponseSink sink) {
     this.owner = owner;
@@ -53,6 +56,28 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
 
   public long executionStartNanos() {
     return executionStartNanos;
+  }
+
+  /**
+   * Sets how long the request may wait in a queue: at {@code deadlineNanos} (0: never) it is rejected,
+   * or with {@code delayOnTimeout} moved behind the requests that have not timed out.
+   */
+  public void queuePolicy(int level, long deadlineNanos, boolean delayOnTimeout) {
+    this.priorityLevel = level;
+    this.queueDeadlineNanos = deadlineNanos;
+    this.delayOnTimeout = delayOnTimeout;
+  }
+
+  public int priorityLevel() {
+    return priorityLevel;
+  }
+
+  public long queueDeadlineNanos() {
+    return queueDeadlineNanos;
+  }
+
+  public boolean delayOnTimeout() {
+    return delayOnTimeout;
   }
 
   public ResponseSink sink() {
