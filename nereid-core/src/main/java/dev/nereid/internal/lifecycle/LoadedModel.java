@@ -79,6 +79,20 @@ public final class LoadedModel implements RequestOwner {
 
   private record CreatedInstance(String name, BackendInstance backend) {}
 
+  /** Carries a warmup failure past the cleanup meant for half-created models (warmup closed a whole one). */
+  private static final class WarmupFailed extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    WarmupFailed(RuntimeException cause) {
+      super(cause);
+    }
+
+    @Override
+    public synchronized RuntimeException getCause() {
+      return (RuntimeException) super.getCause();
+    }
+  }
+
   /** Loads a version with its backend: the backend model, then every instance of every group. */
   static LoadedModel load(Backend backend, ModelContext context, int defaultQueueCapacity) throws Exception {
     BackendModel backendModel = backend.load(context);
@@ -95,7 +109,17 @@ public final class LoadedModel implements RequestOwner {
         }
       }
       String platform = config.getPlatform().isEmpty() ? config.getBackend() : config.getPlatform();
-      return new LoadedModel(context, platform, backendModel, created, queueCapacity(config, defaultQueueCapacity));
+      LoadedModel model = new LoadedModel(context, platform, backendModel, created, queueCapacity(config, defaultQueueCapacity));
+      try {
+        // Nothing can reach the model yet, so the instances are free for warmup.
+        Warmup.run(model.name, config, context.modelDirectory(), model.instances);
+      } catch (RuntimeException e) {
+        model.close(System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5));
+        throw new WarmupFailed(e);
+      }
+      return model;
+    } catch (WarmupFailed e) {
+      throw e.getCause();
     } catch (Exception | Error e) {
       for (CreatedInstance c : created) closeQuietly(c.backend());
       closeQuietly(backendModel);

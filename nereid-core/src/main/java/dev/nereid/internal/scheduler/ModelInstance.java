@@ -35,6 +35,7 @@ public final class ModelInstance {
   private final Set<String> raggedInputs;
   private final AtomicBoolean busy = new AtomicBoolean();
   private volatile Thread claimWaiter;
+  private ModelInstance shared;
 
   public ModelInstance(String modelName, String name, BackendInstance backend, ModelStats stats, boolean batching,
       Set<String> raggedInputs) {
@@ -52,6 +53,24 @@ public final class ModelInstance {
 
   public BackendInstance backend() {
     return backend;
+  }
+
+  /** The same backend instance, reporting to other statistics (for warmup, which is not counted). */
+  public ModelInstance withStats(ModelStats other) {
+    ModelInstance copy = new ModelInstance(modelName, name, backend, other, batching, raggedInputs);
+    copy.shared = this;
+    return copy;
+  }
+
+  /** Runs a batch on the calling thread, claiming the instance first. */
+  public void executeExclusive(List<PendingRequest> requests) {
+    ModelInstance owner = shared == null ? this : shared;
+    owner.claim();
+    try {
+      execute(requests);
+    } finally {
+      owner.release();
+    }
   }
 
   boolean tryClaim() {
