@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -104,15 +103,7 @@ class InferCommandTest {
 
   @Test
   void versionOptionPicksTheVersion(@TempDir Path repo) throws IOException {
-    Path model = Files.createDirectories(repo.resolve("echo"));
-    Files.writeString(model.resolve("config.pbtxt"), """
-        backend: "identity"
-        version_policy { all {} }
-        input [ { name: "INPUT0" data_type: TYPE_INT32 dims: [ -1 ] } ]
-        output [ { name: "OUTPUT0" data_type: TYPE_INT32 dims: [ -1 ] } ]
-        """);
-    Files.createDirectories(model.resolve("1"));
-    Files.createDirectories(model.resolve("3"));
+    TestModels.echo(repo, 1, 3);
 
     CliRun latest = CliRun.of("infer", "echo", "--model-repository", repo.toString(), "-i", "INPUT0=[9]");
     CliRun first = CliRun.of("infer", "echo", "--model-repository", repo.toString(), "-i", "INPUT0=[9]", "--version", "1");
@@ -179,8 +170,7 @@ class InferCommandTest {
 
   @Test
   void modelThatFailsToLoadReportsWhy(@TempDir Path repo) throws IOException {
-    Path model = Files.createDirectories(repo.resolve("broken").resolve("1"));
-    Files.writeString(model.getParent().resolve("config.pbtxt"), "backend: \"no_such_backend\"\n");
+    TestModels.broken(repo);
 
     CliRun run = CliRun.of("infer", "broken", "--model-repository", repo.toString(), "-i", "x=[1]");
 

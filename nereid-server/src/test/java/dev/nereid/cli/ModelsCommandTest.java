@@ -3,7 +3,6 @@ package dev.nereid.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,18 +23,8 @@ class ModelsCommandTest {
 
   @Test
   void showsWhyAModelIsUnavailableAcrossRepositories(@TempDir Path first, @TempDir Path second) throws IOException {
-    Path good = Files.createDirectories(first.resolve("echo"));
-    Files.writeString(good.resolve("config.pbtxt"), """
-        backend: "identity"
-        version_policy { all {} }
-        input [ { name: "INPUT0" data_type: TYPE_INT32 dims: [ -1 ] } ]
-        output [ { name: "OUTPUT0" data_type: TYPE_INT32 dims: [ -1 ] } ]
-        """);
-    Files.createDirectories(good.resolve("1"));
-    Files.createDirectories(good.resolve("2"));
-    Path broken = Files.createDirectories(second.resolve("broken"));
-    Files.writeString(broken.resolve("config.pbtxt"), "backend: \"no_such_backend\"\n");
-    Files.createDirectories(broken.resolve("1"));
+    TestModels.echo(first, 1, 2);
+    TestModels.broken(second);
 
     CliRun run = CliRun.of("models", "--model-repository", first.toString(), "--model-repository", second.toString());
 
