@@ -12,8 +12,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -43,40 +41,11 @@ public final class DynamicBatcher implements Scheduler {
   private final Condition changed = lock.newCondition();
   private final ArrayDeque<PendingRequest>[] queues;
   private final ArrayDeque<PendingRequest> delayed = new ArrayDeque<>();
-  private final ArrayDeque<Worker> idle = new ArrayDeque<>();
-  private final List<Worker> workers = new ArrayList<>();
+  private final WorkerPool pool;
   private final Thread batcher;
   private int queuedCount;
   private long earliestDeadline = Long.MAX_VALUE;
   private volatile boolean stopped;
-
-  private final class Worker {
-    final ModelInstance instance;
-    final BlockingQueue<List<PendingRequest>> mailbox = new ArrayBlockingQueue<>(1);
-    final Thread thread;
-
-    Worker(ModelInstance instance) {
-      this.instance = instance;
-      this.thread = Thread.ofPlatform().daemon().name("nereid-" + instance.name()).unstarted(this::run);
-    }
-
-    private void run() {
-      while (true) {
-        List<PendingRequest> batch;
-        try {
-          batch = mailbox.take();
-        } catch (InterruptedException e) {
-          if (stopped) return;
-          continue;
-        }
-        if (batch.isEmpty()) {
-          return;
-        }
-        instance.execute(batch);
-        becomeIdle(this);
-      }
-    }
-  }
 
   @SuppressWarnings("unchecked")
   public DynamicBatcher(String modelName, int maxBatchSize, ModelDynamicBatching config, List<ModelInstance> instances,
@@ -100,12 +69,7 @@ public final class DynamicBatcher implements Scheduler {
       queues[level] = new ArrayDeque<>();
     }
     this.raggedInputs = Set.copyOf(raggedInputs);
-    for (ModelInstance instance : instances) {
-      Worker w = new Worker(instance);
-      workers.add(w);
-      idle.add(w);
-    }
-    workers.forEach(w -> w.thread.start());
+    this.pool = new WorkerPool(instances, lock, changed, batch -> {});
     this.batcher = Thread.ofPlatform().daemon().name("nereid-batcher-" + modelName).start(this::runBatcher);
   }
 
@@ -117,14 +81,14 @@ public final class DynamicBatcher implements Scheduler {
         ? request.request().timeoutMicros() : policy.getDefaultTimeoutMicroseconds();
     long deadline = timeoutMicros > 0 ? request.arrivalNanos() + TimeUnit.MICROSECONDS.toNanos(timeoutMicros) : 0;
     request.queuePolicy(level, deadline, policy.getTimeoutAction() == ModelQueuePolicy.TimeoutAction.DELAY);
-    Worker inline = null;
+    WorkerPool.Worker inline = null;
     lock.lock();
     try {
       if (stopped) {
         throw new NereidException.Unavailable("model '" + modelName + "' is unloading");
       }
-      if (mayRunOnCaller && maxDelayNanos == 0 && queuedCount == 0 && !idle.isEmpty()) {
-        inline = idle.poll();
+      if (mayRunOnCaller && maxDelayNanos == 0 && queuedCount == 0 && pool.hasIdle()) {
+        inline = pool.takeIdle();
       } else {
         if (queues[level].size() >= capacities[level]) {
           throw new NereidException.Unavailable("inference request for model '" + modelName
@@ -139,23 +103,12 @@ public final class DynamicBatcher implements Scheduler {
       lock.unlock();
     }
     if (inline != null) {
-      inline.instance.execute(List.of(request));
-      becomeIdle(inline);
+      pool.runOnCaller(inline, List.of(request));
     }
   }
 
   private int levelOf(long priority) {
     return priority >= 1 && priority <= levels ? (int) priority : defaultLevel;
-  }
-
-  private void becomeIdle(Worker worker) {
-    lock.lock();
-    try {
-      idle.add(worker);
-      changed.signal();
-    } finally {
-      lock.unlock();
-    }
   }
 
   @Override
@@ -215,22 +168,8 @@ public final class DynamicBatcher implements Scheduler {
     } finally {
       lock.unlock();
     }
-    List<ModelInstance> exited = new ArrayList<>();
-    join(batcher, deadlineNanos);
-    for (Worker w : workers) {
-      w.mailbox.offer(List.of());
-      join(w.thread, deadlineNanos);
-      if (!w.thread.isAlive()) exited.add(w.instance);
-    }
-    return exited;
-  }
-
-  private static void join(Thread t, long deadlineNanos) {
-    try {
-      t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime())));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    WorkerPool.join(batcher, deadlineNanos);
+    return pool.stop(deadlineNanos);
   }
 
   // --- the batcher thread
@@ -239,18 +178,18 @@ public final class DynamicBatcher implements Scheduler {
     List<PendingRequest> expired = new ArrayList<>();
     while (true) {
       List<PendingRequest> batch = null;
-      Worker worker = null;
+      WorkerPool.Worker worker = null;
       lock.lock();
       try {
         if (stopped) return;
         long now = System.nanoTime();
         expireTimedOut(now, expired);
         long waitUntil = Long.MAX_VALUE;
-        if (queuedCount > 0 && !idle.isEmpty()) {
+        if (queuedCount > 0 && pool.hasIdle()) {
           Decision d = decide(now);
           if (d.batch != null) {
             batch = d.batch;
-            worker = idle.poll();
+            worker = pool.takeIdle();
           } else {
             waitUntil = d.retryAt;
           }
@@ -279,7 +218,7 @@ public final class DynamicBatcher implements Scheduler {
       }
       expired.clear();
       if (batch != null) {
-        worker.mailbox.add(batch);
+        pool.dispatch(worker, batch);
       }
     }
   }
