@@ -9,6 +9,7 @@ import dev.nereid.internal.request.PendingRequest;
 import dev.nereid.internal.request.RequestOwner;
 import dev.nereid.internal.scheduler.DefaultScheduler;
 import dev.nereid.internal.scheduler.DynamicBatcher;
+import dev.nereid.internal.scheduler.SequenceBatcher;
 import dev.nereid.internal.scheduler.ModelInstance;
 import dev.nereid.internal.scheduler.Scheduler;
 import dev.nereid.internal.stats.ModelStats;
@@ -72,9 +73,15 @@ public final class LoadedModel implements RequestOwner {
       wrapped.add(new ModelInstance(name, c.name(), c.backend(), stats, batching, ragged));
     }
     this.instances = List.copyOf(wrapped);
-    this.scheduler = config.hasDynamicBatching() && config.getMaxBatchSize() > 0
-        ? new DynamicBatcher(name, config.getMaxBatchSize(), config.getDynamicBatching(), instances, queueCapacity, ragged)
-        : new DefaultScheduler(name, instances, queueCapacity);
+    if (config.hasSequenceBatching()) {
+      this.scheduler = new SequenceBatcher(name, config.getMaxBatchSize(), config.getSequenceBatching(),
+          context.modelDirectory(), instances, queueCapacity);
+    } else if (config.hasDynamicBatching() && config.getMaxBatchSize() > 0) {
+      this.scheduler = new DynamicBatcher(name, config.getMaxBatchSize(), config.getDynamicBatching(), instances,
+          queueCapacity, ragged);
+    } else {
+      this.scheduler = new DefaultScheduler(name, instances, queueCapacity);
+    }
   }
 
   private record CreatedInstance(String name, BackendInstance backend) {}

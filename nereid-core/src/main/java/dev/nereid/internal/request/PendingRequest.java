@@ -32,6 +32,17 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
   private long queueDeadlineNanos;
   private boolean delayOnTimeout;
   private int priorityLevel;
+  private volatile Interceptor interceptor;
+  private Set<String> extraOutputs = Set.of();
+
+  /** Lets a scheduler see a request's outputs before the caller does, and learn when it ends. */
+  public interface Interceptor {
+    /** Takes the outputs a response carries and returns those the caller gets. */
+    Map<String, Tensor> outputs(PendingRequest request, Map<String, Tensor> outputs);
+
+    /** Called once, after the request's final response was delivered. */
+    void finished(PendingRequest request, boolean success);
+  }
 
   public PendingRequest(RequestOwner owner, InferenceRequest request, Map<String, Tensor> inputs, ResponseSink sink) {
     this.owner = owner;
@@ -80,6 +91,15 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
     return delayOnTimeout;
   }
 
+  /**
+   * Installs an interceptor; {@code extraOutputs} are outputs the backend must produce although the
+   * caller did not ask for them (implicit state).
+   */
+  public void intercept(Interceptor interceptor, Set<String> extraOutputs) {
+    this.extraOutputs = Set.copyOf(extraOutputs);
+    this.interceptor = interceptor;
+  }
+
   public ResponseSink sink() {
     return sink;
   }
@@ -122,6 +142,12 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
   }
 
   @Override
+  public boolean wantsOutput(String name) {
+    Set<String> wanted = request.requestedOutputs();
+    return wanted.isEmpty() || wanted.contains(name) || extraOutputs.contains(name);
+  }
+
+  @Override
   public boolean isCancelled() {
     return cancelled;
   }
@@ -149,13 +175,17 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
           + "' is not decoupled but sent a response not flagged final; set model_transaction_policy { decoupled: true }"));
       return;
     }
+    Interceptor seen = interceptor;
+    Map<String, Tensor> visible = seen == null ? outputs : seen.outputs(this, outputs);
     InferenceResponse response = new InferenceResponse(owner.modelName(), owner.modelVersion(), id(),
-        Map.copyOf(parameters), selectOutputs(outputs), Optional.empty(), isFinal);
+        Map.copyOf(parameters), selectOutputs(visible), Optional.empty(), isFinal);
     if (!isFinal) {
       sink.onResponse(response);
       return;
     }
     if (finished.compareAndSet(false, true)) {
+      // The scheduler settles first (a sequence ends, state is kept), so the caller's next request sees it.
+      if (seen != null) seen.finished(this, true);
       sink.onResponse(response);
       owner.onFinal(this, FinalOutcome.SUCCESS);
     }
@@ -174,6 +204,8 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
   /** Ends the request with an error; the outcome says why, for statistics. */
   public void fail(NereidException error, FinalOutcome outcome) {
     if (finished.compareAndSet(false, true)) {
+      Interceptor seen = interceptor;
+      if (seen != null) seen.finished(this, false);
       sink.onResponse(new InferenceResponse(owner.modelName(), owner.modelVersion(), id(), Map.of(), Map.of(),
           Optional.of(error), true));
       owner.onFinal(this, outcome);

@@ -91,6 +91,11 @@ final class WorkerPool {
     return idle.remove(worker);
   }
 
+  /** Puts back a worker taken from the idle list that got no batch; call under the lock. */
+  void dispatchLater(Worker worker) {
+    idle.addFirst(worker);
+  }
+
   /** Hands a batch to a worker taken from the idle list; call outside the lock. */
   void dispatch(Worker worker, List<PendingRequest> batch) {
     worker.mailbox.add(batch);
