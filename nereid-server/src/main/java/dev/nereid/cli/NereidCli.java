@@ -23,6 +23,7 @@ import picocli.CommandLine.ScopeType;
     subcommands = {
       InferCommand.class,
       ModelsCommand.class,
+      PerfCommand.class,
       CommandLine.HelpCommand.class,
     })
 public final class NereidCli implements Runnable {
