@@ -272,6 +272,34 @@ class DynamicBatchingTest {
   }
 
   @Test
+  void preserveOrderingHoldsALaterResponseUntilEarlierOnesAreDelivered() throws Exception {
+    String name = "ordered" + MODELS.incrementAndGet();
+    Files.createDirectories(repo.resolve(name).resolve("1"));
+    Files.writeString(repo.resolve(name).resolve("config.pbtxt"), """
+        backend: "gate"
+        max_batch_size: 1
+        input [ { name: "INPUT0" data_type: TYPE_INT32 dims: [ 2 ] } ]
+        output [ { name: "OUTPUT0" data_type: TYPE_INT32 dims: [ 2 ] } ]
+        instance_group [ { kind: KIND_CPU count: 2 } ]
+        dynamic_batching { preserve_ordering: true }
+        """);
+    Model model = start(name);
+    GateBackend.Gate gate = GateBackend.gate(name);
+    gate.holdById();
+    CompletableFuture<InferenceResponse> first = model.inferAsync(request("first", 1));
+    gate.awaitEntered(1);
+    CompletableFuture<InferenceResponse> second = model.inferAsync(request("second", 2));
+    gate.awaitEntered(2);
+    // The second finishes on the other instance first; its response must wait for the first's.
+    gate.release("second");
+    gate.awaitExited("second");
+    assertThat(second).isNotDone();
+    gate.release("first");
+    assertThat(first.get(10, TimeUnit.SECONDS).requestId()).isEqualTo("first");
+    assertThat(second.get(10, TimeUnit.SECONDS).requestId()).isEqualTo("second");
+  }
+
+  @Test
   void outputsSplitCorrectlyForEveryDataType() throws Exception {
     StringBuilder inputs = new StringBuilder();
     StringBuilder outputs = new StringBuilder();

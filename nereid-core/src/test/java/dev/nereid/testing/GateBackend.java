@@ -35,6 +35,32 @@ public final class GateBackend implements Backend {
     private final Semaphore permits = new Semaphore(0);
     private final Semaphore entered = new Semaphore(0);
     private final List<List<String>> batches = new CopyOnWriteArrayList<>();
+    private final Map<String, java.util.concurrent.CountDownLatch> holds = new ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.CountDownLatch> exits = new ConcurrentHashMap<>();
+    private volatile boolean holdById;
+
+    /** From now on each execution waits for {@link #release(String)} of its first request's id instead. */
+    public void holdById() {
+      holdById = true;
+    }
+
+    /** Lets the execution whose first request has this id run. */
+    public void release(String id) {
+      hold(id).countDown();
+    }
+
+    /** Waits until the execution whose first request has this id has returned. */
+    public void awaitExited(String id) throws InterruptedException {
+      if (!exit(id).await(10, TimeUnit.SECONDS)) throw new AssertionError(id + " did not finish in 10 s");
+    }
+
+    private java.util.concurrent.CountDownLatch hold(String id) {
+      return holds.computeIfAbsent(id, k -> new java.util.concurrent.CountDownLatch(1));
+    }
+
+    private java.util.concurrent.CountDownLatch exit(String id) {
+      return exits.computeIfAbsent(id, k -> new java.util.concurrent.CountDownLatch(1));
+    }
 
     /** Lets n more executions run. */
     public void open(int n) {
@@ -81,13 +107,18 @@ public final class GateBackend implements Backend {
           for (BackendRequest r : batch.requests()) ids.add(r.id());
           gate.batches.add(ids);
           gate.entered.release();
-          gate.permits.acquire();
+          if (gate.holdById) {
+            gate.hold(ids.get(0)).await();
+          } else {
+            gate.permits.acquire();
+          }
           Map<String, Tensor> outputs = new LinkedHashMap<>();
           for (var input : context.config().getInputList()) {
             Tensor t = batch.input(input.getName());
             if (t != null) outputs.put(input.getName().replace("INPUT", "OUTPUT"), t);
           }
           batch.respond(outputs);
+          gate.exit(ids.get(0)).countDown();
         };
       }
     };

@@ -33,6 +33,8 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
   private boolean delayOnTimeout;
   private int priorityLevel;
   private volatile Interceptor interceptor;
+  private OrderedDelivery order;
+  private long orderTicket;
   private Set<String> extraOutputs = Set.of();
 
   /** Lets a scheduler see a request's outputs before the caller does, and learn when it ends. */
@@ -98,6 +100,12 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
   public void intercept(Interceptor interceptor, Set<String> extraOutputs) {
     this.extraOutputs = Set.copyOf(extraOutputs);
     this.interceptor = interceptor;
+  }
+
+  /** Delivers this request's final response only after those of earlier tickets. */
+  public void deliverInOrder(OrderedDelivery delivery, long ticket) {
+    this.order = delivery;
+    this.orderTicket = ticket;
   }
 
   public ResponseSink sink() {
@@ -186,8 +194,7 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
     if (finished.compareAndSet(false, true)) {
       // The scheduler settles first (a sequence ends, state is kept), so the caller's next request sees it.
       if (seen != null) seen.finished(this, true);
-      sink.onResponse(response);
-      owner.onFinal(this, FinalOutcome.SUCCESS);
+      deliverFinal(response, FinalOutcome.SUCCESS);
     }
   }
 
@@ -206,10 +213,22 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
     if (finished.compareAndSet(false, true)) {
       Interceptor seen = interceptor;
       if (seen != null) seen.finished(this, false);
-      sink.onResponse(new InferenceResponse(owner.modelName(), owner.modelVersion(), id(), Map.of(), Map.of(),
-          Optional.of(error), true));
-      owner.onFinal(this, outcome);
+      deliverFinal(new InferenceResponse(owner.modelName(), owner.modelVersion(), id(), Map.of(), Map.of(),
+          Optional.of(error), true), outcome);
     }
+  }
+
+  private void deliverFinal(InferenceResponse response, FinalOutcome outcome) {
+    OrderedDelivery delivery = order;
+    if (delivery == null) {
+      sink.onResponse(response);
+      owner.onFinal(this, outcome);
+      return;
+    }
+    delivery.deliver(orderTicket, () -> {
+      sink.onResponse(response);
+      owner.onFinal(this, outcome);
+    });
   }
 
   @Override

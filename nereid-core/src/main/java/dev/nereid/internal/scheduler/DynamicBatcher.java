@@ -3,6 +3,7 @@ package dev.nereid.internal.scheduler;
 import dev.nereid.NereidException;
 import dev.nereid.Tensor;
 import dev.nereid.internal.request.FinalOutcome;
+import dev.nereid.internal.request.OrderedDelivery;
 import dev.nereid.internal.request.PendingRequest;
 import dev.nereid.proto.ModelDynamicBatching;
 import dev.nereid.proto.ModelQueuePolicy;
@@ -42,6 +43,7 @@ public final class DynamicBatcher implements Scheduler {
   private final ArrayDeque<PendingRequest>[] queues;
   private final ArrayDeque<PendingRequest> delayed = new ArrayDeque<>();
   private final WorkerPool pool;
+  private final OrderedDelivery order;
   private final Thread batcher;
   private int queuedCount;
   private long earliestDeadline = Long.MAX_VALUE;
@@ -69,6 +71,7 @@ public final class DynamicBatcher implements Scheduler {
       queues[level] = new ArrayDeque<>();
     }
     this.raggedInputs = Set.copyOf(raggedInputs);
+    this.order = config.getPreserveOrdering() ? new OrderedDelivery() : null;
     this.pool = new WorkerPool(instances, lock, changed, batch -> {});
     this.batcher = Thread.ofPlatform().daemon().name("nereid-batcher-" + modelName).start(this::runBatcher);
   }
@@ -89,11 +92,13 @@ public final class DynamicBatcher implements Scheduler {
       }
       if (mayRunOnCaller && maxDelayNanos == 0 && queuedCount == 0 && pool.hasIdle()) {
         inline = pool.takeIdle();
+        ticket(request);
       } else {
         if (queues[level].size() >= capacities[level]) {
           throw new NereidException.Unavailable("inference request for model '" + modelName
               + "' rejected: the queue is full (max_queue_size " + capacities[level] + " at priority level " + level + ")");
         }
+        ticket(request);
         queues[level].add(request);
         queuedCount++;
         if (deadline != 0 && deadline - earliestDeadline < 0) earliestDeadline = deadline;
@@ -104,6 +109,12 @@ public final class DynamicBatcher implements Scheduler {
     }
     if (inline != null) {
       pool.runOnCaller(inline, List.of(request));
+    }
+  }
+
+  private void ticket(PendingRequest request) {
+    if (order != null) {
+      request.deliverInOrder(order, order.ticket());
     }
   }
 
