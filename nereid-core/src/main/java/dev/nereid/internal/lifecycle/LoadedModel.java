@@ -8,6 +8,8 @@ import dev.nereid.internal.request.ModelSignature;
 import dev.nereid.internal.request.PendingRequest;
 import dev.nereid.internal.request.RequestOwner;
 import dev.nereid.internal.scheduler.DefaultScheduler;
+import dev.nereid.internal.scheduler.DynamicBatcher;
+import dev.nereid.internal.scheduler.SequenceBatcher;
 import dev.nereid.internal.scheduler.ModelInstance;
 import dev.nereid.internal.scheduler.Scheduler;
 import dev.nereid.internal.stats.ModelStats;
@@ -63,12 +65,40 @@ public final class LoadedModel implements RequestOwner {
     this.backendModel = backendModel;
     boolean batching = config.getMaxBatchSize() > 0;
     List<ModelInstance> wrapped = new ArrayList<>();
-    for (CreatedInstance c : created) wrapped.add(new ModelInstance(name, c.name(), c.backend(), stats, batching));
+    Set<String> ragged = new java.util.HashSet<>();
+    config.getInputList().forEach(i -> {
+      if (i.getAllowRaggedBatch()) ragged.add(i.getName());
+    });
+    for (CreatedInstance c : created) {
+      wrapped.add(new ModelInstance(name, c.name(), c.backend(), stats, batching, ragged));
+    }
     this.instances = List.copyOf(wrapped);
-    this.scheduler = new DefaultScheduler(name, instances, queueCapacity);
+    if (config.hasSequenceBatching()) {
+      this.scheduler = new SequenceBatcher(name, config.getMaxBatchSize(), config.getSequenceBatching(),
+          context.modelDirectory(), instances, queueCapacity);
+    } else if (config.hasDynamicBatching() && config.getMaxBatchSize() > 0) {
+      this.scheduler = new DynamicBatcher(name, config.getMaxBatchSize(), config.getDynamicBatching(), instances,
+          queueCapacity, ragged);
+    } else {
+      this.scheduler = new DefaultScheduler(name, instances, queueCapacity);
+    }
   }
 
   private record CreatedInstance(String name, BackendInstance backend) {}
+
+  /** Carries a warmup failure past the cleanup meant for half-created models (warmup closed a whole one). */
+  private static final class WarmupFailed extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    WarmupFailed(RuntimeException cause) {
+      super(cause);
+    }
+
+    @Override
+    public synchronized RuntimeException getCause() {
+      return (RuntimeException) super.getCause();
+    }
+  }
 
   /** Loads a version with its backend: the backend model, then every instance of every group. */
   static LoadedModel load(Backend backend, ModelContext context, int defaultQueueCapacity) throws Exception {
@@ -86,7 +116,17 @@ public final class LoadedModel implements RequestOwner {
         }
       }
       String platform = config.getPlatform().isEmpty() ? config.getBackend() : config.getPlatform();
-      return new LoadedModel(context, platform, backendModel, created, queueCapacity(config, defaultQueueCapacity));
+      LoadedModel model = new LoadedModel(context, platform, backendModel, created, queueCapacity(config, defaultQueueCapacity));
+      try {
+        // Nothing can reach the model yet, so the instances are free for warmup.
+        Warmup.run(model.name, config, context.modelDirectory(), model.instances);
+      } catch (RuntimeException e) {
+        model.close(System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5));
+        throw new WarmupFailed(e);
+      }
+      return model;
+    } catch (WarmupFailed e) {
+      throw e.getCause();
     } catch (Exception | Error e) {
       for (CreatedInstance c : created) closeQuietly(c.backend());
       closeQuietly(backendModel);
@@ -118,7 +158,7 @@ public final class LoadedModel implements RequestOwner {
 
   @Override
   public void onFinal(PendingRequest request, FinalOutcome outcome) {
-    stats.requestFinished(outcome, System.nanoTime() - request.arrivalNanos());
+    stats.requestFinished(outcome, System.nanoTime() - request.arrivalNanos(), request.executionStartNanos() != 0);
     inFlight.remove(request);
     if (retiring && inFlight.isEmpty()) {
       drained.complete(null);
@@ -149,7 +189,7 @@ public final class LoadedModel implements RequestOwner {
       scheduler.enqueue(request, mayRunOnCaller && !decoupled);
     } catch (NereidException e) {
       inFlight.remove(request);
-      stats.requestFinished(FinalOutcome.REJECTED, System.nanoTime() - request.arrivalNanos());
+      stats.requestFinished(FinalOutcome.REJECTED, System.nanoTime() - request.arrivalNanos(), false);
       throw e;
     }
     return true;

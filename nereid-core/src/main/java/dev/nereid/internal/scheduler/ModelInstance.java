@@ -7,7 +7,13 @@ import dev.nereid.internal.stats.ModelStats;
 import dev.nereid.spi.BackendInstance;
 import dev.nereid.spi.BackendRequest;
 import dev.nereid.spi.Batch;
+import dev.nereid.Tensor;
+import dev.nereid.internal.tensor.BatchAssembler;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -26,15 +32,19 @@ public final class ModelInstance {
   private final BackendInstance backend;
   private final ModelStats stats;
   private final boolean batching;
+  private final Set<String> raggedInputs;
   private final AtomicBoolean busy = new AtomicBoolean();
   private volatile Thread claimWaiter;
+  private ModelInstance shared;
 
-  public ModelInstance(String modelName, String name, BackendInstance backend, ModelStats stats, boolean batching) {
+  public ModelInstance(String modelName, String name, BackendInstance backend, ModelStats stats, boolean batching,
+      Set<String> raggedInputs) {
     this.modelName = modelName;
     this.name = name;
     this.backend = backend;
     this.stats = stats;
     this.batching = batching;
+    this.raggedInputs = Set.copyOf(raggedInputs);
   }
 
   public String name() {
@@ -43,6 +53,24 @@ public final class ModelInstance {
 
   public BackendInstance backend() {
     return backend;
+  }
+
+  /** The same backend instance, reporting to other statistics (for warmup, which is not counted). */
+  public ModelInstance withStats(ModelStats other) {
+    ModelInstance copy = new ModelInstance(modelName, name, backend, other, batching, raggedInputs);
+    copy.shared = this;
+    return copy;
+  }
+
+  /** Runs a batch on the calling thread, claiming the instance first. */
+  public void executeExclusive(List<PendingRequest> requests) {
+    ModelInstance owner = shared == null ? this : shared;
+    owner.claim();
+    try {
+      execute(requests);
+    } finally {
+      owner.release();
+    }
   }
 
   boolean tryClaim() {
@@ -71,13 +99,17 @@ public final class ModelInstance {
   void execute(List<PendingRequest> requests) {
     long start = System.nanoTime();
     long queueNanos = 0;
+    long[] rows = new long[requests.size()];
     long inferences = 0;
-    for (PendingRequest r : requests) {
+    for (int i = 0; i < rows.length; i++) {
+      PendingRequest r = requests.get(i);
       r.executionStarted(start);
       queueNanos += start - r.arrivalNanos();
-      inferences += batching ? batchSize(r) : 1;
+      rows[i] = batching ? batchSize(r) : 1;
+      inferences += rows[i];
     }
-    Timed batch = new Timed(requests, start);
+    stats.executionStarted(requests.size());
+    Timed batch = new Timed(requests, rows, inferences, start);
     try {
       backend.execute(batch);
     } catch (Throwable t) {
@@ -99,7 +131,8 @@ public final class ModelInstance {
         end - computeEnd);
   }
 
-  private static long batchSize(PendingRequest r) {
+  /** A request's batch dimension: the first dimension of its first input. */
+  public static long batchSize(PendingRequest r) {
     for (var t : r.inputs().values()) {
       return t.rank() > 0 ? t.dim(0) : 1;
     }
@@ -114,14 +147,18 @@ public final class ModelInstance {
     return new NereidException.Internal("model '" + modelName + "' failed: " + message, t);
   }
 
-  private static final class Timed implements Batch {
+  private final class Timed implements Batch {
     private final List<PendingRequest> requests;
+    private final long[] rows;
+    private final long batchSize;
     private final long start;
     long computeStart;
     long computeEnd;
 
-    Timed(List<PendingRequest> requests, long start) {
+    Timed(List<PendingRequest> requests, long[] rows, long batchSize, long start) {
       this.requests = requests;
+      this.rows = rows;
+      this.batchSize = batchSize;
       this.start = start;
     }
 
@@ -129,6 +166,51 @@ public final class ModelInstance {
     @SuppressWarnings("unchecked")
     public List<BackendRequest> requests() {
       return (List<BackendRequest>) (List<?>) requests;
+    }
+
+    @Override
+    public long batchSize() {
+      return batchSize;
+    }
+
+    @Override
+    public Tensor input(String inputName) {
+      if (requests.size() == 1) {
+        return requests.get(0).inputs().get(inputName);
+      }
+      List<Tensor> parts = new ArrayList<>(requests.size());
+      for (PendingRequest r : requests) {
+        Tensor t = r.inputs().get(inputName);
+        if (t != null) parts.add(t);
+      }
+      if (parts.isEmpty()) {
+        return null;
+      }
+      if (parts.size() != requests.size()) {
+        throw new NereidException.InvalidArgument("optional input '" + inputName + "' of model '" + modelName
+            + "' is given by some requests of the batch only");
+      }
+      return BatchAssembler.concat(inputName, parts, raggedInputs.contains(inputName));
+    }
+
+    @Override
+    public void respond(Map<String, Tensor> batchedOutputs) {
+      List<Map<String, Tensor>> perRequest = new ArrayList<>(requests.size());
+      for (int i = 0; i < requests.size(); i++) perRequest.add(new LinkedHashMap<>());
+      batchedOutputs.forEach((outputName, tensor) -> {
+        List<Tensor> slices = BatchAssembler.split(outputName, tensor, rows);
+        for (int i = 0; i < slices.size(); i++) perRequest.get(i).put(outputName, slices.get(i));
+      });
+      for (int i = 0; i < requests.size(); i++) {
+        requests.get(i).send(perRequest.get(i), true);
+      }
+    }
+
+    @Override
+    public void fail(NereidException error) {
+      for (PendingRequest r : requests) {
+        if (!r.isComplete()) r.fail(error, FinalOutcome.BACKEND);
+      }
     }
 
     @Override

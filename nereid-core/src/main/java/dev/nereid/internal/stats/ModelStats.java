@@ -57,9 +57,19 @@ public final class ModelStats {
     pending.increment();
   }
 
-  /** A request got its final response. */
-  public void requestFinished(FinalOutcome outcome, long durationNanos) {
-    pending.decrement();
+  /** Requests left the queue for execution: no longer pending, in Triton's sense. */
+  public void executionStarted(int requests) {
+    pending.add(-requests);
+  }
+
+  /**
+   * A request got its final response; {@code executed} says whether it ever left the queue (if not,
+   * it is still counted as pending until now).
+   */
+  public void requestFinished(FinalOutcome outcome, long durationNanos, boolean executed) {
+    if (!executed) {
+      pending.decrement();
+    }
     if (outcome == FinalOutcome.SUCCESS) {
       success.add(1, durationNanos);
       lastInferenceMillis.set(System.currentTimeMillis());
