@@ -80,6 +80,9 @@ class PollModeTest {
   void pollWithoutChangesReloadsNothing() {
     try (Server server = poll()) {
       TestRepository.echo(server.model("a"), 1f);
+      // Statistics are recorded just after the response is sent.
+      TestRepository.await("the request is counted", WAIT,
+          () -> server.model("a").statistics().get(0).inferenceCount() == 1);
       server.pollModelRepository();
       server.pollModelRepository();
       // A reload would start the version's statistics afresh.
