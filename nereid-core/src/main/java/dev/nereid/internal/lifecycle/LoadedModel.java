@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,26 +87,17 @@ public final class LoadedModel implements RequestOwner {
 
   private record CreatedInstance(String name, BackendInstance backend) {}
 
-  /** Carries a warmup failure past the cleanup meant for half-created models (warmup closed a whole one). */
-  private static final class WarmupFailed extends Exception {
-    private static final long serialVersionUID = 1L;
 
-    WarmupFailed(RuntimeException cause) {
-      super(cause);
-    }
-
-    @Override
-    public synchronized RuntimeException getCause() {
-      return (RuntimeException) super.getCause();
-    }
-  }
-
-  /** Loads a version with its backend: the backend model, then every instance of every group. */
+  /**
+   * Loads a version with its backend: the backend model, then every instance of every group, then
+   * runs its warmup samples. Whatever was created is closed again if a step fails.
+   */
   static LoadedModel load(Backend backend, ModelContext context, int defaultQueueCapacity) throws Exception {
     BackendModel backendModel = backend.load(context);
+    ModelConfig config = context.config();
     List<CreatedInstance> created = new ArrayList<>();
+    LoadedModel model;
     try {
-      ModelConfig config = context.config();
       int index = 0;
       for (ModelInstanceGroup group : config.getInstanceGroupList()) {
         for (int i = 0; i < group.getCount(); i++) {
@@ -116,22 +108,20 @@ public final class LoadedModel implements RequestOwner {
         }
       }
       String platform = config.getPlatform().isEmpty() ? config.getBackend() : config.getPlatform();
-      LoadedModel model = new LoadedModel(context, platform, backendModel, created, queueCapacity(config, defaultQueueCapacity));
-      try {
-        // Nothing can reach the model yet, so the instances are free for warmup.
-        Warmup.run(model.name, config, context.modelDirectory(), model.instances);
-      } catch (RuntimeException e) {
-        model.close(System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5));
-        throw new WarmupFailed(e);
-      }
-      return model;
-    } catch (WarmupFailed e) {
-      throw e.getCause();
+      model = new LoadedModel(context, platform, backendModel, created, queueCapacity(config, defaultQueueCapacity));
     } catch (Exception | Error e) {
       for (CreatedInstance c : created) closeQuietly(c.backend());
       closeQuietly(backendModel);
       throw e;
     }
+    try {
+      // Nothing can reach the model yet, so its instances are free for warmup.
+      Warmup.run(model.name, config, context.modelDirectory(), model.instances);
+    } catch (RuntimeException e) {
+      model.close(System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+      throw e;
+    }
+    return model;
   }
 
   private static int queueCapacity(ModelConfig config, int fallback) {

@@ -12,7 +12,6 @@ import dev.nereid.internal.request.RequestOwner;
 import dev.nereid.internal.request.RequestValidator;
 import dev.nereid.internal.request.ResponseSink;
 import dev.nereid.internal.scheduler.ModelInstance;
-import dev.nereid.internal.stats.ModelStats;
 import dev.nereid.internal.tensor.ArrayCodec;
 import dev.nereid.proto.ModelConfig;
 import dev.nereid.proto.ModelWarmup;
@@ -42,9 +41,8 @@ final class Warmup {
       Map<String, Tensor> inputs = RequestValidator.validate(signature, request);
       int count = Math.max(1, sample.getCount());
       for (ModelInstance instance : instances) {
-        ModelInstance quiet = instance.withStats(new ModelStats());
         for (int i = 0; i < count; i++) {
-          runOne(model, sample.getName(), config.getModelTransactionPolicy().getDecoupled(), quiet, request, inputs);
+          runOne(model, sample.getName(), config.getModelTransactionPolicy().getDecoupled(), instance, request, inputs);
         }
       }
     }
@@ -65,7 +63,7 @@ final class Warmup {
       @Override public void onFinal(PendingRequest r, FinalOutcome outcome) {}
       @Override public boolean removeQueued(PendingRequest r) { return false; }
     };
-    instance.executeExclusive(List.of(new PendingRequest(owner, request, inputs, sink)));
+    instance.executeUncounted(List.of(new PendingRequest(owner, request, inputs, sink)));
     try {
       if (!done.await(5, java.util.concurrent.TimeUnit.MINUTES)) {
         throw new NereidException.Internal("warmup '" + sampleName + "' of model '" + model + "' never completed");

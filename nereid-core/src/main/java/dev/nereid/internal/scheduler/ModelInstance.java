@@ -35,7 +35,6 @@ public final class ModelInstance {
   private final Set<String> raggedInputs;
   private final AtomicBoolean busy = new AtomicBoolean();
   private volatile Thread claimWaiter;
-  private ModelInstance shared;
 
   public ModelInstance(String modelName, String name, BackendInstance backend, ModelStats stats, boolean batching,
       Set<String> raggedInputs) {
@@ -55,21 +54,13 @@ public final class ModelInstance {
     return backend;
   }
 
-  /** The same backend instance, reporting to other statistics (for warmup, which is not counted). */
-  public ModelInstance withStats(ModelStats other) {
-    ModelInstance copy = new ModelInstance(modelName, name, backend, other, batching, raggedInputs);
-    copy.shared = this;
-    return copy;
-  }
-
-  /** Runs a batch on the calling thread, claiming the instance first. */
-  public void executeExclusive(List<PendingRequest> requests) {
-    ModelInstance owner = shared == null ? this : shared;
-    owner.claim();
+  /** Runs a batch on the calling thread without counting it in statistics: for warmup. */
+  public void executeUncounted(List<PendingRequest> requests) {
+    claim();
     try {
-      execute(requests);
+      run(requests, false);
     } finally {
-      owner.release();
+      release();
     }
   }
 
@@ -97,6 +88,10 @@ public final class ModelInstance {
 
   /** Runs one batch on the backend; the caller holds the claim. Never throws. */
   void execute(List<PendingRequest> requests) {
+    run(requests, true);
+  }
+
+  private void run(List<PendingRequest> requests, boolean counted) {
     long start = System.nanoTime();
     long queueNanos = 0;
     long[] rows = new long[requests.size()];
@@ -108,7 +103,7 @@ public final class ModelInstance {
       rows[i] = batching ? batchSize(r) : 1;
       inferences += rows[i];
     }
-    stats.executionStarted(requests.size());
+    if (counted) stats.executionStarted(requests.size());
     Timed batch = new Timed(requests, rows, inferences, start);
     try {
       backend.execute(batch);
@@ -127,8 +122,10 @@ public final class ModelInstance {
     long end = System.nanoTime();
     long computeStart = batch.computeStart == 0 ? start : batch.computeStart;
     long computeEnd = batch.computeEnd == 0 ? end : Math.max(batch.computeEnd, computeStart);
-    stats.executed(requests.size(), inferences, queueNanos, computeStart - start, computeEnd - computeStart,
-        end - computeEnd);
+    if (counted) {
+      stats.executed(requests.size(), inferences, queueNanos, computeStart - start, computeEnd - computeStart,
+          end - computeEnd);
+    }
   }
 
   /** A request's batch dimension: the first dimension of its first input. */
