@@ -69,6 +69,9 @@ class ConcurrencyTest {
       pool.shutdown();
 
       assertThat(total).isEqualTo(threads * perThread);
+      // Execution statistics are recorded when execute returns, just after the responses went out.
+      TestRepository.await("every execution counted", java.time.Duration.ofSeconds(10),
+          () -> echo.statistics().get(0).executionCount() == threads * perThread);
       ModelStatistics stats = echo.statistics().get(0);
       assertThat(stats.inferenceStats().success().count()).isEqualTo(threads * perThread);
       assertThat(stats.inferenceStats().fail().count()).isZero();
@@ -153,6 +156,8 @@ class ConcurrencyTest {
       for (int i = 0; i < 5; i++) {
         IdentityDataTypesTest.single(server.model("counted").infer(Map.of("INPUT0", new long[] {i})));
       }
+      TestRepository.await("five executions counted", Duration.ofSeconds(10),
+          () -> server.model("counted").statistics().get(0).executionCount() == 5);
       String metrics = server.metrics();
       assertThat(metrics).contains("nv_inference_request_success{model=\"counted\",version=\"1\"} 5");
       assertThat(metrics).contains("nv_inference_count{model=\"counted\",version=\"1\"} 5");

@@ -221,14 +221,16 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
   private void deliverFinal(InferenceResponse response, FinalOutcome outcome) {
     OrderedDelivery delivery = order;
     if (delivery == null) {
-      sink.onResponse(response);
-      owner.onFinal(this, outcome);
-      return;
+      finish(response, outcome);
+    } else {
+      delivery.deliver(orderTicket, () -> finish(response, outcome));
     }
-    delivery.deliver(orderTicket, () -> {
-      sink.onResponse(response);
-      owner.onFinal(this, outcome);
-    });
+  }
+
+  /** Counts the request, then answers it: a caller that reads statistics after its answer sees itself. */
+  private void finish(InferenceResponse response, FinalOutcome outcome) {
+    owner.onFinal(this, outcome);
+    sink.onResponse(response);
   }
 
   @Override
