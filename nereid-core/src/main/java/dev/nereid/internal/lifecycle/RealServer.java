@@ -369,8 +369,8 @@ public final class RealServer {
       if (slot == null) {
         throw new NereidException.NotFound("Request for unknown model: '" + name + "' version " + version + " is not found");
       }
-      throw new NereidException.Unavailable("Request for unavailable model: '" + name + "' version " + version
-          + " is " + slot.state + (slot.reason.isEmpty() ? "" : ": " + slot.reason));
+      throw new NereidException.Unavailable("'" + name + "' version " + version + " is not at ready state ("
+          + slot.state + (slot.reason.isEmpty() ? "" : ": " + slot.reason) + ")");
     }
     String reason = entry.modelReason;
     if (reason.isEmpty()) {
