@@ -2,6 +2,8 @@ package dev.nereid.internal.lifecycle;
 
 import dev.nereid.ModelMetadata;
 import dev.nereid.NereidException;
+import dev.nereid.Tensor;
+import dev.nereid.internal.cache.ResponseCache;
 import dev.nereid.internal.config.ModelConfigs;
 import dev.nereid.internal.request.FinalOutcome;
 import dev.nereid.internal.request.ModelSignature;
@@ -24,6 +26,7 @@ import dev.nereid.spi.InstanceContext;
 import dev.nereid.spi.ModelContext;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,13 +52,14 @@ public final class LoadedModel implements RequestOwner {
   private final BackendModel backendModel;
   private final List<ModelInstance> instances;
   private final Scheduler scheduler;
+  private final ResponseCache cache;
   private final ModelStats stats = new ModelStats();
   private final Set<PendingRequest> inFlight = ConcurrentHashMap.newKeySet();
   private final CompletableFuture<Void> drained = new CompletableFuture<>();
   private volatile boolean retiring;
 
   private LoadedModel(ModelContext context, String platform, BackendModel backendModel,
-      List<CreatedInstance> created, int queueCapacity) {
+      List<CreatedInstance> created, LoadServices services) {
     this.name = context.name();
     this.version = context.version();
     this.config = context.config();
@@ -71,9 +75,14 @@ public final class LoadedModel implements RequestOwner {
       if (i.getAllowRaggedBatch()) ragged.add(i.getName());
     });
     for (CreatedInstance c : created) {
-      wrapped.add(new ModelInstance(name, c.name(), c.backend(), stats, batching, ragged));
+      Map<String, Long> need = resources(c.group());
+      long priority = Math.max(1, c.group().getRateLimiter().getPriority());
+      wrapped.add(new ModelInstance(name, c.name(), c.backend(), stats, batching, ragged, services.rateLimiter(),
+          need, priority));
     }
     this.instances = List.copyOf(wrapped);
+    this.cache = config.getResponseCache().getEnable() ? services.responseCache() : null;
+    int queueCapacity = queueCapacity(config, services.defaultQueueCapacity());
     if (config.hasSequenceBatching()) {
       this.scheduler = new SequenceBatcher(name, config.getMaxBatchSize(), config.getSequenceBatching(),
           context.modelDirectory(), instances, queueCapacity);
@@ -85,14 +94,44 @@ public final class LoadedModel implements RequestOwner {
     }
   }
 
-  private record CreatedInstance(String name, BackendInstance backend) {}
+  private record CreatedInstance(String name, BackendInstance backend, ModelInstanceGroup group) {}
+
+  private static Map<String, Long> resources(ModelInstanceGroup group) {
+    Map<String, Long> need = new java.util.LinkedHashMap<>();
+    for (var r : group.getRateLimiter().getResourcesList()) need.merge(r.getName(), (long) r.getCount(), Long::sum);
+    return need;
+  }
+
+  /** Refuses configs whose response cache or rate-limiter settings the server cannot honour. */
+  private static void checkServices(ModelContext context, LoadServices services) {
+    ModelConfig config = context.config();
+    String model = "model '" + context.name() + "'";
+    if (config.getResponseCache().getEnable()) {
+      if (services.responseCache() == null) {
+        throw new NereidException.InvalidArgument(model + " enables response_cache, but the server has no response "
+            + "cache: set ServerOptions.responseCacheByteSize (--cache-config local,size=N)");
+      }
+      if (config.getModelTransactionPolicy().getDecoupled()) {
+        throw new NereidException.InvalidArgument(model + ": response_cache is not supported for decoupled models");
+      }
+      if (config.hasSequenceBatching()) {
+        throw new NereidException.InvalidArgument(model + ": response_cache is not supported for sequence batching");
+      }
+    }
+    if (services.rateLimiter() != null) {
+      for (ModelInstanceGroup group : config.getInstanceGroupList()) {
+        services.rateLimiter().register(resources(group));
+      }
+    }
+  }
 
 
   /**
    * Loads a version with its backend: the backend model, then every instance of every group, then
    * runs its warmup samples. Whatever was created is closed again if a step fails.
    */
-  static LoadedModel load(Backend backend, ModelContext context, int defaultQueueCapacity) throws Exception {
+  static LoadedModel load(Backend backend, ModelContext context, LoadServices services) throws Exception {
+    checkServices(context, services);
     BackendModel backendModel = backend.load(context);
     ModelConfig config = context.config();
     List<CreatedInstance> created = new ArrayList<>();
@@ -104,11 +143,11 @@ public final class LoadedModel implements RequestOwner {
           String instanceName = group.getName() + "_" + i;
           InstanceContext ic = new InstanceContext(context, instanceName, index++, group.getKind().name(),
               group.getGpusCount() > 0 ? group.getGpus(0) : -1);
-          created.add(new CreatedInstance(instanceName, backendModel.createInstance(ic)));
+          created.add(new CreatedInstance(instanceName, backendModel.createInstance(ic), group));
         }
       }
       String platform = config.getPlatform().isEmpty() ? config.getBackend() : config.getPlatform();
-      model = new LoadedModel(context, platform, backendModel, created, queueCapacity(config, defaultQueueCapacity));
+      model = new LoadedModel(context, platform, backendModel, created, services);
     } catch (Exception | Error e) {
       for (CreatedInstance c : created) closeQuietly(c.backend());
       closeQuietly(backendModel);
@@ -175,6 +214,9 @@ public final class LoadedModel implements RequestOwner {
     }
     stats.requestAccepted();
     request.sink().onAccepted(request);
+    if (cache != null && answeredFromCache(request)) {
+      return true;
+    }
     try {
       scheduler.enqueue(request, mayRunOnCaller && !decoupled);
     } catch (NereidException e) {
@@ -183,6 +225,36 @@ public final class LoadedModel implements RequestOwner {
       throw e;
     }
     return true;
+  }
+
+  /** Answers a request from the response cache if it can; otherwise arranges for its answer to be cached. */
+  private boolean answeredFromCache(PendingRequest request) {
+    long start = System.nanoTime();
+    ResponseCache.Key key = ResponseCache.key(name, version, request.inputs(), request.requestedOutputs());
+    Map<String, Tensor> hit = cache.get(key);
+    if (hit != null) {
+      stats.cacheHit(System.nanoTime() - start);
+      request.send(hit, true);
+      return true;
+    }
+    long lookup = System.nanoTime() - start;
+    request.intercept(new PendingRequest.Interceptor() {
+      private Map<String, Tensor> outputs;
+
+      @Override
+      public Map<String, Tensor> outputs(PendingRequest r, Map<String, Tensor> produced) {
+        outputs = produced;
+        return produced;
+      }
+
+      @Override
+      public void finished(PendingRequest r, boolean success) {
+        long insertStart = System.nanoTime();
+        if (success && outputs != null) cache.put(key, outputs);
+        stats.cacheMiss(lookup + System.nanoTime() - insertStart);
+      }
+    }, java.util.Set.of());
+    return false;
   }
 
   /**

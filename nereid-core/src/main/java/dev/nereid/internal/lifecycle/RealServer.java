@@ -12,6 +12,7 @@ import dev.nereid.ServerMetadata;
 import dev.nereid.ServerOptions;
 import dev.nereid.Tensor;
 import dev.nereid.internal.backend.BackendRegistry;
+import dev.nereid.internal.cache.ResponseCache;
 import dev.nereid.internal.config.AutoComplete;
 import dev.nereid.internal.config.ConfigValidator;
 import dev.nereid.internal.config.ModelConfigs;
@@ -21,6 +22,7 @@ import dev.nereid.internal.repository.VersionPolicies;
 import dev.nereid.internal.request.PendingRequest;
 import dev.nereid.internal.request.RequestValidator;
 import dev.nereid.internal.request.ResponseSink;
+import dev.nereid.internal.scheduler.RateLimiter;
 import dev.nereid.internal.stats.ServerMetrics;
 import dev.nereid.proto.ModelConfig;
 import dev.nereid.spi.Backend;
@@ -75,6 +77,7 @@ public final class RealServer {
   private final ExecutorService responseExecutor = Executors.newVirtualThreadPerTaskExecutor();
   private final ServerMetrics metrics;
   private final ScheduledExecutorService poller;
+  private final LoadServices services;
   private volatile boolean stopping;
 
   private RealServer(ServerOptions options) {
@@ -83,6 +86,9 @@ public final class RealServer {
     this.loadPool = Executors.newFixedThreadPool(options.modelLoadThreadCount(),
         Thread.ofPlatform().daemon().name("nereid-load-", 0).factory());
     this.metrics = new ServerMetrics(this::metricSources);
+    this.services = new LoadServices(options.defaultMaxQueueSize(),
+        options.rateLimiting() ? new RateLimiter(options.rateLimiterResources()) : null,
+        options.responseCacheByteSize() > 0 ? new ResponseCache(options.responseCacheByteSize()) : null);
     boolean polling = options.modelControlMode() == ModelControlMode.POLL && options.repositoryPollInterval().toMillis() > 0;
     this.poller = polling
         ? Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("nereid-poll").factory())
@@ -276,7 +282,7 @@ public final class RealServer {
       slot.set(ModelState.LOADING, "");
     }
     try {
-      LoadedModel loaded = LoadedModel.load(backend, context, options.defaultMaxQueueSize());
+      LoadedModel loaded = LoadedModel.load(backend, context, services);
       open.add(loaded);
       if (stopping && open.remove(loaded)) {
         // stop() may have gathered the open models before this one existed.

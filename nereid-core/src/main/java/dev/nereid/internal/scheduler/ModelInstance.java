@@ -33,17 +33,27 @@ public final class ModelInstance {
   private final ModelStats stats;
   private final boolean batching;
   private final Set<String> raggedInputs;
+  private final RateLimiter rateLimiter;
+  private final Map<String, Long> resources;
+  private final long rateLimiterPriority;
   private final AtomicBoolean busy = new AtomicBoolean();
   private volatile Thread claimWaiter;
 
+  /**
+   * @param rateLimiter the server's rate limiter, or null; with it, each batch first waits for
+   *     {@code resources}, served by {@code rateLimiterPriority} (lower first)
+   */
   public ModelInstance(String modelName, String name, BackendInstance backend, ModelStats stats, boolean batching,
-      Set<String> raggedInputs) {
+      Set<String> raggedInputs, RateLimiter rateLimiter, Map<String, Long> resources, long rateLimiterPriority) {
     this.modelName = modelName;
     this.name = name;
     this.backend = backend;
     this.stats = stats;
     this.batching = batching;
     this.raggedInputs = Set.copyOf(raggedInputs);
+    this.rateLimiter = resources.isEmpty() ? null : rateLimiter;
+    this.resources = Map.copyOf(resources);
+    this.rateLimiterPriority = rateLimiterPriority;
   }
 
   public String name() {
@@ -92,6 +102,25 @@ public final class ModelInstance {
   }
 
   private void run(List<PendingRequest> requests, boolean counted) {
+    if (rateLimiter != null) {
+      try {
+        rateLimiter.acquire(resources, rateLimiterPriority);
+      } catch (InterruptedException | RuntimeException e) {
+        if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+        NereidException error = new NereidException.Unavailable("model '" + modelName + "' instance '" + name
+            + "' could not get its rate-limiter resources: " + e.getMessage(), e);
+        for (PendingRequest r : requests) r.fail(error, FinalOutcome.REJECTED);
+        return;
+      }
+    }
+    try {
+      runAcquired(requests, counted);
+    } finally {
+      if (rateLimiter != null) rateLimiter.release(resources);
+    }
+  }
+
+  private void runAcquired(List<PendingRequest> requests, boolean counted) {
     long start = System.nanoTime();
     long queueNanos = 0;
     long[] rows = new long[requests.size()];
