@@ -314,7 +314,7 @@ class ConfigParsingTest {
         default_priority_level: 2
         default_queue_policy {
           timeout_action: REJECT
-          default_timeout_microseconds: 100000
+          default_timeout_microseconds: 10000000
           allow_timeout_override: true
           max_queue_size: 16
         }

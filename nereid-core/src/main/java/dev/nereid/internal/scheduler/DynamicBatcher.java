@@ -101,7 +101,9 @@ public final class DynamicBatcher implements Scheduler {
         ticket(request);
         queues[level].add(request);
         queuedCount++;
-        if (deadline != 0 && deadline - earliestDeadline < 0) earliestDeadline = deadline;
+        if (deadline != 0 && (earliestDeadline == Long.MAX_VALUE || deadline - earliestDeadline < 0)) {
+          earliestDeadline = deadline;
+        }
         changed.signal();
       }
     } finally {
@@ -330,7 +332,7 @@ public final class DynamicBatcher implements Scheduler {
             queuedCount--;
             expired.add(r);
           }
-        } else if (deadline < next) {
+        } else if (next == Long.MAX_VALUE || deadline - next < 0) {
           next = deadline;
         }
       }
