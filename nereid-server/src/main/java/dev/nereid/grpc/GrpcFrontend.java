@@ -74,8 +74,10 @@ public final class GrpcFrontend implements AutoCloseable {
     io.grpc.Server grpc = NettyServerBuilder.forAddress(new InetSocketAddress(options.address(), options.port()))
         .executor(executor)
         .maxInboundMessageSize(options.maxInboundMessageSize())
-        .addService(ServerInterceptors.intercept(new InferenceService(server), interceptors))
-        .addService(ServerInterceptors.intercept(new HealthService(server), interceptors))
+        .addService(ServerInterceptors.intercept(MalformedMessages.guard(new InferenceService(server).bindService()),
+            interceptors))
+        .addService(ServerInterceptors.intercept(MalformedMessages.guard(new HealthService(server).bindService()),
+            interceptors))
         .build();
     try {
       grpc.start();
