@@ -2,6 +2,7 @@ package dev.nereid.grpc;
 
 import dev.nereid.NereidException;
 import dev.nereid.Server;
+import dev.nereid.grpc.proto.ModelInferRequest;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -74,8 +75,8 @@ public final class GrpcFrontend implements AutoCloseable {
     io.grpc.Server grpc = NettyServerBuilder.forAddress(new InetSocketAddress(options.address(), options.port()))
         .executor(executor)
         .maxInboundMessageSize(options.maxInboundMessageSize())
-        .addService(ServerInterceptors.intercept(MalformedMessages.guard(new InferenceService(server).bindService()),
-            interceptors))
+        .addService(ServerInterceptors.intercept(MalformedMessages.guard(AliasingMarshaller.apply(
+            new InferenceService(server).bindService(), ModelInferRequest.class, ModelInferRequest.parser())), interceptors))
         .addService(ServerInterceptors.intercept(MalformedMessages.guard(new HealthService(server).bindService()),
             interceptors))
         .build();
