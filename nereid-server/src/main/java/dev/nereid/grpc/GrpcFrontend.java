@@ -178,14 +178,17 @@ public final class GrpcFrontend implements AutoCloseable {
       return new Options("127.0.0.1", 8001, Integer.MAX_VALUE, Map.of(), false, Duration.ofSeconds(30));
     }
 
+    /** These options with another address to bind. */
     public Options withAddress(String address) {
       return new Options(address, port, maxInboundMessageSize, restrictedApis, compressResponses, shutdownTimeout);
     }
 
+    /** These options with another port (0 for a free one). */
     public Options withPort(int port) {
       return new Options(address, port, maxInboundMessageSize, restrictedApis, compressResponses, shutdownTimeout);
     }
 
+    /** These options with another limit on request messages, in bytes. */
     public Options withMaxInboundMessageSize(int bytes) {
       return new Options(address, port, bytes, restrictedApis, compressResponses, shutdownTimeout);
     }
@@ -202,10 +205,12 @@ public final class GrpcFrontend implements AutoCloseable {
       return new Options(address, port, maxInboundMessageSize, all, compressResponses, shutdownTimeout);
     }
 
+    /** These options with gzip responses on or off. */
     public Options withCompressResponses(boolean compress) {
       return new Options(address, port, maxInboundMessageSize, restrictedApis, compress, shutdownTimeout);
     }
 
+    /** These options with another time for {@link #close()} to let calls finish. */
     public Options withShutdownTimeout(Duration timeout) {
       return new Options(address, port, maxInboundMessageSize, restrictedApis, compressResponses, timeout);
     }

@@ -109,6 +109,10 @@ class GrpcInferTest {
         .putParameters("timeout", Wire.int64(5_000_000))
         .putParameters("my_flag", Wire.bool(true))
         .putParameters("my_text", Wire.string("hello"))
+        .putParameters("my_ratio", dev.nereid.grpc.proto.InferParameter.newBuilder().setDoubleParam(0.5).build())
+        .putParameters("sequence_id", Wire.string("session-7"))
+        .putParameters("sequence_start", Wire.bool(true))
+        .putParameters("sequence_end", Wire.bool(false))
         .addInputs(Wire.input("int32_input", "INT32", 1, 1))
         .addRawInputContents(Wire.int32s(5))
         .build());
