@@ -5,6 +5,7 @@ import com.google.protobuf.ExtensionRegistryLite;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
+import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerMethodDefinition;
@@ -30,6 +31,11 @@ final class AliasingMarshaller<T extends MessageLite> implements MethodDescripto
   private AliasingMarshaller(MethodDescriptor.Marshaller<T> standard, Parser<T> parser) {
     this.standard = standard;
     this.parser = parser;
+  }
+
+  /** A marshaller that writes as {@code standard} does and parses by aliasing; also for clients' responses. */
+  static <T extends MessageLite> AliasingMarshaller<T> of(MethodDescriptor.Marshaller<T> standard, Parser<T> parser) {
+    return new AliasingMarshaller<>(standard, parser);
   }
 
   /** The service with every method whose request type is {@code requestType} parsed by aliasing. */
@@ -71,8 +77,8 @@ final class AliasingMarshaller<T extends MessageLite> implements MethodDescripto
   @Override
   public T parse(InputStream stream) {
     try {
-      byte[] message = readFully(stream);
-      CodedInputStream in = CodedInputStream.newInstance(message);
+      // Protobuf aliases only buffers it is told are immutable; this array is, as nothing else holds it.
+      CodedInputStream in = UnsafeByteOperations.unsafeWrap(readFully(stream)).newCodedInput();
       in.enableAliasing(true);
       in.setSizeLimit(Integer.MAX_VALUE);
       return parser.parseFrom(in, ExtensionRegistryLite.getEmptyRegistry());
