@@ -13,7 +13,11 @@ public final class Shapes {
       if (d < 0) {
         throw new NereidException.InvalidArgument("shape " + format(shape) + " has a negative dimension");
       }
-      count = Math.multiplyExact(count, d);
+      try {
+        count = Math.multiplyExact(count, d);
+      } catch (ArithmeticException e) {
+        throw new NereidException.InvalidArgument("shape " + format(shape) + " has more elements than fit in a long");
+      }
     }
     return count;
   }
