@@ -50,7 +50,7 @@ public final class Server implements AutoCloseable {
       if (real != null) {
         throw new NereidException.InvalidArgument("Server already started");
       }
-      real = RealServer.start(options);
+      real = RealServer.start(options, this);
     }
     return this;
   }

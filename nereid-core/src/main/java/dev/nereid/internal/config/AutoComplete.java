@@ -1,6 +1,7 @@
 package dev.nereid.internal.config;
 
 import dev.nereid.NereidException;
+import dev.nereid.Server;
 import dev.nereid.internal.backend.BackendRegistry;
 import dev.nereid.proto.ModelConfig;
 import dev.nereid.proto.ModelInstanceGroup;
@@ -31,7 +32,8 @@ public final class AutoComplete {
       long latestVersion,
       BackendRegistry backends,
       boolean strict,
-      Map<String, Map<String, String>> backendConfig) {
+      Map<String, Map<String, String>> backendConfig,
+      Server server) {
     ModelConfig.Builder b = raw.toBuilder();
     if (b.getName().isEmpty()) {
       b.setName(name);
@@ -44,7 +46,7 @@ public final class AutoComplete {
     if (!strict && backend.isPresent() && latestVersion >= 0) {
       Backend found = backend.get();
       ModelContext context = new ModelContext(name, latestVersion, completed, modelDirectory,
-          backendConfig.getOrDefault(found.name(), Map.of()));
+          backendConfig.getOrDefault(found.name(), Map.of()), server);
       try {
         completed = found.autoCompleteConfig(context);
       } catch (NereidException e) {

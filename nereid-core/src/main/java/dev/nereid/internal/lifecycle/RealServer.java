@@ -8,6 +8,7 @@ import dev.nereid.ModelMetadata;
 import dev.nereid.ModelState;
 import dev.nereid.ModelStatistics;
 import dev.nereid.NereidException;
+import dev.nereid.Server;
 import dev.nereid.ServerMetadata;
 import dev.nereid.ServerOptions;
 import dev.nereid.Tensor;
@@ -60,11 +61,12 @@ import org.slf4j.LoggerFactory;
 public final class RealServer {
   private static final Logger log = LoggerFactory.getLogger(RealServer.class);
   private static final String VERSION = "0.1.0";
-  private static final List<String> EXTENSIONS = List.of("classification", "model_repository",
+  private static final List<String> EXTENSIONS = List.of("model_repository", "schedule_policy", "sequence",
       "model_repository(unload_dependents)", "model_configuration", "binary_tensor_data", "parameters", "statistics");
   private static final String UNLOADED = "unloaded";
 
   private final ServerOptions options;
+  private final Server facade;
   private final BackendRegistry backends;
   private final ModelRepositories repositories = new ModelRepositories();
   private final Map<String, ModelEntry> models = new ConcurrentHashMap<>();
@@ -80,8 +82,9 @@ public final class RealServer {
   private final LoadServices services;
   private volatile boolean stopping;
 
-  private RealServer(ServerOptions options) {
+  private RealServer(ServerOptions options, Server facade) {
     this.options = options;
+    this.facade = facade;
     this.backends = BackendRegistry.discover();
     this.loadPool = Executors.newFixedThreadPool(options.modelLoadThreadCount(),
         Thread.ofPlatform().daemon().name("nereid-load-", 0).factory());
@@ -96,11 +99,11 @@ public final class RealServer {
   }
 
   /** Creates a server, reads its repositories and loads models as the control mode says. */
-  public static RealServer start(ServerOptions options) {
+  public static RealServer start(ServerOptions options, Server facade) {
     if (options.modelRepositories().isEmpty()) {
       throw new NereidException.InvalidArgument("no model repository given: add at least one");
     }
-    RealServer server = new RealServer(options);
+    RealServer server = new RealServer(options, facade);
     try {
       for (Path repository : options.modelRepositories()) server.repositories.add(repository, Map.of());
       server.loadAtStart();
@@ -185,7 +188,7 @@ public final class RealServer {
               + "numbered folder such as " + directory.resolve("1"));
         }
         config = AutoComplete.complete(servedName(raw, name, directory), name, directory,
-            available.get(available.size() - 1), backends, options.strictModelConfig(), options.backendConfig());
+            available.get(available.size() - 1), backends, options.strictModelConfig(), options.backendConfig(), facade);
         ConfigValidator.validate(config, name);
         backend = resolveBackend(name, config);
         selected = VersionPolicies.select(config.getVersionPolicy(), available);
@@ -215,7 +218,7 @@ public final class RealServer {
       String failure = null;
       for (long version : selected) {
         String reason = loadVersion(entry, backend, new ModelContext(name, version, config, directory,
-            options.backendConfig().getOrDefault(backend.name(), Map.of())));
+            options.backendConfig().getOrDefault(backend.name(), Map.of()), facade));
         if (reason != null && failure == null) failure = reason;
       }
       for (Map.Entry<Long, ModelEntry.VersionSlot> e : entry.versions.entrySet()) {
