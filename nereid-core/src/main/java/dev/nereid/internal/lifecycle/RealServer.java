@@ -98,26 +98,32 @@ public final class RealServer {
         : null;
   }
 
-  /** Creates a server, reads its repositories and loads models as the control mode says. */
-  public static RealServer start(ServerOptions options, Server facade) {
+  /**
+   * Creates a server, not yet loading anything. The facade publishes it before {@link #begin()}, so
+   * that models loading at start can reach the server through {@code ModelContext.server()}.
+   */
+  public static RealServer create(ServerOptions options, Server facade) {
     if (options.modelRepositories().isEmpty()) {
       throw new NereidException.InvalidArgument("no model repository given: add at least one");
     }
-    RealServer server = new RealServer(options, facade);
+    return new RealServer(options, facade);
+  }
+
+  /** Reads the repositories and loads models as the control mode says; stops the server if that fails. */
+  public void begin() {
     try {
-      for (Path repository : options.modelRepositories()) server.repositories.add(repository, Map.of());
-      server.loadAtStart();
+      for (Path repository : options.modelRepositories()) repositories.add(repository, Map.of());
+      loadAtStart();
     } catch (RuntimeException e) {
-      server.stop();
+      stop();
       throw e;
     }
-    if (server.poller != null) {
+    if (poller != null) {
       long every = options.repositoryPollInterval().toMillis();
-      server.poller.scheduleWithFixedDelay(server::pollQuietly, every, every, TimeUnit.MILLISECONDS);
+      poller.scheduleWithFixedDelay(this::pollQuietly, every, every, TimeUnit.MILLISECONDS);
     }
-    log.info("server '{}' started with {} backend(s) {} and {} model(s)", options.serverId(), server.backends.names().size(),
-        server.backends.names(), server.models.size());
-    return server;
+    log.info("server '{}' started with {} backend(s) {} and {} model(s)", options.serverId(), backends.names().size(),
+        backends.names(), models.size());
   }
 
   private void loadAtStart() {
