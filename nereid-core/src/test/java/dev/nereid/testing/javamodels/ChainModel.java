@@ -10,7 +10,8 @@ import java.util.Map;
 
 /**
  * Y = X + add (config parameter), then, if the config names a {@code next} model, whatever that model
- * answers for Y: a chain of models calling models, each blocking on the next (BLS, sync).
+ * answers for Y: a chain of models calling models, each blocking on the next (BLS, sync). The last
+ * link answers META = "id/priority/timeout" of the request it got, which the others pass back.
  */
 public final class ChainModel implements JavaModel {
   private JavaModelContext context;
@@ -30,11 +31,13 @@ public final class ChainModel implements JavaModel {
       float[] x = r.input("X").toFloatArray();
       for (int i = 0; i < x.length; i++) x[i] += add;
       Tensor y = Tensor.of(x, x.length);
+      Tensor meta = Tensor.of(new String[] {r.id() + "/" + r.priority() + "/" + r.timeoutMicros()}, 1);
       if (!next.isEmpty()) {
         InferenceResponse answer = context.model(next).infer(context.childRequest(r).input("X", y).build()).next();
         y = answer.output("Y");
+        meta = answer.output("META");
       }
-      r.responder().send(Map.of("Y", y), true);
+      r.responder().send(Map.of("Y", y, "META", meta), true);
     }
   }
 }
