@@ -190,6 +190,16 @@ public final class RealServer {
    * null when everything loaded.
    */
   private String loadModel(String name, ModelSource source, ModelConfig override, Path overrideDirectory) {
+    return loadModel(name, source, override, overrideDirectory, false);
+  }
+
+  /**
+   * As {@link #loadModel(String, ModelSource, ModelConfig, Path)}; for {@code refresh} (an ensemble
+   * checked again after a composing model changed) a refused config is left for the caller to act on:
+   * the versions serving are to be unloaded, not kept.
+   */
+  private String loadModel(String name, ModelSource source, ModelConfig override, Path overrideDirectory,
+      boolean refresh) {
     ModelEntry entry = models.computeIfAbsent(name, ModelEntry::new);
     entry.lock.lock();
     try {
@@ -232,11 +242,13 @@ public final class RealServer {
         if (entry.serving(-1) == null) {
           log.error(reason);
           entry.modelFailed(reason);
+        } else if (refresh) {
+          log.error("{}; unloading it", reason);
         } else {
           log.warn("{}; the loaded versions keep serving", reason);
           entry.reloadFailed("reload failed: " + reason);
         }
-        if (overrideDirectory != null) deleteLater(overrideDirectory);
+        if (overrideDirectory != null && !refresh) deleteLater(overrideDirectory);
         // Remembered even though it failed: polling retries only once the folder changes again.
         entry.source = source;
         entry.override = override;
@@ -289,7 +301,7 @@ public final class RealServer {
       ModelEntry entry = models.get(name);
       String missing = unavailableComposing(entry);
       if (missing == null) {
-        String failure = loadModel(name, entry.source, entry.override, entry.overrideDirectory);
+        String failure = loadModel(name, entry.source, entry.override, entry.overrideDirectory, true);
         if (failure != null) retireServing(entry, failure);
       } else {
         log.warn(missing);
