@@ -100,7 +100,7 @@ public final class EnsembleGraph {
     for (ModelInput input : config.getInputList()) {
       List<Long> dims = input.hasReshape() ? input.getReshape().getShapeList() : input.getDimsList();
       producers.put(input.getName(), new Producer("ensemble input '" + input.getName() + "'", input.getDataType(),
-          full(batching, dims), dims, -1));
+          Shapes.withBatchDimension(batching, dims), dims, -1));
     }
     // First pass: each step's model, mappings, and the tensors it produces.
     List<Step> steps = new ArrayList<>();
@@ -159,7 +159,7 @@ public final class EnsembleGraph {
         }
         boolean stepBatching = model.getMaxBatchSize() > 0;
         producers.put(tensor, new Producer(named.describe() + " output '" + out.getKey() + "'", output.getDataType(),
-            full(stepBatching, output.getDimsList()), output.getDimsList(), i));
+            Shapes.withBatchDimension(stepBatching, output.getDimsList()), output.getDimsList(), i));
       }
       steps.add(new Step(i, spec.getModelName(), version, Map.copyOf(spec.getInputMapMap()),
           Map.copyOf(spec.getOutputMapMap()), model.getModelTransactionPolicy().getDecoupled(), 0));
@@ -179,7 +179,7 @@ public final class EnsembleGraph {
               + "'), which is neither an ensemble input nor the output of any step");
         }
         checkConsistent(where + step.describe() + " input '" + input.getName() + "' reads tensor '" + tensor + "'",
-            input.getDataType(), full(stepBatching, input.getDimsList()), input.getDimsList(), producer);
+            input.getDataType(), Shapes.withBatchDimension(stepBatching, input.getDimsList()), input.getDimsList(), producer);
         readers.computeIfAbsent(tensor, t -> new ArrayList<>()).add(step);
       }
     }
@@ -189,8 +189,8 @@ public final class EnsembleGraph {
         throw invalid(where + "ensemble output '" + output.getName() + "' is not produced by any step");
       }
       List<Long> dims = output.hasReshape() ? output.getReshape().getShapeList() : output.getDimsList();
-      checkConsistent(where + "ensemble output '" + output.getName() + "'", output.getDataType(), full(batching, dims),
-          dims, producer);
+      checkConsistent(where + "ensemble output '" + output.getName() + "'", output.getDataType(),
+          Shapes.withBatchDimension(batching, dims), dims, producer);
     }
     List<Step> ordered = topologicalOrder(where, steps, producers);
     List<Step> labelled = label(where, ordered, producers, steps.size());
@@ -312,14 +312,6 @@ public final class EnsembleGraph {
       if (x != y && x != -1 && y != -1) return false;
     }
     return true;
-  }
-
-  private static List<Long> full(boolean batching, List<Long> dims) {
-    if (!batching) return dims;
-    List<Long> full = new ArrayList<>(dims.size() + 1);
-    full.add(-1L);
-    full.addAll(dims);
-    return full;
   }
 
   private static String names(List<String> names) {
