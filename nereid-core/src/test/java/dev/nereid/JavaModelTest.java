@@ -40,19 +40,20 @@ class JavaModelTest {
 
   @Test
   void classPathModelServesAndAutoCompletesItsConfig() {
-    models().model("scale", JavaModels.config(ScaleModel.class, """
+    models().model("tripler", JavaModels.config(ScaleModel.class, """
         parameters { key: "factor" value { string_value: "3" } }
         instance_group [ { count: 2 } ]
         """), 1);
     try (Server server = new Server(ServerOptions.of(repo)).start()) {
-      Model scale = server.model("scale");
+      Model scale = server.model("tripler");
       assertThat(scale.ready()).isTrue();
       assertThat(scale(scale, 1f, 2f, -4f).output("Y").toFloatArray()).containsExactly(3f, 6f, -12f);
       // The config declared no tensors; the class's static autoCompleteConfig added them.
       assertThat(scale.config().getInputList()).extracting(i -> i.getName()).containsExactly("X");
       assertThat(scale.metadata().outputs()).extracting(ModelMetadata.TensorMetadata::name).containsExactly("Y");
       assertThat(scale.metadata().platform()).isEqualTo("java");
-      assertThat(JavaModelEvents.initializedStartingWith("scale/1/")).containsExactlyInAnyOrder("scale/1/scale_0_0", "scale/1/scale_0_1");
+      assertThat(JavaModelEvents.initializedStartingWith("tripler/"))
+          .containsExactlyInAnyOrder("tripler/1/tripler_0_0", "tripler/1/tripler_0_1");
     }
   }
 
