@@ -135,6 +135,16 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
   }
 
   @Override
+  public long priority() {
+    return request.priority();
+  }
+
+  @Override
+  public long timeoutMicros() {
+    return request.timeoutMicros();
+  }
+
+  @Override
   public Map<String, Object> parameters() {
     return request.parameters();
   }
