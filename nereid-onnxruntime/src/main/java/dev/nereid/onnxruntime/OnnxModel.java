@@ -59,7 +59,7 @@ final class OnnxModel implements BackendModel {
   /** Opens the model's first session, checks the config against the model, and keeps the session. */
   static OnnxModel load(ModelContext context, Path file) throws IOException {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
-    Map<Integer, Integer> perDevice = instancesPerDevice(context.config());
+    Map<Integer, Integer> perDevice = instancesPerDevice(context.name(), context.config());
     int firstDevice = perDevice.keySet().iterator().next();
     OnnxModel model = null;
     Session first = open(env, context, file, firstDevice, perDevice.get(firstDevice));
@@ -107,10 +107,14 @@ final class OnnxModel implements BackendModel {
   }
 
   /** How many instances share each device's session; a GPU counts only when ORT can use it. */
-  private static Map<Integer, Integer> instancesPerDevice(ModelConfig config) {
+  private static Map<Integer, Integer> instancesPerDevice(String model, ModelConfig config) {
     Map<Integer, Integer> counts = new LinkedHashMap<>();
     for (ModelInstanceGroup group : config.getInstanceGroupList()) {
       int device = deviceOf(group.getKind().name(), group.getGpusCount() > 0 ? group.getGpus(0) : 0);
+      if (device == CPU && group.getKind() == ModelInstanceGroup.Kind.KIND_GPU) {
+        log.warn("model '{}': instance group '{}' is KIND_GPU, but this ONNX Runtime build has only {}; running it "
+            + "on CPU", model, group.getName(), OrtEnvironment.getAvailableProviders());
+      }
       counts.merge(device, Math.max(1, group.getCount()), Integer::sum);
     }
     if (counts.isEmpty()) counts.put(CPU, 1);

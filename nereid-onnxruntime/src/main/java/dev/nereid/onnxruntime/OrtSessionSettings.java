@@ -130,12 +130,7 @@ final class OrtSessionSettings {
       }
     }
     if (gpuDevice >= 0 && !gpuAdded) {
-      if (available.contains(OrtProvider.CUDA)) {
-        options.addCUDA(gpuDevice);
-      } else {
-        log.warn("model '{}': a KIND_GPU instance group asks for GPU {}, but this ONNX Runtime build has only {}; "
-            + "running on CPU", model, gpuDevice, available);
-      }
+      options.addCUDA(gpuDevice); // a GPU session exists only when the build has CUDA; see OnnxModel
     }
     for (Accelerator a : accelerators.getCpuExecutionAcceleratorList()) {
       if (!a.getName().equalsIgnoreCase("openvino")) {
