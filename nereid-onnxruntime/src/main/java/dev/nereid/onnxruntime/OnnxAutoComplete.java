@@ -6,6 +6,8 @@ import dev.nereid.proto.ModelDynamicBatching;
 import dev.nereid.proto.ModelInput;
 import dev.nereid.proto.ModelOutput;
 import dev.nereid.proto.ModelTensorReshape;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +23,7 @@ final class OnnxAutoComplete {
   /** Triton's {@code default-max-batch-size} when the backend config does not set it. */
   static final int DEFAULT_MAX_BATCH_SIZE = 4;
   static final String DEFAULT_MAX_BATCH_SIZE_KEY = "default-max-batch-size";
+  private static final List<Long> SCALAR_DIMS = List.of(1L);
 
   private OnnxAutoComplete() {}
 
@@ -50,12 +53,9 @@ final class OnnxAutoComplete {
       for (OnnxTensorSpec spec : io.inputs().values()) {
         ModelInput.Builder input = ModelInput.newBuilder().setName(spec.name())
             .setDataType(protoType(model, "input", spec)).setOptional(spec.optional());
-        long[] dims = configDims(spec, batching);
-        if (dims.length == 0) {
-          input.addDims(1).setReshape(ModelTensorReshape.getDefaultInstance());
-        } else {
-          for (long d : dims) input.addDims(d);
-        }
+        List<Long> dims = configDims(spec, batching);
+        input.addAllDims(dims.isEmpty() ? SCALAR_DIMS : dims);
+        if (dims.isEmpty()) input.setReshape(ModelTensorReshape.getDefaultInstance());
         b.addInput(input);
       }
     }
@@ -63,12 +63,9 @@ final class OnnxAutoComplete {
       for (OnnxTensorSpec spec : io.outputs().values()) {
         ModelOutput.Builder output = ModelOutput.newBuilder().setName(spec.name())
             .setDataType(protoType(model, "output", spec));
-        long[] dims = configDims(spec, batching);
-        if (dims.length == 0) {
-          output.addDims(1).setReshape(ModelTensorReshape.getDefaultInstance());
-        } else {
-          for (long d : dims) output.addDims(d);
-        }
+        List<Long> dims = configDims(spec, batching);
+        output.addAllDims(dims.isEmpty() ? SCALAR_DIMS : dims);
+        if (dims.isEmpty()) output.setReshape(ModelTensorReshape.getDefaultInstance());
         b.addOutput(output);
       }
     }
@@ -102,9 +99,13 @@ final class OnnxAutoComplete {
     }
   }
 
-  private static long[] configDims(OnnxTensorSpec spec, boolean batching) {
+  /**
+   * The model's dims without the batch dimension; empty for a scalar, which the config declares as
+   * {@code [1]} with an empty reshape, as Triton does.
+   */
+  private static List<Long> configDims(OnnxTensorSpec spec, boolean batching) {
     long[] dims = spec.dims();
-    return batching ? java.util.Arrays.copyOfRange(dims, 1, dims.length) : dims;
+    return Arrays.stream(dims, batching ? 1 : 0, dims.length).boxed().toList();
   }
 
   private static dev.nereid.proto.DataType protoType(String model, String kind, OnnxTensorSpec spec) {

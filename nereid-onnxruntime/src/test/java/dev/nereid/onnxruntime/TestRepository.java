@@ -37,11 +37,7 @@ final class TestRepository {
   /** Adds model {@code name} version 1 holding a copy of {@code source} as {@code model.onnx}. */
   TestRepository add(String name, Path source, String config) {
     try {
-      Path version = Files.createDirectories(root.resolve(name).resolve("1"));
-      copy(source, version.resolve("model.onnx"));
-      if (config != null) {
-        Files.writeString(root.resolve(name).resolve("config.pbtxt"), config);
-      }
+      copy(source, versionFolder(name, config).resolve("model.onnx"));
       return this;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -51,15 +47,20 @@ final class TestRepository {
   /** Writes raw bytes as a model's {@code model.onnx}, with this config (null for none). */
   TestRepository addBytes(String name, byte[] content, String config) {
     try {
-      Path version = Files.createDirectories(root.resolve(name).resolve("1"));
-      Files.write(version.resolve("model.onnx"), content);
-      if (config != null) {
-        Files.writeString(root.resolve(name).resolve("config.pbtxt"), config);
-      }
+      Files.write(versionFolder(name, config).resolve("model.onnx"), content);
       return this;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Creates {@code <name>/1} and writes the config, if any; returns the version folder. */
+  private Path versionFolder(String name, String config) throws IOException {
+    Path version = Files.createDirectories(root.resolve(name).resolve("1"));
+    if (config != null) {
+      Files.writeString(root.resolve(name).resolve("config.pbtxt"), config);
+    }
+    return version;
   }
 
   private static void copy(Path source, Path target) throws IOException {
