@@ -20,8 +20,14 @@ import java.util.Set;
  *
  * <p>All of a model's instances share one ORT session per device and run it concurrently (ORT
  * sessions are thread-safe); measured on MiniLM this beat one session per instance and halves the
- * memory. See {@link OrtSessionSettings} for the config keys read, and {@link OrtTensors} for how
- * tensors cross into ORT without copying inputs.
+ * memory. See {@link OrtSessionSettings} for the config keys read.
+ *
+ * <p>Memory: an input whose data is a direct buffer (a {@link dev.nereid.Tensor} made from a direct
+ * {@code ByteBuffer}, or from Java arrays, which are copied once into a direct buffer when the tensor is
+ * made) is handed to ORT in place, without a copy; an input over a heap buffer is copied once into a
+ * direct buffer. Each output is copied once, from ORT's memory (freed when the run's result is closed,
+ * before {@code execute} returns) into a new direct buffer that the response owns. BYTES tensors cross
+ * as ORT string tensors, as UTF-8.
  *
  * <p>Backend config ({@code --backend-config onnxruntime,<key>=<value>}): {@code default-max-batch-size}
  * (4), the {@code max_batch_size} auto-complete gives a model that can batch.
