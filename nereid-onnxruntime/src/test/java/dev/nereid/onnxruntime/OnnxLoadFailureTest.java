@@ -79,6 +79,17 @@ class OnnxLoadFailureTest {
             """)
         .add("bad_execution_mode", "simple_int32.onnx", """
             parameters { key: "execution_mode" value: { string_value: "3" } }
+            """)
+        .add("bad_threads", "simple_int32.onnx", """
+            parameters { key: "intra_op_thread_count" value: { string_value: "many" } }
+            """)
+        .add("configured", "simple_int32.onnx", """
+            parameters { key: "intra_op_thread_count" value: { string_value: "1" } }
+            parameters { key: "inter_op_thread_count" value: { string_value: "2" } }
+            parameters { key: "execution_mode" value: { string_value: "1" } }
+            parameters { key: "enable_mem_arena" value: { string_value: "0" } }
+            parameters { key: "enable_mem_pattern" value: { string_value: "false" } }
+            optimization { graph { level: -1 } }
             """);
     // The folder form: the version's model.onnx is a folder, and weights.bin is missing from it.
     Path missing = dir.resolve("missing_weights/1/model.onnx");
@@ -110,7 +121,8 @@ class OnnxLoadFailureTest {
       "wrong_output|config output 'OUTPUT7' is not an output of the ONNX model",
       "optional_required|input 'INPUT1' is optional in the config, but the ONNX model requires it",
       "unknown_accelerator|unknown Execution Accelerator 'warpdrive' is requested",
-      "bad_execution_mode|execution_mode must be 0 (sequential) or 1 (parallel), got 3"})
+      "bad_execution_mode|execution_mode must be 0 (sequential) or 1 (parallel), got 3",
+      "bad_threads|parameter intra_op_thread_count must be an integer >= 0, got 'many'"})
   void configThatDisagreesWithTheModelIsRefusedNamingTheTensor(String model, String reason) {
     assertThat(server.model(model).state()).isEqualTo(ModelState.UNAVAILABLE);
     assertThat(server.model(model).reason()).contains("'" + model + "'").contains(reason);
@@ -150,6 +162,14 @@ class OnnxLoadFailureTest {
     var r = single(server.model("missing_accelerator").infer(Map.of(
         "INPUT0", Tensor.of(new int[16], 1, 16), "INPUT1", Tensor.of(new int[16], 1, 16))));
     assertThat(r.output("OUTPUT0").toIntArray()).containsOnly(0);
+  }
+
+  @Test
+  void threadingAndOptimizationParametersAreAccepted() {
+    assertThat(server.model("configured").state()).isEqualTo(ModelState.READY);
+    var r = single(server.model("configured").infer(Map.of(
+        "INPUT0", Tensor.of(new int[16], 1, 16), "INPUT1", Tensor.of(new int[16], 1, 16))));
+    assertThat(r.output("OUTPUT1").toIntArray()).containsOnly(0);
   }
 
   @Test
