@@ -56,6 +56,14 @@ public class OnnxMiniLmBenchmark {
   @Param({"16", "128"})
   public int sequenceLength;
 
+  /**
+   * ORT intra-op threads, the same on both sides. One by default: on a small shared machine, runs that
+   * spread over several spinning threads measure the neighbours more than the code; pass
+   * {@code -p intraOpThreads=2} for the backend's default on 2 cores with one instance.
+   */
+  @Param({"1"})
+  public int intraOpThreads;
+
   private BenchRepository repository;
   private Server server;
   private Model model;
@@ -71,7 +79,7 @@ public class OnnxMiniLmBenchmark {
   @Setup(Level.Trial)
   public void setUp() throws Exception {
     Path file = BenchRepository.miniLm();
-    int threads = Runtime.getRuntime().availableProcessors();
+    int threads = intraOpThreads;
     repository = new BenchRepository().linkModel(MODEL, file, """
         platform: "onnxruntime_onnx"
         max_batch_size: 8

@@ -37,6 +37,7 @@ final class OnnxInstance implements BackendInstance {
   private final OrtSession session;
   private final OrtSession.RunOptions runOptions;
   private final Set<String> allOutputs;
+  private final OutputSlab outputMemory = new OutputSlab();
 
   OnnxInstance(OrtEnvironment env, String model, long version, OnnxSignature signature, OrtSession session,
       ModelConfig config) throws OrtException {
@@ -171,7 +172,7 @@ final class OnnxInstance implements BackendInstance {
         if (output.dims() != null) {
           shape = Reshapes.apply(shape, signature.batching(), output.dims());
         }
-        outputs.put(output.name(), OrtTensors.fromOrt(tensor, output.type(), shape));
+        outputs.put(output.name(), OrtTensors.fromOrt(tensor, output.type(), shape, outputMemory));
       }
       run.request.responder().send(outputs, true);
     } catch (OrtException e) {

@@ -23,8 +23,8 @@ import java.util.List;
  * ORT string tensors, element by element (UTF-8; ORT's Java API carries strings, not raw bytes).
  *
  * <p>Outputs: ORT owns the memory of what a run returns and frees it when the result is closed, so
- * each output is copied once, straight from ORT's memory into a new direct buffer that the response
- * owns.
+ * each output is copied once, straight from ORT's memory into direct memory that the response owns
+ * (see {@link OutputSlab}).
  */
 final class OrtTensors {
   private OrtTensors() {}
@@ -47,15 +47,18 @@ final class OrtTensors {
     return OnnxTensor.createTensor(env, data, shape, carrier);
   }
 
-  /** A Nereid tensor holding a copy of an ORT output, shaped {@code shape} (its element count unchanged). */
-  static Tensor fromOrt(OnnxTensor value, DataType type, long[] shape) throws OrtException {
+  /**
+   * A Nereid tensor holding a copy of an ORT output, shaped {@code shape} (its element count unchanged),
+   * in direct memory from {@code memory}.
+   */
+  static Tensor fromOrt(OnnxTensor value, DataType type, long[] shape, OutputSlab memory) throws OrtException {
     if (type == DataType.BYTES) {
       List<byte[]> elements = new ArrayList<>();
       flattenStrings(value.getValue(), elements);
       return Tensor.ofBytes(elements.toArray(new byte[0][]), shape);
     }
     long bytes = Shapes.elementCount(shape) * type.byteSize();
-    ByteBuffer copy = ByteBuffer.allocateDirect(Math.toIntExact(bytes)).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer copy = memory.allocate(Math.toIntExact(bytes));
     if (bytes > 0) {
       ByteBuffer source = OrtInternals.available() ? OrtInternals.view(value) : value.getByteBuffer();
       copy.put(source.limit(Math.toIntExact(bytes)));

@@ -53,7 +53,7 @@ class OrtTensorsTest {
     Tensor tensor = Tensor.of(new float[] {1, 2, 3});
     Tensor copy;
     try (OnnxTensor ort = OnnxTensor.createTensor(env, new float[] {1, 2, 3})) {
-      copy = OrtTensors.fromOrt(ort, DataType.FP32, OrtTensors.shapeOf(ort));
+      copy = OrtTensors.fromOrt(ort, DataType.FP32, OrtTensors.shapeOf(ort), new OutputSlab());
     }
     assertThat(copy.isDirect()).isTrue();
     assertThat(copy.data()).isEqualTo(tensor.data());
