@@ -118,7 +118,7 @@ final class OnnxInstance implements BackendInstance {
         }
         long[] shape = input.reshape() == null ? tensor.shape()
             : Reshapes.apply(tensor.shape(), signature.batching(), input.reshape());
-        run.inputs.put(input.name(), OrtTensors.toOrt(env, tensor, shape));
+        run.inputs.put(input.name(), wrap(input.name(), tensor, shape));
       }
       run.outputs = outputsFor(request);
       return run;
@@ -130,6 +130,14 @@ final class OnnxInstance implements BackendInstance {
       fail(run, internal("preparing the inputs failed", e));
     }
     return null;
+  }
+
+  private OnnxTensor wrap(String input, Tensor tensor, long[] shape) throws OrtException {
+    try {
+      return OrtTensors.toOrt(env, tensor, shape);
+    } catch (NereidException.InvalidArgument e) {
+      throw new NereidException.InvalidArgument("model '" + model + "': input '" + input + "': " + e.getMessage());
+    }
   }
 
   private Set<String> outputsFor(BackendRequest request) {
