@@ -26,6 +26,9 @@ public final class ServerOptions {
   private final String serverId;
   private final Map<String, Map<String, String>> backendConfig;
   private final int defaultMaxQueueSize;
+  private final long responseCacheByteSize;
+  private final boolean rateLimiting;
+  private final Map<String, Long> rateLimiterResources;
 
   private ServerOptions(Builder b) {
     this.modelRepositories = List.copyOf(b.modelRepositories);
@@ -40,6 +43,9 @@ public final class ServerOptions {
     b.backendConfig.forEach((k, v) -> copy.put(k, Map.copyOf(v)));
     this.backendConfig = Collections.unmodifiableMap(copy);
     this.defaultMaxQueueSize = b.defaultMaxQueueSize;
+    this.responseCacheByteSize = b.responseCacheByteSize;
+    this.rateLimiting = b.rateLimiting;
+    this.rateLimiterResources = Collections.unmodifiableMap(new LinkedHashMap<>(b.rateLimiterResources));
   }
 
   /** A builder with Triton's defaults. */
@@ -65,6 +71,9 @@ public final class ServerOptions {
     b.serverId = serverId;
     backendConfig.forEach((k, v) -> b.backendConfig.put(k, new LinkedHashMap<>(v)));
     b.defaultMaxQueueSize = defaultMaxQueueSize;
+    b.responseCacheByteSize = responseCacheByteSize;
+    b.rateLimiting = rateLimiting;
+    b.rateLimiterResources.putAll(rateLimiterResources);
     return b;
   }
 
@@ -121,6 +130,27 @@ public final class ServerOptions {
     return defaultMaxQueueSize;
   }
 
+  /**
+   * Bytes of the server's response cache, shared by the models that enable {@code response_cache};
+   * 0 (the default) means no cache, as Triton without {@code --cache-config}.
+   */
+  public long responseCacheByteSize() {
+    return responseCacheByteSize;
+  }
+
+  /**
+   * Whether instances wait for the rate-limiter resources their {@code instance_group} declares
+   * (Triton's {@code --rate-limit=execution_count}); off by default.
+   */
+  public boolean rateLimiting() {
+    return rateLimiting;
+  }
+
+  /** Counts of rate-limiter resources; a resource not listed gets the largest count any instance needs. */
+  public Map<String, Long> rateLimiterResources() {
+    return rateLimiterResources;
+  }
+
   /** Builds {@link ServerOptions}. */
   public static final class Builder {
     private final List<Path> modelRepositories = new ArrayList<>();
@@ -133,6 +163,9 @@ public final class ServerOptions {
     private String serverId = "triton";
     private final Map<String, Map<String, String>> backendConfig = new LinkedHashMap<>();
     private int defaultMaxQueueSize = 16384;
+    private long responseCacheByteSize;
+    private boolean rateLimiting;
+    private final Map<String, Long> rateLimiterResources = new LinkedHashMap<>();
 
     Builder() {}
 
@@ -203,6 +236,26 @@ public final class ServerOptions {
     public Builder defaultMaxQueueSize(int size) {
       if (size < 1) throw new IllegalArgumentException("queue size must be >= 1, got " + size);
       this.defaultMaxQueueSize = size;
+      return this;
+    }
+
+    /** Sets the response cache size in bytes (0: no cache). */
+    public Builder responseCacheByteSize(long bytes) {
+      if (bytes < 0) throw new IllegalArgumentException("cache size must be >= 0, got " + bytes);
+      this.responseCacheByteSize = bytes;
+      return this;
+    }
+
+    /** Turns rate limiting on or off. */
+    public Builder rateLimiting(boolean enabled) {
+      this.rateLimiting = enabled;
+      return this;
+    }
+
+    /** Declares how many of a rate-limiter resource the server has, as {@code --rate-limit-resource}. */
+    public Builder rateLimiterResource(String name, long count) {
+      if (count < 0) throw new IllegalArgumentException("resource count must be >= 0, got " + count);
+      rateLimiterResources.put(Objects.requireNonNull(name, "name"), count);
       return this;
     }
 

@@ -21,6 +21,16 @@ public interface BackendRequest {
   /** Whether the request ends a sequence. */
   boolean sequenceEnd();
 
+  /** The request's priority level; 0 means the model's default. */
+  default long priority() {
+    return 0;
+  }
+
+  /** How long the request may wait in a queue, in microseconds; 0 means the model's default. */
+  default long timeoutMicros() {
+    return 0;
+  }
+
   /** Request parameters: String, Long, Double or Boolean values. */
   Map<String, Object> parameters();
 

@@ -1,5 +1,6 @@
 package dev.nereid.spi;
 
+import dev.nereid.Server;
 import dev.nereid.proto.ModelConfig;
 import java.nio.file.Path;
 import java.util.Map;
@@ -13,9 +14,12 @@ import java.util.Optional;
  * @param config the model's config (auto-completed, except when passed to auto-complete itself)
  * @param modelDirectory the model's folder in the repository
  * @param backendConfig the server's settings for this backend ({@code --backend-config})
+ * @param server the server loading the model: how a model calls other models (business logic
+ *     scripting) through the same in-process API applications use
  */
 public record ModelContext(
-    String name, long version, ModelConfig config, Path modelDirectory, Map<String, String> backendConfig) {
+    String name, long version, ModelConfig config, Path modelDirectory, Map<String, String> backendConfig,
+    Server server) {
   public ModelContext {
     backendConfig = Map.copyOf(backendConfig);
   }
@@ -42,6 +46,6 @@ public record ModelContext(
 
   /** The same context with another config. */
   public ModelContext withConfig(ModelConfig newConfig) {
-    return new ModelContext(name, version, newConfig, modelDirectory, backendConfig);
+    return new ModelContext(name, version, newConfig, modelDirectory, backendConfig, server);
   }
 }

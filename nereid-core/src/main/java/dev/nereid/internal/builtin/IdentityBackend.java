@@ -90,15 +90,21 @@ public final class IdentityBackend implements Backend {
       Thread.sleep(delayMs);
     }
     batch.computeEnded();
+    if (!decoupled) {
+      // Through the batch helpers, as a real backend runs a batch: one tensor per input, split back.
+      Map<String, Tensor> outputs = new LinkedHashMap<>();
+      for (Map.Entry<String, String> e : outputFor.entrySet()) {
+        Tensor batched = batch.input(e.getKey());
+        if (batched != null) outputs.put(e.getValue(), batched);
+      }
+      batch.respond(outputs);
+      return;
+    }
     for (BackendRequest request : batch.requests()) {
       Map<String, Tensor> outputs = new LinkedHashMap<>();
       request.inputs().forEach((name, tensor) -> outputs.put(outputFor.get(name), tensor));
-      if (decoupled) {
-        request.responder().send(outputs, false);
-        request.responder().complete();
-      } else {
-        request.responder().send(outputs, true);
-      }
+      request.responder().send(outputs, false);
+      request.responder().complete();
     }
   }
 }

@@ -1,9 +1,11 @@
 package dev.nereid.internal.config;
 
 import dev.nereid.NereidException;
+import dev.nereid.Server;
 import dev.nereid.internal.backend.BackendRegistry;
 import dev.nereid.proto.ModelConfig;
 import dev.nereid.proto.ModelInstanceGroup;
+import dev.nereid.proto.ModelTransactionPolicy;
 import dev.nereid.spi.Backend;
 import dev.nereid.spi.ModelContext;
 import java.nio.file.Path;
@@ -12,8 +14,8 @@ import java.util.Optional;
 
 /**
  * Completes a config as Triton does: the backend from the platform or the model files (always), then,
- * unless the config is strict, whatever the backend can read from the model itself; and a default
- * instance group (always).
+ * unless the config is strict, whatever the backend can read from the model itself; then Triton's
+ * normalization (always): default version policy, transaction policy and instance groups.
  */
 public final class AutoComplete {
   private AutoComplete() {}
@@ -30,7 +32,8 @@ public final class AutoComplete {
       long latestVersion,
       BackendRegistry backends,
       boolean strict,
-      Map<String, Map<String, String>> backendConfig) {
+      Map<String, Map<String, String>> backendConfig,
+      Server server) {
     ModelConfig.Builder b = raw.toBuilder();
     if (b.getName().isEmpty()) {
       b.setName(name);
@@ -43,7 +46,7 @@ public final class AutoComplete {
     if (!strict && backend.isPresent() && latestVersion >= 0) {
       Backend found = backend.get();
       ModelContext context = new ModelContext(name, latestVersion, completed, modelDirectory,
-          backendConfig.getOrDefault(found.name(), Map.of()));
+          backendConfig.getOrDefault(found.name(), Map.of()), server);
       try {
         completed = found.autoCompleteConfig(context);
       } catch (NereidException e) {
@@ -53,7 +56,7 @@ public final class AutoComplete {
             "model '" + name + "': backend '" + found.name() + "' failed to auto-complete the config: " + e.getMessage(), e);
       }
     }
-    return withDefaultInstanceGroups(completed);
+    return normalized(completed);
   }
 
   private static Optional<Backend> resolveBackend(
@@ -70,16 +73,28 @@ public final class AutoComplete {
     return backends.byModelFile(modelDirectory.resolve(Long.toString(latestVersion)), b.getDefaultModelFilename());
   }
 
-  private static ModelConfig withDefaultInstanceGroups(ModelConfig config) {
+  /**
+   * Triton's normalization, done whether or not the config is strict: the default version policy
+   * (latest 1), a transaction policy, and instance groups with a name, kind and count. The first
+   * group is named after the model when the server added it, else {@code <model>_<position>}.
+   */
+  private static ModelConfig normalized(ModelConfig config) {
     ModelConfig.Builder b = config.toBuilder();
+    if (!b.hasVersionPolicy()) {
+      b.getVersionPolicyBuilder().getLatestBuilder().setNumVersions(1);
+    }
+    if (!b.hasModelTransactionPolicy()) {
+      b.setModelTransactionPolicy(ModelTransactionPolicy.getDefaultInstance());
+    }
     if (b.getInstanceGroupCount() == 0) {
-      b.addInstanceGroup(ModelInstanceGroup.newBuilder().setCount(1));
+      b.addInstanceGroup(ModelInstanceGroup.newBuilder().setName(config.getName()));
     }
     for (int i = 0; i < b.getInstanceGroupCount(); i++) {
       ModelInstanceGroup.Builder group = b.getInstanceGroupBuilder(i);
       if (group.getName().isEmpty()) {
-        group.setName(config.getName() + (b.getInstanceGroupCount() > 1 ? "_" + i : ""));
+        group.setName(config.getName() + "_" + i);
       }
+      // A negative count is left for validation to reject: it is a typo, not a request for the default.
       if (group.getCount() == 0) {
         group.setCount(1);
       }

@@ -4,6 +4,7 @@ import dev.nereid.NereidException;
 import dev.nereid.internal.tensor.Shapes;
 import dev.nereid.proto.DataType;
 import dev.nereid.proto.ModelConfig;
+import dev.nereid.proto.ModelDynamicBatching;
 import dev.nereid.proto.ModelVersionPolicy;
 import java.util.HashSet;
 import java.util.List;
@@ -20,8 +21,8 @@ public final class ConfigValidator {
   public static void validate(ModelConfig config, String folderName) {
     String model = folderName;
     if (!config.getName().isEmpty() && !config.getName().equals(folderName)) {
-      throw invalid("model name in config.pbtxt is '" + config.getName() + "', but the model's folder is '"
-          + folderName + "'; they must match");
+      throw invalid("the config names the model '" + config.getName() + "', but it is loaded as '" + folderName
+          + "' (its folder's name); they must match");
     }
     if (config.getBackend().isEmpty() && config.getPlatform().isEmpty()) {
       throw invalid("model '" + model + "' names no backend or platform, and none could be inferred from its files");
@@ -44,6 +45,25 @@ public final class ConfigValidator {
             + config.getMaxBatchSize());
       }
     }
+    checkPriorityLevels(model, config.getDynamicBatching());
+  }
+
+  private static void checkPriorityLevels(String model, ModelDynamicBatching batching) {
+    long levels = batching.getPriorityLevels();
+    if (levels == 0) {
+      return;
+    }
+    long defaultLevel = batching.getDefaultPriorityLevel();
+    if (defaultLevel < 1 || defaultLevel > levels) {
+      throw invalid("model '" + model + "': dynamic_batching default_priority_level " + defaultLevel
+          + " must be between 1 and priority_levels " + levels);
+    }
+    for (long level : batching.getPriorityQueuePolicyMap().keySet()) {
+      if (level < 1 || level > levels) {
+        throw invalid("model '" + model + "': dynamic_batching priority_queue_policy for level " + level
+            + " must be for a level between 1 and priority_levels " + levels);
+      }
+    }
   }
 
   private record Spec(String name, DataType type, List<Long> dims, List<Long> reshape) {}
@@ -60,11 +80,14 @@ public final class ConfigValidator {
       if (spec.type() == DataType.TYPE_INVALID || spec.type() == DataType.UNRECOGNIZED) {
         throw invalid("model '" + model + "': " + kind + " '" + spec.name() + "' has no valid data_type");
       }
-      for (long d : spec.dims()) {
-        if (d < -1) {
-          throw invalid("model '" + model + "': " + kind + " '" + spec.name() + "' has dims "
-              + Shapes.format(spec.dims()) + "; each dimension must be >= 0, or -1 for variable");
-        }
+      // As in Triton, 0 is refused too: a dimension of 0 would make the tensor always empty.
+      if (spec.dims().stream().anyMatch(d -> d < 1 && d != -1)) {
+        throw invalid("model '" + model + "': " + kind + " '" + spec.name() + "' has dims "
+            + Shapes.format(spec.dims()) + "; each dimension must be >= 1, or -1 for variable");
+      }
+      if (spec.reshape() != null && spec.reshape().stream().anyMatch(d -> d < 1 && d != -1)) {
+        throw invalid("model '" + model + "': " + kind + " '" + spec.name() + "' has reshape "
+            + Shapes.format(spec.reshape()) + "; each dimension must be >= 1, or -1 for variable");
       }
       if (spec.reshape() != null && !spec.dims().contains(-1L) && !spec.reshape().contains(-1L)) {
         long from = product(spec.dims());

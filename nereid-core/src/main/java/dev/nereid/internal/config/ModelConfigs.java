@@ -6,9 +6,14 @@ import com.google.protobuf.util.JsonFormat;
 import dev.nereid.NereidException;
 import dev.nereid.proto.ModelConfig;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Reads and writes model configs: {@code config.pbtxt} in protobuf text format, and Triton's JSON form. */
 public final class ModelConfigs {
@@ -16,6 +21,8 @@ public final class ModelConfigs {
   private static final JsonFormat.Printer JSON =
       JsonFormat.printer().preservingProtoFieldNames().alwaysPrintFieldsWithNoPresence().omittingInsignificantWhitespace();
   private static final JsonFormat.Parser JSON_PARSER = JsonFormat.parser();
+  private static final String UNKNOWN_FIELDS = "Input contains unknown fields and/or extensions:";
+  private static final Pattern UNKNOWN_FIELD = Pattern.compile("(\\d+):(\\d+):\\s*(.+)\\.([^.]+)");
 
   private ModelConfigs() {}
 
@@ -24,9 +31,15 @@ public final class ModelConfigs {
    * the wrong type, and syntax errors alike.
    */
   public static ModelConfig parseText(Path file) {
+    if (Files.isDirectory(file)) {
+      throw new NereidException.InvalidArgument(file + " is a folder; it must be a file in protobuf text format");
+    }
     String text;
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (CharacterCodingException e) {
+      // The JDK's message ("Input length = 1") says nothing to someone who wrote a config.
+      throw new NereidException.InvalidArgument(file + " is not UTF-8 text; it must be protobuf text format", e);
     } catch (IOException e) {
       throw new NereidException.InvalidArgument("cannot read " + file + ": " + e.getMessage(), e);
     }
@@ -43,9 +56,27 @@ public final class ModelConfigs {
       String message = e.getMessage();
       // TextFormat prefixes "line:column: "; the location is already in front.
       String detail = message.replaceFirst("^\\d+:\\d+: ", "");
-      throw new NereidException.InvalidArgument(where + ": " + detail, e);
+      throw new NereidException.InvalidArgument(where + ": " + unknownFields(detail), e);
     }
     return builder.build();
+  }
+
+  /**
+   * TextFormat lists unknown fields on lines of their own ("5:35:\tinference.ModelInstanceGroup.cuont");
+   * one line that names each field and its message reads better in a model's reason.
+   */
+  private static String unknownFields(String detail) {
+    if (!detail.startsWith(UNKNOWN_FIELDS)) {
+      return detail;
+    }
+    List<String> fields = new ArrayList<>();
+    for (String line : detail.substring(UNKNOWN_FIELDS.length()).strip().split("\n")) {
+      Matcher m = UNKNOWN_FIELD.matcher(line.strip());
+      if (m.matches()) {
+        fields.add("'" + m.group(4) + "' in " + m.group(3) + " at " + m.group(1) + ":" + m.group(2));
+      }
+    }
+    return fields.isEmpty() ? detail : (fields.size() == 1 ? "unknown field " : "unknown fields ") + String.join(", ", fields);
   }
 
   /** Parses a config in Triton's JSON form (as sent to a load request's {@code config} parameter). */

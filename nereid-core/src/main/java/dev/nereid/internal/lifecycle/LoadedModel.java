@@ -2,15 +2,20 @@ package dev.nereid.internal.lifecycle;
 
 import dev.nereid.ModelMetadata;
 import dev.nereid.NereidException;
+import dev.nereid.Tensor;
+import dev.nereid.internal.cache.ResponseCache;
 import dev.nereid.internal.config.ModelConfigs;
 import dev.nereid.internal.request.FinalOutcome;
 import dev.nereid.internal.request.ModelSignature;
 import dev.nereid.internal.request.PendingRequest;
 import dev.nereid.internal.request.RequestOwner;
 import dev.nereid.internal.scheduler.DefaultScheduler;
+import dev.nereid.internal.scheduler.DynamicBatcher;
+import dev.nereid.internal.scheduler.SequenceBatcher;
 import dev.nereid.internal.scheduler.ModelInstance;
 import dev.nereid.internal.scheduler.Scheduler;
 import dev.nereid.internal.stats.ModelStats;
+import dev.nereid.internal.tensor.Shapes;
 import dev.nereid.proto.ModelConfig;
 import dev.nereid.proto.ModelInput;
 import dev.nereid.proto.ModelInstanceGroup;
@@ -22,9 +27,11 @@ import dev.nereid.spi.InstanceContext;
 import dev.nereid.spi.ModelContext;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,13 +53,14 @@ public final class LoadedModel implements RequestOwner {
   private final BackendModel backendModel;
   private final List<ModelInstance> instances;
   private final Scheduler scheduler;
+  private final ResponseCache cache;
   private final ModelStats stats = new ModelStats();
   private final Set<PendingRequest> inFlight = ConcurrentHashMap.newKeySet();
   private final CompletableFuture<Void> drained = new CompletableFuture<>();
   private volatile boolean retiring;
 
   private LoadedModel(ModelContext context, String platform, BackendModel backendModel,
-      List<CreatedInstance> created, int queueCapacity) {
+      List<CreatedInstance> created, LoadServices services) {
     this.name = context.name();
     this.version = context.version();
     this.config = context.config();
@@ -63,35 +71,97 @@ public final class LoadedModel implements RequestOwner {
     this.backendModel = backendModel;
     boolean batching = config.getMaxBatchSize() > 0;
     List<ModelInstance> wrapped = new ArrayList<>();
-    for (CreatedInstance c : created) wrapped.add(new ModelInstance(name, c.name(), c.backend(), stats, batching));
+    Set<String> ragged = new java.util.HashSet<>();
+    config.getInputList().forEach(i -> {
+      if (i.getAllowRaggedBatch()) ragged.add(i.getName());
+    });
+    for (CreatedInstance c : created) {
+      Map<String, Long> need = resources(c.group());
+      long priority = Math.max(1, c.group().getRateLimiter().getPriority());
+      wrapped.add(new ModelInstance(name, c.name(), c.backend(), stats, batching, ragged, services.rateLimiter(),
+          need, priority));
+    }
     this.instances = List.copyOf(wrapped);
-    this.scheduler = new DefaultScheduler(name, instances, queueCapacity);
+    this.cache = config.getResponseCache().getEnable() ? services.responseCache() : null;
+    int queueCapacity = queueCapacity(config, services.defaultQueueCapacity());
+    if (config.hasSequenceBatching()) {
+      this.scheduler = new SequenceBatcher(name, config.getMaxBatchSize(), config.getSequenceBatching(),
+          context.modelDirectory(), instances, queueCapacity);
+    } else if (config.hasDynamicBatching() && config.getMaxBatchSize() > 0) {
+      this.scheduler = new DynamicBatcher(name, config.getMaxBatchSize(), config.getDynamicBatching(), instances,
+          queueCapacity, ragged);
+    } else {
+      this.scheduler = new DefaultScheduler(name, instances, queueCapacity);
+    }
   }
 
-  private record CreatedInstance(String name, BackendInstance backend) {}
+  private record CreatedInstance(String name, BackendInstance backend, ModelInstanceGroup group) {}
 
-  /** Loads a version with its backend: the backend model, then every instance of every group. */
-  static LoadedModel load(Backend backend, ModelContext context, int defaultQueueCapacity) throws Exception {
+  private static Map<String, Long> resources(ModelInstanceGroup group) {
+    Map<String, Long> need = new java.util.LinkedHashMap<>();
+    for (var r : group.getRateLimiter().getResourcesList()) need.merge(r.getName(), (long) r.getCount(), Long::sum);
+    return need;
+  }
+
+  /** Refuses configs whose response cache or rate-limiter settings the server cannot honour. */
+  private static void checkServices(ModelContext context, LoadServices services) {
+    ModelConfig config = context.config();
+    String model = "model '" + context.name() + "'";
+    if (config.getResponseCache().getEnable()) {
+      if (services.responseCache() == null) {
+        throw new NereidException.InvalidArgument(model + " enables response_cache, but the server has no response "
+            + "cache: set ServerOptions.responseCacheByteSize (--cache-config local,size=N)");
+      }
+      if (config.getModelTransactionPolicy().getDecoupled()) {
+        throw new NereidException.InvalidArgument(model + ": response_cache is not supported for decoupled models");
+      }
+      if (config.hasSequenceBatching()) {
+        throw new NereidException.InvalidArgument(model + ": response_cache is not supported for sequence batching");
+      }
+    }
+    if (services.rateLimiter() != null) {
+      for (ModelInstanceGroup group : config.getInstanceGroupList()) {
+        services.rateLimiter().register(resources(group));
+      }
+    }
+  }
+
+
+  /**
+   * Loads a version with its backend: the backend model, then every instance of every group, then
+   * runs its warmup samples. Whatever was created is closed again if a step fails.
+   */
+  static LoadedModel load(Backend backend, ModelContext context, LoadServices services) throws Exception {
+    checkServices(context, services);
     BackendModel backendModel = backend.load(context);
+    ModelConfig config = context.config();
     List<CreatedInstance> created = new ArrayList<>();
+    LoadedModel model;
     try {
-      ModelConfig config = context.config();
       int index = 0;
       for (ModelInstanceGroup group : config.getInstanceGroupList()) {
         for (int i = 0; i < group.getCount(); i++) {
           String instanceName = group.getName() + "_" + i;
           InstanceContext ic = new InstanceContext(context, instanceName, index++, group.getKind().name(),
               group.getGpusCount() > 0 ? group.getGpus(0) : -1);
-          created.add(new CreatedInstance(instanceName, backendModel.createInstance(ic)));
+          created.add(new CreatedInstance(instanceName, backendModel.createInstance(ic), group));
         }
       }
       String platform = config.getPlatform().isEmpty() ? config.getBackend() : config.getPlatform();
-      return new LoadedModel(context, platform, backendModel, created, queueCapacity(config, defaultQueueCapacity));
+      model = new LoadedModel(context, platform, backendModel, created, services);
     } catch (Exception | Error e) {
       for (CreatedInstance c : created) closeQuietly(c.backend());
       closeQuietly(backendModel);
       throw e;
     }
+    try {
+      // Nothing can reach the model yet, so its instances are free for warmup.
+      Warmup.run(model.name, config, context.modelDirectory(), model.instances);
+    } catch (RuntimeException e) {
+      model.close(System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+      throw e;
+    }
+    return model;
   }
 
   private static int queueCapacity(ModelConfig config, int fallback) {
@@ -118,7 +188,7 @@ public final class LoadedModel implements RequestOwner {
 
   @Override
   public void onFinal(PendingRequest request, FinalOutcome outcome) {
-    stats.requestFinished(outcome, System.nanoTime() - request.arrivalNanos());
+    stats.requestFinished(outcome, System.nanoTime() - request.arrivalNanos(), request.executionStartNanos() != 0);
     inFlight.remove(request);
     if (retiring && inFlight.isEmpty()) {
       drained.complete(null);
@@ -145,14 +215,47 @@ public final class LoadedModel implements RequestOwner {
     }
     stats.requestAccepted();
     request.sink().onAccepted(request);
+    if (cache != null && answeredFromCache(request)) {
+      return true;
+    }
     try {
       scheduler.enqueue(request, mayRunOnCaller && !decoupled);
     } catch (NereidException e) {
       inFlight.remove(request);
-      stats.requestFinished(FinalOutcome.REJECTED, System.nanoTime() - request.arrivalNanos());
+      stats.requestFinished(FinalOutcome.REJECTED, System.nanoTime() - request.arrivalNanos(), false);
       throw e;
     }
     return true;
+  }
+
+  /** Answers a request from the response cache if it can; otherwise arranges for its answer to be cached. */
+  private boolean answeredFromCache(PendingRequest request) {
+    long start = System.nanoTime();
+    ResponseCache.Key key = ResponseCache.key(name, version, request.inputs(), request.requestedOutputs());
+    Map<String, Tensor> hit = cache.get(key);
+    if (hit != null) {
+      stats.cacheHit(System.nanoTime() - start);
+      request.send(hit, true);
+      return true;
+    }
+    long lookup = System.nanoTime() - start;
+    request.intercept(new PendingRequest.Interceptor() {
+      private Map<String, Tensor> outputs;
+
+      @Override
+      public Map<String, Tensor> outputs(PendingRequest r, Map<String, Tensor> produced) {
+        outputs = produced;
+        return produced;
+      }
+
+      @Override
+      public void finished(PendingRequest r, boolean success) {
+        long insertStart = System.nanoTime();
+        if (success && outputs != null) cache.put(key, outputs);
+        stats.cacheMiss(lookup + System.nanoTime() - insertStart);
+      }
+    }, java.util.Set.of());
+    return false;
   }
 
   /**
@@ -241,21 +344,15 @@ public final class LoadedModel implements RequestOwner {
     List<ModelMetadata.TensorMetadata> inputs = new ArrayList<>();
     for (ModelInput i : config.getInputList()) {
       inputs.add(new ModelMetadata.TensorMetadata(i.getName(),
-          dev.nereid.DataType.fromConfigNumber(i.getDataTypeValue()).kserveName(), shape(batched, i.getDimsList())));
+          dev.nereid.DataType.fromConfigNumber(i.getDataTypeValue()).kserveName(),
+          Shapes.withBatchDimension(batched, i.getDimsList())));
     }
     List<ModelMetadata.TensorMetadata> outputs = new ArrayList<>();
     for (ModelOutput o : config.getOutputList()) {
       outputs.add(new ModelMetadata.TensorMetadata(o.getName(),
-          dev.nereid.DataType.fromConfigNumber(o.getDataTypeValue()).kserveName(), shape(batched, o.getDimsList())));
+          dev.nereid.DataType.fromConfigNumber(o.getDataTypeValue()).kserveName(),
+          Shapes.withBatchDimension(batched, o.getDimsList())));
     }
     return new ModelMetadata(name, versions, platform, inputs, outputs);
-  }
-
-  private static List<Long> shape(boolean batched, List<Long> dims) {
-    if (!batched) return dims;
-    List<Long> shape = new ArrayList<>(dims.size() + 1);
-    shape.add(-1L);
-    shape.addAll(dims);
-    return shape;
   }
 }

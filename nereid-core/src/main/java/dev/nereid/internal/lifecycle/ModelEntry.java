@@ -2,8 +2,11 @@ package dev.nereid.internal.lifecycle;
 
 import dev.nereid.ModelState;
 import dev.nereid.internal.repository.ModelSource;
+import dev.nereid.proto.ModelConfig;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -18,6 +21,8 @@ final class ModelEntry {
     volatile ModelState state = ModelState.UNKNOWN;
     volatile String reason = "";
     volatile LoadedModel loaded;
+    /** While UNLOADING: completes once the version is unloaded. */
+    volatile CompletableFuture<Void> unloading;
 
     void set(ModelState newState, String newReason) {
       state = newState;
@@ -33,6 +38,10 @@ final class ModelEntry {
   volatile ModelState modelState = ModelState.UNKNOWN;
   volatile String modelReason = "";
   volatile Path overrideDirectory;
+  /** The config given to the last load instead of {@code config.pbtxt}, or null. */
+  volatile ModelConfig override;
+  /** For an ensemble: the models its steps use, which it follows (reloaded or unloaded with them). */
+  volatile Set<String> composing = Set.of();
 
   ModelEntry(String name) {
     this.name = name;
@@ -61,6 +70,18 @@ final class ModelEntry {
   void modelFailed(String reason) {
     modelState = ModelState.UNAVAILABLE;
     modelReason = reason;
+  }
+
+  /** A new config was refused while versions still serve: they keep serving, and say why they were not reloaded. */
+  void reloadFailed(String reason) {
+    for (VersionSlot slot : versions.values()) {
+      if (slot.state == ModelState.READY && slot.loaded != null) slot.reason = reason;
+    }
+  }
+
+  /** The model was unloaded or left the repository: a failure to load it no longer counts. */
+  void modelUnloaded(String reason) {
+    if (modelState == ModelState.UNAVAILABLE) modelReason = reason;
   }
 
   void modelOk() {

@@ -8,25 +8,30 @@ import dev.nereid.ModelMetadata;
 import dev.nereid.ModelState;
 import dev.nereid.ModelStatistics;
 import dev.nereid.NereidException;
+import dev.nereid.Server;
 import dev.nereid.ServerMetadata;
 import dev.nereid.ServerOptions;
 import dev.nereid.Tensor;
 import dev.nereid.internal.backend.BackendRegistry;
+import dev.nereid.internal.cache.ResponseCache;
 import dev.nereid.internal.config.AutoComplete;
 import dev.nereid.internal.config.ConfigValidator;
 import dev.nereid.internal.config.ModelConfigs;
+import dev.nereid.internal.ensemble.EnsembleGraph;
 import dev.nereid.internal.repository.ModelRepositories;
 import dev.nereid.internal.repository.ModelSource;
 import dev.nereid.internal.repository.VersionPolicies;
 import dev.nereid.internal.request.PendingRequest;
 import dev.nereid.internal.request.RequestValidator;
 import dev.nereid.internal.request.ResponseSink;
+import dev.nereid.internal.scheduler.RateLimiter;
 import dev.nereid.internal.stats.ServerMetrics;
 import dev.nereid.proto.ModelConfig;
 import dev.nereid.spi.Backend;
 import dev.nereid.spi.ModelContext;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -57,52 +62,69 @@ import org.slf4j.LoggerFactory;
 public final class RealServer {
   private static final Logger log = LoggerFactory.getLogger(RealServer.class);
   private static final String VERSION = "0.1.0";
-  private static final List<String> EXTENSIONS = List.of("classification", "model_repository",
+  private static final List<String> EXTENSIONS = List.of("model_repository", "schedule_policy", "sequence",
       "model_repository(unload_dependents)", "model_configuration", "binary_tensor_data", "parameters", "statistics");
   private static final String UNLOADED = "unloaded";
 
   private final ServerOptions options;
+  private final Server facade;
   private final BackendRegistry backends;
   private final ModelRepositories repositories = new ModelRepositories();
   private final Map<String, ModelEntry> models = new ConcurrentHashMap<>();
+  /**
+   * Every loaded model not yet closed, serving or retiring. Whoever takes one out of this set closes
+   * it: its retirement, or {@link #stop()}; so each is closed once, and none is missed.
+   */
+  private final Set<LoadedModel> open = ConcurrentHashMap.newKeySet();
   private final ExecutorService loadPool;
   private final ExecutorService responseExecutor = Executors.newVirtualThreadPerTaskExecutor();
   private final ServerMetrics metrics;
   private final ScheduledExecutorService poller;
+  private final LoadServices services;
   private volatile boolean stopping;
 
-  private RealServer(ServerOptions options) {
+  private RealServer(ServerOptions options, Server facade) {
     this.options = options;
+    this.facade = facade;
     this.backends = BackendRegistry.discover();
     this.loadPool = Executors.newFixedThreadPool(options.modelLoadThreadCount(),
         Thread.ofPlatform().daemon().name("nereid-load-", 0).factory());
     this.metrics = new ServerMetrics(this::metricSources);
+    this.services = new LoadServices(options.defaultMaxQueueSize(),
+        options.rateLimiting() ? new RateLimiter(options.rateLimiterResources()) : null,
+        options.responseCacheByteSize() > 0 ? new ResponseCache(options.responseCacheByteSize()) : null);
     boolean polling = options.modelControlMode() == ModelControlMode.POLL && options.repositoryPollInterval().toMillis() > 0;
     this.poller = polling
         ? Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("nereid-poll").factory())
         : null;
   }
 
-  /** Creates a server, reads its repositories and loads models as the control mode says. */
-  public static RealServer start(ServerOptions options) {
+  /**
+   * Creates a server, not yet loading anything. The facade publishes it before {@link #begin()}, so
+   * that models loading at start can reach the server through {@code ModelContext.server()}.
+   */
+  public static RealServer create(ServerOptions options, Server facade) {
     if (options.modelRepositories().isEmpty()) {
       throw new NereidException.InvalidArgument("no model repository given: add at least one");
     }
-    RealServer server = new RealServer(options);
+    return new RealServer(options, facade);
+  }
+
+  /** Reads the repositories and loads models as the control mode says; stops the server if that fails. */
+  public void begin() {
     try {
-      for (Path repository : options.modelRepositories()) server.repositories.add(repository, Map.of());
-      server.loadAtStart();
+      for (Path repository : options.modelRepositories()) repositories.add(repository, Map.of());
+      loadAtStart();
     } catch (RuntimeException e) {
-      server.stop();
+      stop();
       throw e;
     }
-    if (server.poller != null) {
+    if (poller != null) {
       long every = options.repositoryPollInterval().toMillis();
-      server.poller.scheduleWithFixedDelay(server::pollQuietly, every, every, TimeUnit.MILLISECONDS);
+      poller.scheduleWithFixedDelay(this::pollQuietly, every, every, TimeUnit.MILLISECONDS);
     }
-    log.info("server '{}' started with {} backend(s) {} and {} model(s)", options.serverId(), server.backends.names().size(),
-        server.backends.names(), server.models.size());
-    return server;
+    log.info("server '{}' started with {} backend(s) {} and {} model(s)", options.serverId(), backends.names().size(),
+        backends.names(), models.size());
   }
 
   private void loadAtStart() {
@@ -115,13 +137,29 @@ public final class RealServer {
       for (String name : options.startupModels()) {
         if (scan.models().containsKey(name)) {
           names.add(name);
-        } else {
+        } else if (!scan.duplicates().containsKey(name)) { // a duplicate's reason is recorded already
           models.computeIfAbsent(name, ModelEntry::new)
               .modelFailed("failed to load '" + name + "': no model folder named '" + name + "' in any repository");
         }
       }
     }
-    loadInParallel(names.stream().map(n -> scan.models().get(n)).toList());
+    if (options.modelControlMode() == ModelControlMode.EXPLICIT) {
+      // As in Triton, loading an ensemble loads the models it uses.
+      names = ModelDependencies.withComposing(names, scan.models());
+      names.removeIf(n -> !scan.models().containsKey(n));
+    }
+    loadAll(names.stream().map(n -> scan.models().get(n)).toList());
+  }
+
+  /**
+   * Loads models, those an ensemble uses before the ensemble, then brings the ensembles that use any
+   * of them up to date.
+   */
+  private void loadAll(Collection<ModelSource> sources) {
+    for (List<ModelSource> wave : ModelDependencies.waves(sources)) {
+      loadInParallel(wave);
+    }
+    refreshDependents(sources.stream().map(ModelSource::name).collect(java.util.stream.Collectors.toSet()));
   }
 
   private void recordDuplicates(ModelRepositories.Scan scan) {
@@ -148,12 +186,27 @@ public final class RealServer {
 
   /**
    * Loads or reloads every version the policy selects. A version that fails to reload keeps its old
-   * instance serving. Returns the failure reason, or null when everything loaded.
+   * instance serving, and so does a model whose new config is refused. Returns the failure reason, or
+   * null when everything loaded.
    */
   private String loadModel(String name, ModelSource source, ModelConfig override, Path overrideDirectory) {
+    return loadModel(name, source, override, overrideDirectory, false);
+  }
+
+  /**
+   * As {@link #loadModel(String, ModelSource, ModelConfig, Path)}; for {@code refresh} (an ensemble
+   * checked again after a composing model changed) a refused config is left for the caller to act on:
+   * the versions serving are to be unloaded, not kept.
+   */
+  private String loadModel(String name, ModelSource source, ModelConfig override, Path overrideDirectory,
+      boolean refresh) {
     ModelEntry entry = models.computeIfAbsent(name, ModelEntry::new);
     entry.lock.lock();
     try {
+      // Only polling compares fingerprints. Taken before anything is read, so that a change made while
+      // loading is seen by the next poll.
+      boolean polling = options.modelControlMode() == ModelControlMode.POLL;
+      String fingerprint = source == null || !polling ? "" : source.fingerprint();
       Path directory = overrideDirectory != null ? overrideDirectory : source.directory();
       ModelSource effective = new ModelSource(name, directory, source == null ? directory.getParent() : source.repository());
       ModelConfig config;
@@ -163,47 +216,167 @@ public final class RealServer {
         ModelConfig raw = override != null ? override
             : Files.exists(effective.configFile()) ? ModelConfigs.parseText(effective.configFile()) : ModelConfig.getDefaultInstance();
         List<Long> available = effective.versions();
-        long latest = available.isEmpty() ? -1 : available.get(available.size() - 1);
-        config = AutoComplete.complete(raw, name, directory, latest, backends, options.strictModelConfig(),
-            options.backendConfig());
+        if (available.isEmpty()) {
+          throw new NereidException.InvalidArgument("model '" + name + "' has no version folders: put its files in a "
+              + "numbered folder such as " + directory.resolve("1"));
+        }
+        config = AutoComplete.complete(servedName(raw, name, directory), name, directory,
+            available.get(available.size() - 1), backends, options.strictModelConfig(), options.backendConfig(), facade);
+        // Known before validation: an ensemble whose composing models are missing is retried when they come.
+        entry.composing = ModelDependencies.composing(config);
         ConfigValidator.validate(config, name);
         backend = resolveBackend(name, config);
+        if (ModelDependencies.isEnsemble(config)) {
+          config = validatedEnsemble(name, config);
+        }
         selected = VersionPolicies.select(config.getVersionPolicy(), available);
         if (selected.isEmpty()) {
           throw new NereidException.InvalidArgument("at least one version must be available under the version policy of model '"
               + name + "'; version folders found: " + available);
         }
-      } catch (NereidException e) {
-        String reason = "failed to load '" + name + "': " + e.getMessage();
-        log.error(reason);
+      } catch (RuntimeException e) {
+        // Not only NereidException: whatever escapes here would leave the model in no state at all.
+        String detail = e instanceof NereidException ? e.getMessage()
+            : e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        String reason = "failed to load '" + name + "': " + detail;
         if (entry.serving(-1) == null) {
+          log.error(reason);
           entry.modelFailed(reason);
+        } else if (refresh) {
+          log.error("{}; unloading it", reason);
         } else {
-          log.warn("model '{}' keeps serving its previous versions", name);
+          log.warn("{}; the loaded versions keep serving", reason);
+          entry.reloadFailed("reload failed: " + reason);
         }
+        if (overrideDirectory != null && !refresh) deleteLater(overrideDirectory);
+        // Remembered even though it failed: polling retries only once the folder changes again.
+        entry.source = source;
+        entry.override = override;
+        entry.fingerprint = fingerprint;
         return reason;
       }
       entry.modelOk();
       String failure = null;
       for (long version : selected) {
         String reason = loadVersion(entry, backend, new ModelContext(name, version, config, directory,
-            options.backendConfig().getOrDefault(backend.name(), Map.of())));
+            options.backendConfig().getOrDefault(backend.name(), Map.of()), facade));
         if (reason != null && failure == null) failure = reason;
       }
       for (Map.Entry<Long, ModelEntry.VersionSlot> e : entry.versions.entrySet()) {
-        if (!selected.contains(e.getKey()) && e.getValue().loaded != null) {
-          retireVersion(entry, e.getValue(), UNLOADED);
+        if (!selected.contains(e.getKey())) {
+          unloadVersion(entry, e.getValue());
         }
       }
       Path previousOverride = entry.overrideDirectory;
       entry.overrideDirectory = overrideDirectory;
       if (previousOverride != null && !previousOverride.equals(overrideDirectory)) deleteLater(previousOverride);
       entry.source = source;
-      entry.fingerprint = source == null ? "" : source.fingerprint();
+      entry.override = override;
+      entry.fingerprint = fingerprint;
       return failure;
     } finally {
       entry.lock.unlock();
     }
+  }
+
+  /**
+   * Checks an ensemble's steps against the composing models now serving, and makes the ensemble
+   * decoupled when a step is, as Triton does.
+   */
+  private ModelConfig validatedEnsemble(String name, ModelConfig config) {
+    EnsembleGraph graph = EnsembleGraph.build(name, config, (model, version) -> resolve(model, version).config());
+    return config.toBuilder()
+        .setModelTransactionPolicy(config.getModelTransactionPolicy().toBuilder().setDecoupled(graph.decoupled()))
+        .build();
+  }
+
+  /**
+   * Brings the ensembles that use any of these models (directly or through other ensembles) up to
+   * date: reloaded, so that their steps are checked against the composing models as they are now, or,
+   * when a composing model is not available, unloaded with the reason.
+   */
+  private void refreshDependents(Set<String> changed) {
+    if (stopping) return;
+    for (String name : dependentsOf(changed)) {
+      ModelEntry entry = models.get(name);
+      String missing = unavailableComposing(entry);
+      if (missing == null) {
+        String failure = loadModel(name, entry.source, entry.override, entry.overrideDirectory, true);
+        if (failure != null) retireServing(entry, failure);
+      } else {
+        log.warn(missing);
+        retireServing(entry, missing);
+      }
+    }
+  }
+
+  /** The ensembles using any of these models, directly or not, each after the ensembles it uses. */
+  private List<String> dependentsOf(Set<String> changed) {
+    return ModelDependencies.dependents(changed, List.copyOf(models.keySet()), n -> {
+      ModelEntry e = models.get(n);
+      return e == null ? Set.of() : e.composing;
+    });
+  }
+
+  /** Why an ensemble cannot serve: a composing model with no ready version; null if all have one. */
+  private String unavailableComposing(ModelEntry ensemble) {
+    for (String used : ensemble.composing) {
+      ModelEntry e = models.get(used);
+      if (e == null || e.serving(-1) == null) {
+        ModelIndexEntry s = state(used, -1);
+        return "ensemble '" + ensemble.name + "' is unavailable: its composing model '" + used + "' is not available ("
+            + s.state() + (s.reason().isEmpty() ? "" : ": " + s.reason()) + ")";
+      }
+    }
+    return null;
+  }
+
+  /** Unloads the serving versions of a model that can no longer serve, with the reason as their state's. */
+  private void retireServing(ModelEntry entry, String reason) {
+    entry.lock.lock();
+    try {
+      boolean retired = false;
+      for (ModelEntry.VersionSlot slot : entry.versions.values()) {
+        if (slot.loaded != null && slot.state == ModelState.READY) {
+          retireVersion(entry, slot, reason);
+          slot.reason = reason; // while UNLOADING too, so that callers see why at once
+          retired = true;
+        }
+      }
+      if (!retired) entry.modelFailed(reason);
+    } finally {
+      entry.lock.unlock();
+    }
+  }
+
+  /**
+   * The config with the name the model is served under. A repository's name mapping serves folder
+   * {@code a} as {@code b}; its config may still say {@code name: "a"}, which is then not a mismatch.
+   */
+  private static ModelConfig servedName(ModelConfig raw, String name, Path directory) {
+    String folder = directory.getFileName().toString();
+    if (!folder.equals(name) && raw.getName().equals(folder)) {
+      return raw.toBuilder().setName(name).build();
+    }
+    return raw;
+  }
+
+  /**
+   * Unloads one version if it serves, and marks a past failure of it as unloaded. Returns when it
+   * will be unloaded (at once when nothing serves it).
+   */
+  private CompletableFuture<Void> unloadVersion(ModelEntry entry, ModelEntry.VersionSlot slot) {
+    if (slot.state == ModelState.UNLOADING) {
+      CompletableFuture<Void> unloading = slot.unloading;
+      return unloading != null ? unloading : CompletableFuture.completedFuture(null);
+    }
+    if (slot.loaded != null) {
+      return retireVersion(entry, slot, UNLOADED);
+    }
+    if (slot.state == ModelState.UNAVAILABLE) {
+      slot.set(ModelState.UNAVAILABLE, UNLOADED);
+    }
+    return CompletableFuture.completedFuture(null);
   }
 
   private Backend resolveBackend(String name, ModelConfig config) {
@@ -218,12 +391,19 @@ public final class RealServer {
 
   private String loadVersion(ModelEntry entry, Backend backend, ModelContext context) {
     ModelEntry.VersionSlot slot = entry.slot(context.version());
-    LoadedModel previous = slot.loaded;
+    // A version being unloaded is not replaced without downtime: it already takes no requests.
+    LoadedModel previous = slot.state == ModelState.UNLOADING ? null : slot.loaded;
     if (previous == null) {
       slot.set(ModelState.LOADING, "");
     }
     try {
-      LoadedModel loaded = LoadedModel.load(backend, context, options.defaultMaxQueueSize());
+      LoadedModel loaded = LoadedModel.load(backend, context, services);
+      open.add(loaded);
+      if (stopping && open.remove(loaded)) {
+        // stop() may have gathered the open models before this one existed.
+        loaded.close(System.nanoTime());
+        throw new NereidException.Unavailable("the server is stopping");
+      }
       slot.loaded = loaded;
       slot.set(ModelState.READY, "");
       if (previous != null) {
@@ -239,6 +419,9 @@ public final class RealServer {
         slot.reason = "reload failed: " + message;
       } else {
         log.error(reason, e);
+        // A model still being unloaded from this slot is closed by its retirement; it must not
+        // overwrite this failure with "unloaded" when it finishes.
+        slot.loaded = null;
         slot.set(ModelState.UNAVAILABLE, reason);
       }
       return reason;
@@ -249,19 +432,28 @@ public final class RealServer {
   private CompletableFuture<Void> retireVersion(ModelEntry entry, ModelEntry.VersionSlot slot, String reason) {
     LoadedModel loaded = slot.loaded;
     slot.set(ModelState.UNLOADING, "");
-    return retireInBackground(loaded, () -> {
-      if (slot.loaded == loaded) {
-        slot.loaded = null;
-        slot.set(ModelState.UNAVAILABLE, reason);
+    return slot.unloading = retireInBackground(loaded, () -> {
+      // Under the model's lock: a load of this version running now must not have its result undone.
+      entry.lock.lock();
+      try {
+        if (slot.loaded == loaded) {
+          slot.loaded = null;
+          slot.set(ModelState.UNAVAILABLE, reason);
+        }
+      } finally {
+        entry.lock.unlock();
       }
     });
   }
 
+  /** Closes a model once its requests have finished, unless {@link #stop()} has taken it over. */
   private CompletableFuture<Void> retireInBackground(LoadedModel loaded, Runnable afterClose) {
     return loaded.retire().thenRunAsync(() -> {
-      loaded.close(System.nanoTime() + options.exitTimeout().toNanos());
+      if (open.remove(loaded)) {
+        loaded.close(System.nanoTime() + options.exitTimeout().toNanos());
+        log.info("unloaded model '{}' version {}", loaded.name(), loaded.version());
+      }
       if (afterClose != null) afterClose.run();
-      log.info("unloaded model '{}' version {}", loaded.name(), loaded.version());
     }, loadPool);
   }
 
@@ -298,8 +490,8 @@ public final class RealServer {
       if (slot == null) {
         throw new NereidException.NotFound("Request for unknown model: '" + name + "' version " + version + " is not found");
       }
-      throw new NereidException.Unavailable("Request for unavailable model: '" + name + "' version " + version
-          + " is " + slot.state + (slot.reason.isEmpty() ? "" : ": " + slot.reason));
+      throw new NereidException.Unavailable("'" + name + "' version " + version + " is not at ready state ("
+          + slot.state + (slot.reason.isEmpty() ? "" : ": " + slot.reason) + ")");
     }
     String reason = entry.modelReason;
     if (reason.isEmpty()) {
@@ -356,7 +548,22 @@ public final class RealServer {
       throw new NereidException.InvalidArgument("failed to load '" + name + "': " + why);
     }
     Path overrideDirectory = files.isEmpty() ? null : writeOverrideFiles(name, files);
+    // As in Triton, loading an ensemble first loads the models it uses that are not loaded yet.
+    Set<String> uses = override != null ? ModelDependencies.composing(override)
+        : source != null ? ModelDependencies.composing(source) : Set.of();
+    Set<String> changed = new LinkedHashSet<>();
+    List<ModelSource> missing = new ArrayList<>();
+    for (String used : ModelDependencies.withComposing(uses, scan.models())) {
+      ModelEntry e = models.get(used);
+      if (!used.equals(name) && scan.models().containsKey(used) && (e == null || e.serving(-1) == null)) {
+        missing.add(scan.models().get(used));
+        changed.add(used);
+      }
+    }
+    for (List<ModelSource> wave : ModelDependencies.waves(missing)) loadInParallel(wave);
     String failure = loadModel(name, source, override, overrideDirectory);
+    changed.add(name);
+    refreshDependents(changed);
     if (failure != null) {
       throw new NereidException.InvalidArgument(failure);
     }
@@ -369,7 +576,13 @@ public final class RealServer {
   }
 
   private static String checkOverridePath(String model, String relative) {
-    Path p = Path.of(relative).normalize();
+    Path p;
+    try {
+      p = Path.of(relative).normalize();
+    } catch (InvalidPathException e) {
+      throw new NereidException.InvalidArgument("failed to load '" + model + "': file override path '"
+          + relative.replace("\0", "\\0") + "' is not a valid path: " + e.getReason());
+    }
     if (relative.isEmpty() || p.isAbsolute() || relative.startsWith("/") || p.startsWith("..")
         || Stream.of(relative.split("[/\\\\]")).anyMatch(".."::equals)) {
       throw new NereidException.InvalidArgument("failed to load '" + model + "': file override path '" + relative
@@ -415,27 +628,21 @@ public final class RealServer {
     requireMode(ModelControlMode.EXPLICIT, "explicit model load / unload");
     ModelEntry entry = models.get(name);
     if (entry == null) {
+      if (repositories.scan().models().containsKey(name)) {
+        return; // in a repository but never loaded: there is nothing to unload
+      }
       throw new NereidException.InvalidArgument("failed to unload '" + name + "': no model of that name is known");
     }
-    List<CompletableFuture<Void>> retiring = new ArrayList<>();
-    entry.lock.lock();
-    try {
-      for (ModelEntry.VersionSlot slot : entry.versions.values()) {
-        if (slot.loaded != null && slot.state != ModelState.UNLOADING) {
-          retiring.add(retireVersion(entry, slot, UNLOADED));
-        }
-      }
-      if (entry.overrideDirectory != null) {
-        Path dir = entry.overrideDirectory;
-        entry.overrideDirectory = null;
-        CompletableFuture.allOf(retiring.toArray(CompletableFuture[]::new)).thenRun(() -> deleteLater(dir));
-      }
-    } finally {
-      entry.lock.unlock();
+    List<String> dependents = dependentsOf(Set.of(name));
+    List<CompletableFuture<Void>> unloading = new ArrayList<>(unloadEntry(entry));
+    if (unloadDependents) {
+      for (String dependent : dependents) unloading.addAll(unloadEntry(models.get(dependent)));
+    } else {
+      refreshDependents(Set.of(name));
     }
     if (waitUntilUnloaded) {
       try {
-        CompletableFuture.allOf(retiring.toArray(CompletableFuture[]::new)).get();
+        CompletableFuture.allOf(unloading.toArray(CompletableFuture[]::new)).get();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new NereidException.Unavailable("interrupted while unloading '" + name + "'", e);
@@ -443,6 +650,36 @@ public final class RealServer {
         throw new NereidException.Internal("failed to unload '" + name + "': " + e.getCause().getMessage(), e.getCause());
       }
     }
+  }
+
+  /** Unloads a model at the user's request, and deletes its override files once it is unloaded. */
+  private List<CompletableFuture<Void>> unloadEntry(ModelEntry entry) {
+    entry.lock.lock();
+    try {
+      List<CompletableFuture<Void>> unloading = unloadAll(entry);
+      if (entry.overrideDirectory != null) {
+        Path dir = entry.overrideDirectory;
+        entry.overrideDirectory = null;
+        CompletableFuture.allOf(unloading.toArray(CompletableFuture[]::new)).thenRun(() -> deleteLater(dir));
+      }
+      return unloading;
+    } finally {
+      entry.lock.unlock();
+    }
+  }
+
+  /**
+   * Unloads every version of a model, and lets its past load failures go so that they no longer keep
+   * the server from being ready. The caller holds the model's lock. Returns the unloads under way.
+   */
+  private List<CompletableFuture<Void>> unloadAll(ModelEntry entry) {
+    List<CompletableFuture<Void>> unloading = new ArrayList<>();
+    for (ModelEntry.VersionSlot slot : entry.versions.values()) {
+      unloading.add(unloadVersion(entry, slot));
+    }
+    entry.modelUnloaded(UNLOADED);
+    entry.composing = Set.of(); // unloaded on purpose: no longer follows its composing models
+    return unloading;
   }
 
   public void registerRepository(Path path, Map<String, String> nameMapping) {
@@ -465,22 +702,25 @@ public final class RealServer {
       if (entry == null || entry.source == null || !entry.source.directory().equals(source.directory())
           || !entry.fingerprint.equals(source.fingerprint())) {
         changed.add(source);
+      } else if (entry.modelState == ModelState.UNAVAILABLE && entry.serving(-1) != null) {
+        entry.modelOk(); // it was in two repositories and is in one again, unchanged: nothing to reload
       }
     }
-    loadInParallel(changed);
+    loadAll(changed);
+    Set<String> removed = new LinkedHashSet<>();
     for (ModelEntry entry : models.values()) {
-      if (!scan.models().containsKey(entry.name) && !scan.duplicates().containsKey(entry.name) && entry.source != null) {
+      if (!scan.models().containsKey(entry.name) && !scan.duplicates().containsKey(entry.name)) {
         entry.lock.lock();
         try {
-          for (ModelEntry.VersionSlot slot : entry.versions.values()) {
-            if (slot.loaded != null && slot.state != ModelState.UNLOADING) retireVersion(entry, slot, UNLOADED);
-          }
+          if (entry.source != null) removed.add(entry.name);
+          unloadAll(entry);
           entry.source = null;
         } finally {
           entry.lock.unlock();
         }
       }
     }
+    refreshDependents(removed);
   }
 
   private void pollQuietly() {
@@ -507,7 +747,7 @@ public final class RealServer {
   public boolean ready() {
     if (stopping) return false;
     for (ModelEntry entry : models.values()) {
-      if (entry.modelState == ModelState.UNAVAILABLE) return false;
+      if (entry.modelState == ModelState.UNAVAILABLE && !UNLOADED.equals(entry.modelReason)) return false;
       for (ModelEntry.VersionSlot slot : entry.versions.values()) {
         ModelState s = slot.state;
         if (s == ModelState.LOADING || (s == ModelState.UNAVAILABLE && !UNLOADED.equals(slot.reason))) return false;
@@ -550,7 +790,8 @@ public final class RealServer {
     }
     LoadedModel serving = entry.serving(version);
     if (serving != null) {
-      return new ModelIndexEntry(name, serving.version(), ModelState.READY, "");
+      ModelEntry.VersionSlot slot = entry.versions.get(serving.version());
+      return new ModelIndexEntry(name, serving.version(), ModelState.READY, slot == null ? "" : slot.reason);
     }
     ModelEntry.VersionSlot slot = version >= 0 ? entry.versions.get(version)
         : entry.versions.isEmpty() ? null : entry.versions.lastEntry().getValue();
@@ -622,15 +863,14 @@ public final class RealServer {
     stopping = true;
     if (poller != null) poller.shutdownNow();
     long deadline = System.nanoTime() + options.exitTimeout().toNanos();
-    List<LoadedModel> loaded = new ArrayList<>();
     for (ModelEntry entry : models.values()) {
       for (ModelEntry.VersionSlot slot : entry.versions.values()) {
-        LoadedModel m = slot.loaded;
-        if (m != null) {
-          loaded.add(m);
-          slot.set(ModelState.UNLOADING, "");
-        }
+        if (slot.loaded != null) slot.set(ModelState.UNLOADING, "");
       }
+    }
+    List<LoadedModel> loaded = new ArrayList<>();
+    for (LoadedModel m : List.copyOf(open)) {
+      if (open.remove(m)) loaded.add(m);
     }
     CompletableFuture<?>[] drains = loaded.stream().map(LoadedModel::retire).toArray(CompletableFuture[]::new);
     try {
@@ -662,6 +902,13 @@ public final class RealServer {
     }
     loadPool.shutdownNow();
     responseExecutor.shutdown();
+    try {
+      // Final responses are handed to callers' futures on this executor: let them arrive before
+      // returning, so that every request has its answer once stop() returns (up to the grace).
+      responseExecutor.awaitTermination(Math.max(0, grace - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     log.info("server '{}' stopped", options.serverId());
   }
 }

@@ -1,12 +1,20 @@
 package dev.nereid.internal.repository;
 
 import java.io.IOException;
+import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import java.util.zip.CRC32;
 
 /**
  * A model as it sits in a repository: the name it is served under and its folder.
@@ -41,23 +49,46 @@ public record ModelSource(String name, Path directory, Path repository) {
   }
 
   /**
-   * A fingerprint of everything that affects loading: every file's path, size and modification time.
-   * POLL mode reloads a model when this changes.
+   * A fingerprint of everything that affects loading: every folder and file (through symbolic links)
+   * with its size and modification time, and the config's content, since an edit can keep both size
+   * and time (same length, same clock tick). POLL mode reloads a model when this changes.
    */
   public String fingerprint() {
-    StringBuilder b = new StringBuilder();
-    try (Stream<Path> files = Files.walk(directory)) {
-      files.sorted().forEach(p -> {
-        try {
-          BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
-          b.append(directory.relativize(p)).append('|').append(a.size()).append('|')
-              .append(a.lastModifiedTime().toMillis()).append('\n');
-        } catch (IOException e) {
-          b.append(p).append("|gone\n");
+    Set<String> lines = new TreeSet<>();
+    try {
+      Files.walkFileTree(directory, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+          lines.add(directory.relativize(dir) + "/");
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+          lines.add(directory.relativize(file) + "|" + attrs.size() + "|" + attrs.lastModifiedTime().to(TimeUnit.NANOSECONDS));
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFileFailed(Path file, IOException e) {
+          // A link loop or an unreadable entry: note it and go on, rather than fail or walk forever.
+          lines.add(directory.relativize(file) + "|unreadable:" + e.getClass().getSimpleName());
+          return FileVisitResult.CONTINUE;
         }
       });
     } catch (IOException e) {
-      b.append("unreadable:").append(e.getMessage());
+      lines.add("unreadable:" + e.getMessage());
+    }
+    StringBuilder b = new StringBuilder();
+    lines.forEach(line -> b.append(line).append('\n'));
+    if (Files.isRegularFile(configFile())) {
+      try {
+        CRC32 crc = new CRC32();
+        crc.update(Files.readAllBytes(configFile()));
+        b.append("config|").append(Long.toHexString(crc.getValue()));
+      } catch (IOException e) {
+        b.append("config|unreadable");
+      }
     }
     return b.toString();
   }

@@ -29,6 +29,22 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
   private final AtomicBoolean finished = new AtomicBoolean();
   private volatile boolean cancelled;
   private long executionStartNanos;
+  private long queueDeadlineNanos;
+  private boolean delayOnTimeout;
+  private int priorityLevel;
+  private volatile Interceptor interceptor;
+  private OrderedDelivery order;
+  private long orderTicket;
+  private Set<String> extraOutputs = Set.of();
+
+  /** Lets a scheduler see a request's outputs before the caller does, and learn when it ends. */
+  public interface Interceptor {
+    /** Takes the outputs a response carries and returns those the caller gets. */
+    Map<String, Tensor> outputs(PendingRequest request, Map<String, Tensor> outputs);
+
+    /** Called once, after the request's final response was delivered. */
+    void finished(PendingRequest request, boolean success);
+  }
 
   public PendingRequest(RequestOwner owner, InferenceRequest request, Map<String, Tensor> inputs, ResponseSink sink) {
     this.owner = owner;
@@ -53,6 +69,43 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
 
   public long executionStartNanos() {
     return executionStartNanos;
+  }
+
+  /**
+   * Sets how long the request may wait in a queue: at {@code deadlineNanos} (0: never) it is rejected,
+   * or with {@code delayOnTimeout} moved behind the requests that have not timed out.
+   */
+  public void queuePolicy(int level, long deadlineNanos, boolean delayOnTimeout) {
+    this.priorityLevel = level;
+    this.queueDeadlineNanos = deadlineNanos;
+    this.delayOnTimeout = delayOnTimeout;
+  }
+
+  public int priorityLevel() {
+    return priorityLevel;
+  }
+
+  public long queueDeadlineNanos() {
+    return queueDeadlineNanos;
+  }
+
+  public boolean delayOnTimeout() {
+    return delayOnTimeout;
+  }
+
+  /**
+   * Installs an interceptor; {@code extraOutputs} are outputs the backend must produce although the
+   * caller did not ask for them (implicit state).
+   */
+  public void intercept(Interceptor interceptor, Set<String> extraOutputs) {
+    this.extraOutputs = Set.copyOf(extraOutputs);
+    this.interceptor = interceptor;
+  }
+
+  /** Delivers this request's final response only after those of earlier tickets. */
+  public void deliverInOrder(OrderedDelivery delivery, long ticket) {
+    this.order = delivery;
+    this.orderTicket = ticket;
   }
 
   public ResponseSink sink() {
@@ -82,6 +135,16 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
   }
 
   @Override
+  public long priority() {
+    return request.priority();
+  }
+
+  @Override
+  public long timeoutMicros() {
+    return request.timeoutMicros();
+  }
+
+  @Override
   public Map<String, Object> parameters() {
     return request.parameters();
   }
@@ -94,6 +157,12 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
   @Override
   public Set<String> requestedOutputs() {
     return request.requestedOutputs();
+  }
+
+  @Override
+  public boolean wantsOutput(String name) {
+    Set<String> wanted = request.requestedOutputs();
+    return wanted.isEmpty() || wanted.contains(name) || extraOutputs.contains(name);
   }
 
   @Override
@@ -124,15 +193,18 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
           + "' is not decoupled but sent a response not flagged final; set model_transaction_policy { decoupled: true }"));
       return;
     }
+    Interceptor seen = interceptor;
+    Map<String, Tensor> visible = seen == null ? outputs : seen.outputs(this, outputs);
     InferenceResponse response = new InferenceResponse(owner.modelName(), owner.modelVersion(), id(),
-        Map.copyOf(parameters), selectOutputs(outputs), Optional.empty(), isFinal);
+        Map.copyOf(parameters), selectOutputs(visible), Optional.empty(), isFinal);
     if (!isFinal) {
       sink.onResponse(response);
       return;
     }
     if (finished.compareAndSet(false, true)) {
-      sink.onResponse(response);
-      owner.onFinal(this, FinalOutcome.SUCCESS);
+      // The scheduler settles first (a sequence ends, state is kept), so the caller's next request sees it.
+      if (seen != null) seen.finished(this, true);
+      deliverFinal(response, FinalOutcome.SUCCESS);
     }
   }
 
@@ -149,10 +221,26 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
   /** Ends the request with an error; the outcome says why, for statistics. */
   public void fail(NereidException error, FinalOutcome outcome) {
     if (finished.compareAndSet(false, true)) {
-      sink.onResponse(new InferenceResponse(owner.modelName(), owner.modelVersion(), id(), Map.of(), Map.of(),
-          Optional.of(error), true));
-      owner.onFinal(this, outcome);
+      Interceptor seen = interceptor;
+      if (seen != null) seen.finished(this, false);
+      deliverFinal(new InferenceResponse(owner.modelName(), owner.modelVersion(), id(), Map.of(), Map.of(),
+          Optional.of(error), true), outcome);
     }
+  }
+
+  private void deliverFinal(InferenceResponse response, FinalOutcome outcome) {
+    OrderedDelivery delivery = order;
+    if (delivery == null) {
+      finish(response, outcome);
+    } else {
+      delivery.deliver(orderTicket, () -> finish(response, outcome));
+    }
+  }
+
+  /** Counts the request, then answers it: a caller that reads statistics after its answer sees itself. */
+  private void finish(InferenceResponse response, FinalOutcome outcome) {
+    owner.onFinal(this, outcome);
+    sink.onResponse(response);
   }
 
   @Override

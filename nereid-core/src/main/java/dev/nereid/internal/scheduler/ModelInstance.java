@@ -7,7 +7,13 @@ import dev.nereid.internal.stats.ModelStats;
 import dev.nereid.spi.BackendInstance;
 import dev.nereid.spi.BackendRequest;
 import dev.nereid.spi.Batch;
+import dev.nereid.Tensor;
+import dev.nereid.internal.tensor.BatchAssembler;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -26,15 +32,28 @@ public final class ModelInstance {
   private final BackendInstance backend;
   private final ModelStats stats;
   private final boolean batching;
+  private final Set<String> raggedInputs;
+  private final RateLimiter rateLimiter;
+  private final Map<String, Long> resources;
+  private final long rateLimiterPriority;
   private final AtomicBoolean busy = new AtomicBoolean();
   private volatile Thread claimWaiter;
 
-  public ModelInstance(String modelName, String name, BackendInstance backend, ModelStats stats, boolean batching) {
+  /**
+   * @param rateLimiter the server's rate limiter, or null; with it, each batch first waits for
+   *     {@code resources}, served by {@code rateLimiterPriority} (lower first)
+   */
+  public ModelInstance(String modelName, String name, BackendInstance backend, ModelStats stats, boolean batching,
+      Set<String> raggedInputs, RateLimiter rateLimiter, Map<String, Long> resources, long rateLimiterPriority) {
     this.modelName = modelName;
     this.name = name;
     this.backend = backend;
     this.stats = stats;
     this.batching = batching;
+    this.raggedInputs = Set.copyOf(raggedInputs);
+    this.rateLimiter = resources.isEmpty() ? null : rateLimiter;
+    this.resources = Map.copyOf(resources);
+    this.rateLimiterPriority = rateLimiterPriority;
   }
 
   public String name() {
@@ -43,6 +62,16 @@ public final class ModelInstance {
 
   public BackendInstance backend() {
     return backend;
+  }
+
+  /** Runs a batch on the calling thread without counting it in statistics: for warmup. */
+  public void executeUncounted(List<PendingRequest> requests) {
+    claim();
+    try {
+      run(requests, false);
+    } finally {
+      release();
+    }
   }
 
   boolean tryClaim() {
@@ -69,15 +98,42 @@ public final class ModelInstance {
 
   /** Runs one batch on the backend; the caller holds the claim. Never throws. */
   void execute(List<PendingRequest> requests) {
+    run(requests, true);
+  }
+
+  private void run(List<PendingRequest> requests, boolean counted) {
+    if (rateLimiter != null) {
+      try {
+        rateLimiter.acquire(resources, rateLimiterPriority);
+      } catch (InterruptedException | RuntimeException e) {
+        if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+        NereidException error = new NereidException.Unavailable("model '" + modelName + "' instance '" + name
+            + "' could not get its rate-limiter resources: " + e.getMessage(), e);
+        for (PendingRequest r : requests) r.fail(error, FinalOutcome.REJECTED);
+        return;
+      }
+    }
+    try {
+      runAcquired(requests, counted);
+    } finally {
+      if (rateLimiter != null) rateLimiter.release(resources);
+    }
+  }
+
+  private void runAcquired(List<PendingRequest> requests, boolean counted) {
     long start = System.nanoTime();
     long queueNanos = 0;
+    long[] rows = new long[requests.size()];
     long inferences = 0;
-    for (PendingRequest r : requests) {
+    for (int i = 0; i < rows.length; i++) {
+      PendingRequest r = requests.get(i);
       r.executionStarted(start);
       queueNanos += start - r.arrivalNanos();
-      inferences += batching ? batchSize(r) : 1;
+      rows[i] = batching ? batchSize(r) : 1;
+      inferences += rows[i];
     }
-    Timed batch = new Timed(requests, start);
+    if (counted) stats.executionStarted(requests.size());
+    Timed batch = new Timed(requests, rows, inferences, start);
     try {
       backend.execute(batch);
     } catch (Throwable t) {
@@ -95,11 +151,14 @@ public final class ModelInstance {
     long end = System.nanoTime();
     long computeStart = batch.computeStart == 0 ? start : batch.computeStart;
     long computeEnd = batch.computeEnd == 0 ? end : Math.max(batch.computeEnd, computeStart);
-    stats.executed(requests.size(), inferences, queueNanos, computeStart - start, computeEnd - computeStart,
-        end - computeEnd);
+    if (counted) {
+      stats.executed(requests.size(), inferences, queueNanos, computeStart - start, computeEnd - computeStart,
+          end - computeEnd);
+    }
   }
 
-  private static long batchSize(PendingRequest r) {
+  /** A request's batch dimension: the first dimension of its first input. */
+  public static long batchSize(PendingRequest r) {
     for (var t : r.inputs().values()) {
       return t.rank() > 0 ? t.dim(0) : 1;
     }
@@ -114,14 +173,18 @@ public final class ModelInstance {
     return new NereidException.Internal("model '" + modelName + "' failed: " + message, t);
   }
 
-  private static final class Timed implements Batch {
+  private final class Timed implements Batch {
     private final List<PendingRequest> requests;
+    private final long[] rows;
+    private final long batchSize;
     private final long start;
     long computeStart;
     long computeEnd;
 
-    Timed(List<PendingRequest> requests, long start) {
+    Timed(List<PendingRequest> requests, long[] rows, long batchSize, long start) {
       this.requests = requests;
+      this.rows = rows;
+      this.batchSize = batchSize;
       this.start = start;
     }
 
@@ -129,6 +192,51 @@ public final class ModelInstance {
     @SuppressWarnings("unchecked")
     public List<BackendRequest> requests() {
       return (List<BackendRequest>) (List<?>) requests;
+    }
+
+    @Override
+    public long batchSize() {
+      return batchSize;
+    }
+
+    @Override
+    public Tensor input(String inputName) {
+      if (requests.size() == 1) {
+        return requests.get(0).inputs().get(inputName);
+      }
+      List<Tensor> parts = new ArrayList<>(requests.size());
+      for (PendingRequest r : requests) {
+        Tensor t = r.inputs().get(inputName);
+        if (t != null) parts.add(t);
+      }
+      if (parts.isEmpty()) {
+        return null;
+      }
+      if (parts.size() != requests.size()) {
+        throw new NereidException.InvalidArgument("optional input '" + inputName + "' of model '" + modelName
+            + "' is given by some requests of the batch only");
+      }
+      return BatchAssembler.concat(inputName, parts, raggedInputs.contains(inputName));
+    }
+
+    @Override
+    public void respond(Map<String, Tensor> batchedOutputs) {
+      List<Map<String, Tensor>> perRequest = new ArrayList<>(requests.size());
+      for (int i = 0; i < requests.size(); i++) perRequest.add(new LinkedHashMap<>());
+      batchedOutputs.forEach((outputName, tensor) -> {
+        List<Tensor> slices = BatchAssembler.split(outputName, tensor, rows);
+        for (int i = 0; i < slices.size(); i++) perRequest.get(i).put(outputName, slices.get(i));
+      });
+      for (int i = 0; i < requests.size(); i++) {
+        requests.get(i).send(perRequest.get(i), true);
+      }
+    }
+
+    @Override
+    public void fail(NereidException error) {
+      for (PendingRequest r : requests) {
+        if (!r.isComplete()) r.fail(error, FinalOutcome.BACKEND);
+      }
     }
 
     @Override

@@ -21,6 +21,8 @@ public final class ModelStats {
   private final Pair computeInput = new Pair();
   private final Pair computeInfer = new Pair();
   private final Pair computeOutput = new Pair();
+  private final Pair cacheHit = new Pair();
+  private final Pair cacheMiss = new Pair();
   private final LongAdder inferenceCount = new LongAdder();
   private final LongAdder executionCount = new LongAdder();
   private final AtomicLong lastInferenceMillis = new AtomicLong();
@@ -57,9 +59,19 @@ public final class ModelStats {
     pending.increment();
   }
 
-  /** A request got its final response. */
-  public void requestFinished(FinalOutcome outcome, long durationNanos) {
-    pending.decrement();
+  /** Requests left the queue for execution: no longer pending, in Triton's sense. */
+  public void executionStarted(int requests) {
+    pending.add(-requests);
+  }
+
+  /**
+   * A request got its final response; {@code executed} says whether it ever left the queue (if not,
+   * it is still counted as pending until now).
+   */
+  public void requestFinished(FinalOutcome outcome, long durationNanos, boolean executed) {
+    if (!executed) {
+      pending.decrement();
+    }
     if (outcome == FinalOutcome.SUCCESS) {
       success.add(1, durationNanos);
       lastInferenceMillis.set(System.currentTimeMillis());
@@ -85,6 +97,32 @@ public final class ModelStats {
     b.input.add(1, inputNanos);
     b.infer.add(1, inferNanos);
     b.output.add(1, outputNanos);
+  }
+
+  /** A request answered from the response cache; the time is the lookup's. */
+  public void cacheHit(long nanos) {
+    cacheHit.add(1, nanos);
+  }
+
+  /** A request the response cache could not answer; the time is the lookup's and the insertion's. */
+  public void cacheMiss(long nanos) {
+    cacheMiss.add(1, nanos);
+  }
+
+  public long cacheHitCount() {
+    return cacheHit.count.sum();
+  }
+
+  public long cacheMissCount() {
+    return cacheMiss.count.sum();
+  }
+
+  public long cacheHitNanos() {
+    return cacheHit.ns.sum();
+  }
+
+  public long cacheMissNanos() {
+    return cacheMiss.ns.sum();
   }
 
   public long pendingCount() {
@@ -134,11 +172,11 @@ public final class ModelStats {
     batches.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> batchStats.add(
         new ModelStatistics.BatchStats(e.getKey(), e.getValue().input.snapshot(), e.getValue().infer.snapshot(),
             e.getValue().output.snapshot())));
-    Duration zero = new Duration(0, 0);
     return new ModelStatistics(name, Long.toString(version), lastInferenceMillis.get(), inferenceCount.sum(),
         executionCount.sum(),
         new ModelStatistics.InferenceStats(success.snapshot(), fail.snapshot(), queue.snapshot(),
-            computeInput.snapshot(), computeInfer.snapshot(), computeOutput.snapshot(), zero, zero),
+            computeInput.snapshot(), computeInfer.snapshot(), computeOutput.snapshot(), cacheHit.snapshot(),
+            cacheMiss.snapshot()),
         batchStats);
   }
 }

@@ -110,6 +110,14 @@ public final class ServerMetrics {
       out.add(cumulative(all, "nv_inference_compute_output_duration_us",
           "Cumulative inference compute output duration in microseconds (does not include cached requests)",
           s -> s.computeOutputNanos() / 1000.0));
+      out.add(cumulative(all, "nv_cache_num_hits_per_model", "Number of cache hits per model",
+          s -> s.cacheHitCount()));
+      out.add(cumulative(all, "nv_cache_num_misses_per_model", "Number of cache misses per model",
+          s -> s.cacheMissCount()));
+      out.add(cumulative(all, "nv_cache_hit_duration_per_model",
+          "Total cache hit duration per model, in microseconds", s -> s.cacheHitNanos() / 1000.0));
+      out.add(cumulative(all, "nv_cache_miss_duration_per_model",
+          "Total cache miss (insert + lookup) duration per model, in microseconds", s -> s.cacheMissNanos() / 1000.0));
       GaugeSnapshot.Builder pending = GaugeSnapshot.builder().name("nv_inference_pending_request_count")
           .help("Instantaneous number of pending requests awaiting execution per-model.");
       for (Source s : all) {

@@ -13,7 +13,11 @@ public final class Shapes {
       if (d < 0) {
         throw new NereidException.InvalidArgument("shape " + format(shape) + " has a negative dimension");
       }
-      count = Math.multiplyExact(count, d);
+      try {
+        count = Math.multiplyExact(count, d);
+      } catch (ArithmeticException e) {
+        throw new NereidException.InvalidArgument("shape " + format(shape) + " has more elements than fit in a long");
+      }
     }
     return count;
   }
@@ -31,5 +35,14 @@ public final class Shapes {
   /** Formats a shape held as a list of dims, as in a model config. */
   public static String format(java.util.List<Long> dims) {
     return format(dims.stream().mapToLong(Long::longValue).toArray());
+  }
+
+  /** A config's dims as a request sees them: behind a -1 batch dimension when the model batches. */
+  public static java.util.List<Long> withBatchDimension(boolean batching, java.util.List<Long> dims) {
+    if (!batching) return dims;
+    java.util.List<Long> full = new java.util.ArrayList<>(dims.size() + 1);
+    full.add(-1L);
+    full.addAll(dims);
+    return full;
   }
 }

@@ -1,0 +1,175 @@
+package dev.nereid;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The server's own lifecycle: start, stop, restart, liveness, readiness and metadata. */
+class ServerLifecycleTest {
+  @TempDir Path repo;
+
+  @Test
+  void everyCallBeforeStartFailsWithServerNotStarted() {
+    new TestRepository(repo).identityModel("a");
+    Server server = new Server(ServerOptions.of(repo));
+    ThrowingCallable[] calls = {
+        server::metadata, server::models, () -> server.models(true), () -> server.model("a"), () -> server.model("a", 1),
+        () -> server.load("a"), () -> server.load("a", Map.of()), () -> server.unload("a"),
+        () -> server.unload("a", false, true), () -> server.registerModelRepository(repo, Map.of()),
+        () -> server.unregisterModelRepository(repo), server::pollModelRepository, server::metrics};
+    for (ThrowingCallable call : calls) {
+      assertThatThrownBy(call).isInstanceOf(NereidException.InvalidArgument.class).hasMessage("Server not started");
+    }
+    assertThat(server.live()).isFalse();
+    assertThat(server.ready()).isFalse();
+    server.stop(); // stopping a server that never started does nothing
+  }
+
+  @Test
+  void modelHandleFromAStoppedServerFailsClearly() {
+    new TestRepository(repo).identityModel("a");
+    Server server = new Server(ServerOptions.of(repo)).start();
+    Model a = server.model("a");
+    server.stop();
+    assertThatThrownBy(() -> TestRepository.echo(a, 1f)).isInstanceOf(NereidException.InvalidArgument.class)
+        .hasMessage("Server not started");
+    assertThatThrownBy(a::state).isInstanceOf(NereidException.InvalidArgument.class);
+  }
+
+  @Test
+  void startTwiceIsAnError() {
+    new TestRepository(repo).identityModel("a");
+    try (Server server = new Server(ServerOptions.of(repo)).start()) {
+      assertThatThrownBy(server::start).isInstanceOf(NereidException.InvalidArgument.class)
+          .hasMessageContaining("already started");
+      assertThat(TestRepository.echo(server.model("a"), 1f)).containsExactly(1f);
+    }
+  }
+
+  @Test
+  void stopThenStartAgainServesAgain() {
+    new TestRepository(repo).identityModel("a");
+    Server server = new Server(ServerOptions.of(repo)).start();
+    assertThat(TestRepository.echo(server.model("a"), 1f)).containsExactly(1f);
+    server.stop();
+    assertThat(server.live()).isFalse();
+    server.stop();
+    new TestRepository(repo).identityModel("b");
+    server.start();
+    try (server) {
+      assertThat(server.live()).isTrue();
+      assertThat(TestRepository.echo(server.model("a"), 2f)).containsExactly(2f);
+      assertThat(TestRepository.echo(server.model("b"), 3f)).containsExactly(3f);
+      // The new run starts its statistics afresh (recorded just after the response is sent).
+      TestRepository.await("one request counted", Duration.ofSeconds(10),
+          () -> server.model("a").statistics().get(0).inferenceCount() == 1);
+    }
+  }
+
+  @Test
+  void readyOnlyWhenEveryModelLoaded() {
+    TestRepository r = new TestRepository(repo).identityModel("a").model("broken", "backend: \"nope\"", 1);
+    try (Server server = new Server(ServerOptions.of(repo)).start()) {
+      assertThat(server.live()).isTrue();
+      assertThat(server.ready()).isFalse();
+    }
+    r.writeConfig("broken", TestRepository.IDENTITY);
+    try (Server server = new Server(ServerOptions.of(repo)).start()) {
+      assertThat(server.live()).isTrue();
+      assertThat(server.ready()).isTrue();
+      assertThat(server.model("a").ready()).isTrue();
+    }
+  }
+
+  @Test
+  void startWaitingForReadyTimesOutWhenAModelFails() {
+    new TestRepository(repo).identityModel("a").model("broken", "backend: \"nope\"", 1);
+    Server server = new Server(ServerOptions.of(repo));
+    assertThatThrownBy(() -> server.start(true, Duration.ofMillis(100)))
+        .isInstanceOf(NereidException.Unavailable.class)
+        .hasMessage("Timeout before ready");
+    try (server) {
+      assertThat(server.live()).isTrue();
+    }
+  }
+
+  @Test
+  void startWaitingForReadyReturnsReady() {
+    new TestRepository(repo).identityModel("a");
+    try (Server server = new Server(ServerOptions.of(repo)).start(true, Duration.ofSeconds(10))) {
+      assertThat(server.ready()).isTrue();
+    }
+  }
+
+  @Test
+  void metadataNamesTheServer() {
+    new TestRepository(repo).identityModel("a");
+    try (Server server = new Server(ServerOptions.of(repo)).start()) {
+      ServerMetadata metadata = server.metadata();
+      assertThat(metadata.name()).isEqualTo("triton");
+      assertThat(metadata.version()).isNotBlank();
+      assertThat(metadata.extensions()).contains("model_repository", "model_configuration", "statistics");
+    }
+    try (Server server = new Server(ServerOptions.builder().modelRepository(repo).serverId("edge-7").build()).start()) {
+      assertThat(server.metadata().name()).isEqualTo("edge-7");
+    }
+  }
+
+  @Test
+  void noRepositoryIsInvalidArgument() {
+    assertThatThrownBy(() -> new Server(ServerOptions.builder().build()).start())
+        .isInstanceOf(NereidException.InvalidArgument.class)
+        .hasMessageContaining("model repository");
+  }
+
+  @Test
+  void emptyRepositoryStartsReadyWithNoModels() {
+    try (Server server = new Server(ServerOptions.of(repo)).start()) {
+      assertThat(server.models()).isEmpty();
+      assertThat(server.ready()).isTrue();
+    }
+  }
+
+  @Test
+  void moreModelsThanLoadThreadsAllLoad() {
+    TestRepository r = new TestRepository(repo);
+    for (int i = 0; i < 8; i++) r.identityModel("m" + i);
+    try (Server server = new Server(ServerOptions.builder().modelRepository(repo).modelLoadThreadCount(3).build()).start()) {
+      assertThat(server.models(true)).hasSize(8);
+      assertThat(server.ready()).isTrue();
+    }
+  }
+
+  private static final String SLOW = "parameters { key: \"execute_delay_ms\" value { string_value: \"%d\" } }";
+
+  @Test
+  @Timeout(20)
+  void stopLetsARequestInFlightFinishWithinTheExitTimeout() throws Exception {
+    new TestRepository(repo).model("slow", TestRepository.identity(SLOW.formatted(300)), 1);
+    Server server = new Server(ServerOptions.builder().modelRepository(repo).exitTimeout(Duration.ofSeconds(10)).build())
+        .start();
+    var pending = server.model("slow").inferAsync(InferenceRequest.of(Map.of("INPUT0", Tensor.of(new float[] {5f}, 1))));
+    server.stop();
+    assertThat(pending).isCompleted();
+    assertThat(pending.get().output("OUTPUT0").toFloatArray()).containsExactly(5f);
+  }
+
+  @Test
+  @Timeout(20)
+  void stopCancelsARequestThatOutlastsTheExitTimeout() {
+    new TestRepository(repo).model("slow", TestRepository.identity(SLOW.formatted(5_000)), 1);
+    Server server = new Server(ServerOptions.builder().modelRepository(repo).exitTimeout(Duration.ofMillis(100)).build())
+        .start();
+    var pending = server.model("slow").inferAsync(InferenceRequest.of(Map.of("INPUT0", Tensor.of(new float[] {5f}, 1))));
+    server.stop();
+    assertThat(pending).isCompletedExceptionally();
+    assertThatThrownBy(pending::join).hasCauseInstanceOf(NereidException.Cancelled.class);
+  }
+}

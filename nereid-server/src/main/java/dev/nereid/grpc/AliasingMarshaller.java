@@ -1,0 +1,104 @@
+package dev.nereid.grpc;
+
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.ExtensionRegistryLite;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageLite;
+import com.google.protobuf.Parser;
+import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.KnownLength;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
+import io.grpc.Status;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Parses request messages so that their {@code bytes} fields alias one buffer holding the message
+ * instead of being copied out of it. The stock protobuf marshaller copies each large field twice
+ * (once out of the stream, once more defensively), which dominates the cost of big tensors; here the
+ * message is read once into an array that nothing else can reach, and {@code raw_input_contents}
+ * entries become views of it.
+ */
+final class AliasingMarshaller<T extends MessageLite> implements MethodDescriptor.Marshaller<T> {
+  private final MethodDescriptor.Marshaller<T> standard;
+  private final Parser<T> parser;
+
+  private AliasingMarshaller(MethodDescriptor.Marshaller<T> standard, Parser<T> parser) {
+    this.standard = standard;
+    this.parser = parser;
+  }
+
+  /** A marshaller that writes as {@code standard} does and parses by aliasing; also for clients' responses. */
+  static <T extends MessageLite> AliasingMarshaller<T> of(MethodDescriptor.Marshaller<T> standard, Parser<T> parser) {
+    return new AliasingMarshaller<>(standard, parser);
+  }
+
+  /** The service with every method whose request type is {@code requestType} parsed by aliasing. */
+  @SuppressWarnings("unchecked")
+  static <T extends MessageLite> ServerServiceDefinition apply(ServerServiceDefinition service, Class<T> requestType,
+      Parser<T> parser) {
+    ServiceDescriptor original = service.getServiceDescriptor();
+    ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(original.getName())
+        .setSchemaDescriptor(original.getSchemaDescriptor());
+    List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
+    for (ServerMethodDefinition<?, ?> method : service.getMethods()) {
+      ServerMethodDefinition<?, ?> replaced = method;
+      MethodDescriptor<?, ?> m = method.getMethodDescriptor();
+      if (m.getRequestMarshaller() instanceof MethodDescriptor.PrototypeMarshaller<?> p
+          && requestType.isInstance(p.getMessagePrototype())) {
+        replaced = withAliasing((ServerMethodDefinition<T, Object>) method, parser);
+      }
+      methods.add(replaced);
+      descriptor.addMethod(replaced.getMethodDescriptor());
+    }
+    ServerServiceDefinition.Builder b = ServerServiceDefinition.builder(descriptor.build());
+    methods.forEach(b::addMethod);
+    return b.build();
+  }
+
+  private static <T extends MessageLite, R> ServerMethodDefinition<T, R> withAliasing(
+      ServerMethodDefinition<T, R> method, Parser<T> parser) {
+    MethodDescriptor<T, R> m = method.getMethodDescriptor();
+    MethodDescriptor<T, R> aliased =
+        m.toBuilder(new AliasingMarshaller<>(m.getRequestMarshaller(), parser), m.getResponseMarshaller()).build();
+    return ServerMethodDefinition.create(aliased, method.getServerCallHandler());
+  }
+
+  @Override
+  public InputStream stream(T value) {
+    return standard.stream(value);
+  }
+
+  @Override
+  public T parse(InputStream stream) {
+    try {
+      // Protobuf aliases only buffers it is told are immutable; this array is, as nothing else holds it.
+      CodedInputStream in = UnsafeByteOperations.unsafeWrap(readFully(stream)).newCodedInput();
+      in.enableAliasing(true);
+      in.setSizeLimit(Integer.MAX_VALUE);
+      return parser.parseFrom(in, ExtensionRegistryLite.getEmptyRegistry());
+    } catch (InvalidProtocolBufferException e) {
+      throw Status.INTERNAL.withDescription("Invalid protobuf byte sequence").withCause(e).asRuntimeException();
+    } catch (IOException e) {
+      throw Status.INTERNAL.withDescription("cannot read the request message").withCause(e).asRuntimeException();
+    }
+  }
+
+  /** The stream's bytes, copied once when its length is known (as it is for gRPC's message streams). */
+  private static byte[] readFully(InputStream stream) throws IOException {
+    if (!(stream instanceof KnownLength)) {
+      return stream.readAllBytes();
+    }
+    byte[] message = new byte[stream.available()];
+    int read = stream.readNBytes(message, 0, message.length);
+    if (read != message.length || stream.read() != -1) {
+      throw new IOException("message length changed while reading: expected " + message.length + " bytes");
+    }
+    return message;
+  }
+}

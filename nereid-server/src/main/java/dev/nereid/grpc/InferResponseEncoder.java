@@ -1,0 +1,71 @@
+package dev.nereid.grpc;
+
+import com.google.protobuf.UnsafeByteOperations;
+import dev.nereid.InferenceResponse;
+import dev.nereid.NereidException;
+import dev.nereid.Tensor;
+import dev.nereid.grpc.proto.InferParameter;
+import dev.nereid.grpc.proto.ModelInferResponse;
+import java.util.Map;
+
+/**
+ * Turns an {@link InferenceResponse} into a {@link ModelInferResponse}. Outputs always travel in
+ * {@code raw_output_contents}, as Triton sends them and every client reads them; each entry wraps the
+ * output tensor's buffer without copying it.
+ */
+final class InferResponseEncoder {
+  /** Response parameter that marks the last response of a request on a stream. */
+  static final String FINAL_RESPONSE = "triton_final_response";
+
+  private InferResponseEncoder() {}
+
+  static ModelInferResponse encode(InferenceResponse response) {
+    return builder(response).build();
+  }
+
+  /** The encoded response, flagged with {@code triton_final_response} as a stream sends it on request. */
+  static ModelInferResponse encodeFlagged(InferenceResponse response) {
+    return builder(response)
+        .putParameters(FINAL_RESPONSE, InferParameter.newBuilder().setBoolParam(response.isFinal()).build())
+        .build();
+  }
+
+  private static ModelInferResponse.Builder builder(InferenceResponse response) {
+    ModelInferResponse.Builder b = ModelInferResponse.newBuilder()
+        .setModelName(response.model())
+        .setModelVersion(Long.toString(response.modelVersion()))
+        .setId(response.requestId());
+    response.parameters().forEach((key, value) -> b.putParameters(key, parameter(value)));
+    long total = 0;
+    for (Map.Entry<String, Tensor> e : response.outputs().entrySet()) {
+      Tensor tensor = e.getValue();
+      ModelInferResponse.InferOutputTensor.Builder output = b.addOutputsBuilder()
+          .setName(e.getKey())
+          .setDatatype(tensor.dataType().kserveName());
+      for (int i = 0; i < tensor.rank(); i++) {
+        output.addShape(tensor.dim(i));
+      }
+      total += tensor.byteSize();
+      b.addRawOutputContents(UnsafeByteOperations.unsafeWrap(tensor.data()));
+    }
+    if (total > Integer.MAX_VALUE) {
+      throw new NereidException.InvalidArgument("Response has byte size " + total
+          + " which exceeds gRPC's byte size limit " + Integer.MAX_VALUE + ".");
+    }
+    return b;
+  }
+
+  private static InferParameter parameter(Object value) {
+    InferParameter.Builder p = InferParameter.newBuilder();
+    if (value instanceof Boolean v) {
+      p.setBoolParam(v);
+    } else if (value instanceof Double || value instanceof Float) {
+      p.setDoubleParam(((Number) value).doubleValue());
+    } else if (value instanceof Number n) {
+      p.setInt64Param(n.longValue());
+    } else {
+      p.setStringParam(String.valueOf(value));
+    }
+    return p.build();
+  }
+}

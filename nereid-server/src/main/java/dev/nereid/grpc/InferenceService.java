@@ -1,0 +1,249 @@
+package dev.nereid.grpc;
+
+import dev.nereid.InferenceResponse;
+import dev.nereid.Model;
+import dev.nereid.ModelIndexEntry;
+import dev.nereid.ModelStatistics;
+import dev.nereid.NereidException;
+import dev.nereid.Server;
+import dev.nereid.grpc.proto.*;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+
+/**
+ * {@code inference.GRPCInferenceService} over an embedded {@link Server}. Unary calls run on the
+ * front end's virtual-thread executor, so model loads may block; inference never waits on a thread:
+ * it completes the call from the core's response callbacks.
+ */
+final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
+  private static final String NO_SHARED_MEMORY =
+      "Nereid does not support shared memory regions; send tensors in raw_input_contents";
+
+  private final Server server;
+
+  InferenceService(Server server) {
+    this.server = server;
+  }
+
+  @Override
+  public void serverLive(ServerLiveRequest request, StreamObserver<ServerLiveResponse> out) {
+    reply(out, () -> ServerLiveResponse.newBuilder().setLive(server.live()).build());
+  }
+
+  @Override
+  public void serverReady(ServerReadyRequest request, StreamObserver<ServerReadyResponse> out) {
+    reply(out, () -> ServerReadyResponse.newBuilder().setReady(server.ready()).build());
+  }
+
+  @Override
+  public void modelReady(ModelReadyRequest request, StreamObserver<ModelReadyResponse> out) {
+    // As in Triton, an unknown model is simply not ready rather than an error.
+    reply(out, () -> ModelReadyResponse.newBuilder()
+        .setReady(server.model(request.getName(), ModelVersions.parse(request.getVersion())).ready())
+        .build());
+  }
+
+  @Override
+  public void serverMetadata(ServerMetadataRequest request, StreamObserver<ServerMetadataResponse> out) {
+    reply(out, () -> Messages.serverMetadata(server.metadata()));
+  }
+
+  @Override
+  public void modelMetadata(ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> out) {
+    reply(out, () -> Messages.modelMetadata(
+        server.model(request.getName(), ModelVersions.parse(request.getVersion())).metadata()));
+  }
+
+  @Override
+  public void modelConfig(ModelConfigRequest request, StreamObserver<ModelConfigResponse> out) {
+    reply(out, () -> ModelConfigResponse.newBuilder()
+        .setConfig(server.model(request.getName(), ModelVersions.parse(request.getVersion())).config())
+        .build());
+  }
+
+  @Override
+  public void modelStatistics(ModelStatisticsRequest request, StreamObserver<ModelStatisticsResponse> out) {
+    reply(out, () -> {
+      long version = ModelVersions.parse(request.getVersion());
+      List<ModelStatistics> stats = request.getName().isEmpty()
+          ? server.statistics() : server.model(request.getName(), version).statistics();
+      ModelStatisticsResponse.Builder b = ModelStatisticsResponse.newBuilder();
+      stats.forEach(s -> b.addModelStats(Messages.statistics(s)));
+      return b.build();
+    });
+  }
+
+  @Override
+  public void repositoryIndex(RepositoryIndexRequest request, StreamObserver<RepositoryIndexResponse> out) {
+    reply(out, () -> {
+      requireNoRepositoryName(request.getRepositoryName());
+      RepositoryIndexResponse.Builder b = RepositoryIndexResponse.newBuilder();
+      for (ModelIndexEntry e : server.models(request.getReady()).values()) {
+        b.addModels(Messages.indexEntry(e));
+      }
+      return b.build();
+    });
+  }
+
+  @Override
+  public void repositoryModelLoad(RepositoryModelLoadRequest request, StreamObserver<RepositoryModelLoadResponse> out) {
+    reply(out, () -> {
+      requireNoRepositoryName(request.getRepositoryName());
+      Map<String, Object> parameters = new LinkedHashMap<>();
+      request.getParametersMap().forEach((key, p) -> parameters.put(key, switch (p.getParameterChoiceCase()) {
+        case STRING_PARAM -> p.getStringParam();
+        case BYTES_PARAM -> p.getBytesParam().toByteArray();
+        case BOOL_PARAM -> p.getBoolParam();
+        case INT64_PARAM -> p.getInt64Param();
+        case PARAMETERCHOICE_NOT_SET ->
+            throw new NereidException.InvalidArgument("load parameter '" + key + "' has no value");
+      }));
+      server.load(request.getModelName(), parameters);
+      return RepositoryModelLoadResponse.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void repositoryModelUnload(
+      RepositoryModelUnloadRequest request, StreamObserver<RepositoryModelUnloadResponse> out) {
+    reply(out, () -> {
+      requireNoRepositoryName(request.getRepositoryName());
+      boolean dependents = false;
+      for (Map.Entry<String, ModelRepositoryParameter> e : request.getParametersMap().entrySet()) {
+        if (!e.getKey().equals("unload_dependents")) {
+          throw new NereidException.InvalidArgument("failed to unload '" + request.getModelName()
+              + "': unknown unload parameter '" + e.getKey() + "'");
+        }
+        if (e.getValue().getParameterChoiceCase() != ModelRepositoryParameter.ParameterChoiceCase.BOOL_PARAM) {
+          throw new NereidException.InvalidArgument("invalid value type for 'unload_dependents' parameter, expected bool_param.");
+        }
+        dependents = e.getValue().getBoolParam();
+      }
+      server.unload(request.getModelName(), dependents, false);
+      return RepositoryModelUnloadResponse.getDefaultInstance();
+    });
+  }
+
+  private static void requireNoRepositoryName(String name) {
+    if (!name.isEmpty()) {
+      throw new NereidException.Unsupported("'repository_name' specification is not supported");
+    }
+  }
+
+  // --- inference
+
+  @Override
+  public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
+    ServerCallStreamObserver<ModelInferResponse> call = (ServerCallStreamObserver<ModelInferResponse>) out;
+    AtomicReference<CompletableFuture<InferenceResponse>> pending = new AtomicReference<>();
+    call.setOnCancelHandler(() -> {
+      CompletableFuture<InferenceResponse> f = pending.get();
+      if (f != null) f.cancel(false);
+    });
+    CompletableFuture<InferenceResponse> future;
+    try {
+      InferRequestDecoder.Decoded decoded = InferRequestDecoder.decode(request);
+      Model model = server.model(decoded.model(), decoded.version());
+      if (model.decoupled()) {
+        throw new NereidException.Unsupported("ModelInfer RPC doesn't support models with decoupled transaction policy");
+      }
+      future = model.inferAsync(decoded.request());
+    } catch (RuntimeException e) {
+      call.onError(Statuses.toException(e));
+      return;
+    }
+    pending.set(future);
+    future.whenComplete((response, error) -> {
+      if (error != null) {
+        call.onError(Statuses.toException(error));
+        return;
+      }
+      ModelInferResponse encoded;
+      try {
+        encoded = InferResponseEncoder.encode(response);
+      } catch (RuntimeException e) {
+        call.onError(Statuses.toException(e));
+        return;
+      }
+      call.onNext(encoded);
+      call.onCompleted();
+    });
+  }
+
+  @Override
+  public StreamObserver<ModelInferRequest> modelStreamInfer(StreamObserver<ModelStreamInferResponse> out) {
+    return new StreamInferCall(server, (ServerCallStreamObserver<ModelStreamInferResponse>) out);
+  }
+
+  // --- not supported: a clear status instead of the generic one
+
+  @Override
+  public void systemSharedMemoryStatus(
+      SystemSharedMemoryStatusRequest request, StreamObserver<SystemSharedMemoryStatusResponse> out) {
+    unsupported(out, NO_SHARED_MEMORY);
+  }
+
+  @Override
+  public void systemSharedMemoryRegister(
+      SystemSharedMemoryRegisterRequest request, StreamObserver<SystemSharedMemoryRegisterResponse> out) {
+    unsupported(out, NO_SHARED_MEMORY);
+  }
+
+  @Override
+  public void systemSharedMemoryUnregister(
+      SystemSharedMemoryUnregisterRequest request, StreamObserver<SystemSharedMemoryUnregisterResponse> out) {
+    unsupported(out, NO_SHARED_MEMORY);
+  }
+
+  @Override
+  public void cudaSharedMemoryStatus(
+      CudaSharedMemoryStatusRequest request, StreamObserver<CudaSharedMemoryStatusResponse> out) {
+    unsupported(out, NO_SHARED_MEMORY);
+  }
+
+  @Override
+  public void cudaSharedMemoryRegister(
+      CudaSharedMemoryRegisterRequest request, StreamObserver<CudaSharedMemoryRegisterResponse> out) {
+    unsupported(out, NO_SHARED_MEMORY);
+  }
+
+  @Override
+  public void cudaSharedMemoryUnregister(
+      CudaSharedMemoryUnregisterRequest request, StreamObserver<CudaSharedMemoryUnregisterResponse> out) {
+    unsupported(out, NO_SHARED_MEMORY);
+  }
+
+  @Override
+  public void traceSetting(TraceSettingRequest request, StreamObserver<TraceSettingResponse> out) {
+    unsupported(out, "Nereid does not support tracing settings");
+  }
+
+  @Override
+  public void logSettings(LogSettingsRequest request, StreamObserver<LogSettingsResponse> out) {
+    unsupported(out, "Nereid does not support changing log settings over gRPC");
+  }
+
+  private static void unsupported(StreamObserver<?> out, String message) {
+    out.onError(Status.UNIMPLEMENTED.withDescription(message).asRuntimeException());
+  }
+
+  /** Answers a unary call with the supplier's message, or with the status its exception maps to. */
+  private static <T> void reply(StreamObserver<T> out, Supplier<T> body) {
+    T response;
+    try {
+      response = body.get();
+    } catch (RuntimeException e) {
+      out.onError(Statuses.toException(e));
+      return;
+    }
+    out.onNext(response);
+    out.onCompleted();
+  }
+}

@@ -1,0 +1,182 @@
+package dev.nereid.grpc;
+
+import dev.nereid.InferenceResponse;
+import dev.nereid.Model;
+import dev.nereid.Server;
+import dev.nereid.grpc.proto.ModelInferRequest;
+import dev.nereid.grpc.proto.ModelInferResponse;
+import dev.nereid.grpc.proto.ModelStreamInferResponse;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One {@code ModelStreamInfer} call: every request read from the stream goes to its model at once,
+ * and every response comes back on the stream as it is produced, for decoupled models too. A failed
+ * request is answered with {@code error_message} and the stream goes on. The call ends when the
+ * client has half-closed and every request has had its last response.
+ *
+ * <p>Responses are pulled one at a time per request and only while the transport can take more, so a
+ * model streaming faster than the client reads is held back instead of filling the send buffer.
+ */
+final class StreamInferCall implements StreamObserver<ModelInferRequest> {
+  private final Server server;
+  private final ServerCallStreamObserver<ModelStreamInferResponse> out;
+  private final ReentrantLock writeLock = new ReentrantLock();
+  private final Set<RequestSubscriber> inFlight = ConcurrentHashMap.newKeySet();
+  private final Queue<RequestSubscriber> waitingForReady = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean finished = new AtomicBoolean();
+  private volatile boolean halfClosed;
+  private volatile boolean cancelled;
+
+  StreamInferCall(Server server, ServerCallStreamObserver<ModelStreamInferResponse> out) {
+    this.server = server;
+    this.out = out;
+    out.setOnReadyHandler(this::resumeWaiting);
+    out.setOnCancelHandler(this::cancelAll);
+  }
+
+  @Override
+  public void onNext(ModelInferRequest request) {
+    RequestSubscriber subscriber;
+    Flow.Publisher<InferenceResponse> responses;
+    try {
+      InferRequestDecoder.Decoded decoded = InferRequestDecoder.decode(request);
+      Model model = server.model(decoded.model(), decoded.version());
+      subscriber = new RequestSubscriber(!model.decoupled() || decoded.emptyFinalResponse(), decoded.emptyFinalResponse(),
+          request);
+      responses = model.inferStream(decoded.request());
+    } catch (RuntimeException e) {
+      writeError(request, e);
+      return;
+    }
+    inFlight.add(subscriber);
+    responses.subscribe(subscriber);
+  }
+
+  @Override
+  public void onError(Throwable t) {
+    cancelAll();
+  }
+
+  @Override
+  public void onCompleted() {
+    halfClosed = true;
+    finishIfDone();
+  }
+
+  private void finishIfDone() {
+    if (halfClosed && inFlight.isEmpty() && finished.compareAndSet(false, true)) {
+      writeLock.lock();
+      try {
+        if (!cancelled) out.onCompleted();
+      } finally {
+        writeLock.unlock();
+      }
+    }
+  }
+
+  private void cancelAll() {
+    cancelled = true;
+    for (RequestSubscriber s : inFlight) {
+      s.cancel();
+    }
+  }
+
+  private void resumeWaiting() {
+    RequestSubscriber s;
+    while (out.isReady() && (s = waitingForReady.poll()) != null) {
+      s.requestNext();
+    }
+  }
+
+  private void write(ModelStreamInferResponse response) {
+    writeLock.lock();
+    try {
+      if (!cancelled && !finished.get()) out.onNext(response);
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  private void writeError(ModelInferRequest request, Throwable error) {
+    // The request's id and model let the client tell which request failed.
+    write(ModelStreamInferResponse.newBuilder()
+        .setErrorMessage(Statuses.message(error))
+        .setInferResponse(ModelInferResponse.newBuilder()
+            .setId(request.getId())
+            .setModelName(request.getModelName())
+            .setModelVersion(request.getModelVersion()))
+        .build());
+  }
+
+  /** Receives one request's responses and writes them to the stream. */
+  private final class RequestSubscriber implements Flow.Subscriber<InferenceResponse> {
+    private final boolean sendEmptyFinal;
+    private final boolean flagFinal;
+    private final ModelInferRequest request;
+    private volatile Flow.Subscription subscription;
+
+    RequestSubscriber(boolean sendEmptyFinal, boolean flagFinal, ModelInferRequest request) {
+      this.sendEmptyFinal = sendEmptyFinal;
+      this.flagFinal = flagFinal;
+      this.request = request;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      subscription = s;
+      s.request(1);
+    }
+
+    @Override
+    public void onNext(InferenceResponse response) {
+      // A decoupled model's closing response usually has no outputs: Triton sends it only on request.
+      if (!response.isFinal() || !response.outputs().isEmpty() || sendEmptyFinal) {
+        try {
+          ModelInferResponse encoded = flagFinal
+              ? InferResponseEncoder.encodeFlagged(response) : InferResponseEncoder.encode(response);
+          write(ModelStreamInferResponse.newBuilder().setInferResponse(encoded).build());
+        } catch (RuntimeException e) {
+          writeError(request, e);
+        }
+      }
+      if (response.isFinal()) {
+        return; // onComplete follows without further demand
+      }
+      waitingForReady.add(this);
+      resumeWaiting();
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      writeError(request, error);
+      done();
+    }
+
+    @Override
+    public void onComplete() {
+      done();
+    }
+
+    void requestNext() {
+      subscription.request(1);
+    }
+
+    void cancel() {
+      Flow.Subscription s = subscription;
+      if (s != null) s.cancel();
+    }
+
+    private void done() {
+      inFlight.remove(this);
+      finishIfDone();
+    }
+  }
+}

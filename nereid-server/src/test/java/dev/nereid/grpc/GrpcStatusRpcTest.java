@@ -1,0 +1,167 @@
+package dev.nereid.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.nereid.grpc.proto.*;
+import dev.nereid.grpc.proto.health.HealthCheckRequest;
+import dev.nereid.grpc.proto.health.HealthCheckResponse;
+import dev.nereid.proto.ModelConfig;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Health, metadata, config, statistics and repository index RPCs against the example repository. */
+class GrpcStatusRpcTest {
+  private static GrpcFixture fx;
+
+  @BeforeAll
+  static void start() {
+    fx = GrpcFixture.examples();
+  }
+
+  @AfterAll
+  static void stop() throws InterruptedException {
+    fx.close();
+  }
+
+  @Test
+  void serverIsLiveReadyAndServing() {
+    assertThat(fx.blocking.serverLive(ServerLiveRequest.getDefaultInstance()).getLive()).isTrue();
+    assertThat(fx.blocking.serverReady(ServerReadyRequest.getDefaultInstance()).getReady()).isTrue();
+    assertThat(fx.health.check(HealthCheckRequest.getDefaultInstance()).getStatus())
+        .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+  }
+
+  @Test
+  void modelReadiness() {
+    assertThat(ready("identity", "")).isTrue();
+    assertThat(ready("identity", "1")).isTrue();
+    assertThat(ready("identity", "7")).as("a version the model does not have").isFalse();
+    assertThat(ready("nope", "")).as("an unknown model is not ready, not an error").isFalse();
+    assertStatus(() -> ready("identity", "one"), Status.Code.INVALID_ARGUMENT,
+        "failed to get model version from specified version string 'one' (details: not an integer), "
+            + "version should be an integral value > 0");
+  }
+
+  @Test
+  void serverMetadataNamesTriton() {
+    ServerMetadataResponse m = fx.blocking.serverMetadata(ServerMetadataRequest.getDefaultInstance());
+    assertThat(m.getName()).isEqualTo("triton");
+    assertThat(m.getVersion()).isNotEmpty();
+    assertThat(m.getExtensionsList()).contains("model_repository", "model_configuration", "statistics");
+  }
+
+  @Test
+  void modelMetadataListsTensorsWithKServeTypes() {
+    ModelMetadataResponse m = fx.blocking.modelMetadata(ModelMetadataRequest.newBuilder().setName("repeat_int32").build());
+    assertThat(m.getName()).isEqualTo("repeat_int32");
+    assertThat(m.getVersionsList()).containsExactly("1");
+    assertThat(m.getInputsList()).extracting(t -> t.getName() + ":" + t.getDatatype() + ":" + t.getShapeList())
+        .containsExactly("IN:INT32:[-1]", "DELAY:UINT32:[-1]", "WAIT:UINT32:[1]");
+    assertThat(m.getOutputsList()).extracting(t -> t.getName() + ":" + t.getDatatype())
+        .containsExactly("OUT:INT32", "IDX:UINT32");
+    assertStatus(() -> fx.blocking.modelMetadata(ModelMetadataRequest.newBuilder().setName("nope").build()),
+        Status.Code.INVALID_ARGUMENT, "Request for unknown model: 'nope' is not found");
+    assertStatus(() -> fx.blocking.modelMetadata(ModelMetadataRequest.newBuilder().setName("identity").setVersion("3").build()),
+        Status.Code.NOT_FOUND, "Request for unknown model: 'identity' version 3 is not found");
+  }
+
+  @Test
+  void modelConfigIsTheEffectiveConfig() {
+    ModelConfig config = fx.blocking.modelConfig(ModelConfigRequest.newBuilder().setName("identity").build()).getConfig();
+    assertThat(config.getName()).isEqualTo("identity");
+    assertThat(config.getBackend()).isEqualTo("identity");
+    assertThat(config.getInputList()).extracting(i -> i.getName())
+        .as("auto-complete added every <type>_input").contains("string_input", "fp16_input", "fp32_input", "bf16_input");
+    assertStatus(() -> fx.blocking.modelConfig(ModelConfigRequest.newBuilder().setName("nope").build()),
+        Status.Code.INVALID_ARGUMENT, "Request for unknown model: 'nope' is not found");
+  }
+
+  @Test
+  void statisticsCountInferences() {
+    ModelStatistics before = identityStats();
+    for (int i = 0; i < 3; i++) {
+      fx.blocking.modelInfer(ModelInferRequest.newBuilder()
+          .setModelName("identity")
+          .addInputs(Wire.input("int32_input", "INT32", 1, 1))
+          .addRawInputContents(Wire.int32s(i))
+          .build());
+    }
+    ModelStatistics after = identityStats();
+    assertThat(after.getName()).isEqualTo("identity");
+    assertThat(after.getVersion()).isEqualTo("1");
+    assertThat(after.getInferenceStats().getSuccess().getCount() - before.getInferenceStats().getSuccess().getCount())
+        .isEqualTo(3);
+    assertThat(after.getInferenceCount()).isGreaterThanOrEqualTo(3);
+    assertThat(after.getLastInference()).isPositive();
+
+    ModelStatisticsResponse all = fx.blocking.modelStatistics(ModelStatisticsRequest.getDefaultInstance());
+    assertThat(all.getModelStatsList()).extracting(s -> s.getName())
+        .containsExactly("all_minilm_l6_v2", "bert_tokenizer", "identity", "mean_pooling", "repeat_int32", "square_int32",
+            "text_embedding");
+    assertStatus(() -> fx.blocking.modelStatistics(ModelStatisticsRequest.newBuilder().setName("nope").build()),
+        Status.Code.INVALID_ARGUMENT, "Request for unknown model: 'nope' is not found");
+  }
+
+  @Test
+  void repositoryIndexListsEveryModel() {
+    RepositoryIndexResponse index = fx.blocking.repositoryIndex(RepositoryIndexRequest.getDefaultInstance());
+    assertThat(index.getModelsList()).extracting(m -> m.getName() + "/" + m.getVersion() + "/" + m.getState())
+        .containsExactly("all_minilm_l6_v2/1/READY", "bert_tokenizer/1/READY", "identity/1/READY", "mean_pooling/1/READY",
+            "repeat_int32/1/READY", "square_int32/1/READY", "text_embedding/1/READY");
+    assertStatus(() -> fx.blocking.repositoryIndex(RepositoryIndexRequest.newBuilder().setRepositoryName("other").build()),
+        Status.Code.UNIMPLEMENTED, "'repository_name' specification is not supported");
+  }
+
+  @Test
+  void loadAndUnloadNeedExplicitMode() {
+    assertStatus(() -> fx.blocking.repositoryModelLoad(RepositoryModelLoadRequest.newBuilder().setModelName("identity").build()),
+        Status.Code.UNIMPLEMENTED, "explicit model load / unload is not allowed in model control mode NONE; it needs EXPLICIT");
+    assertStatus(() -> fx.blocking.repositoryModelUnload(
+        RepositoryModelUnloadRequest.newBuilder().setModelName("identity").build()),
+        Status.Code.UNIMPLEMENTED, "explicit model load / unload is not allowed in model control mode NONE; it needs EXPLICIT");
+  }
+
+  @Test
+  void sharedMemoryTraceAndLogSettingsAreUnimplemented() {
+    String shm = "Nereid does not support shared memory regions; send tensors in raw_input_contents";
+    assertStatus(() -> fx.blocking.systemSharedMemoryStatus(SystemSharedMemoryStatusRequest.getDefaultInstance()),
+        Status.Code.UNIMPLEMENTED, shm);
+    assertStatus(() -> fx.blocking.systemSharedMemoryRegister(SystemSharedMemoryRegisterRequest.newBuilder()
+        .setName("r").setKey("/k").setByteSize(64).build()), Status.Code.UNIMPLEMENTED, shm);
+    assertStatus(() -> fx.blocking.systemSharedMemoryUnregister(SystemSharedMemoryUnregisterRequest.getDefaultInstance()),
+        Status.Code.UNIMPLEMENTED, shm);
+    assertStatus(() -> fx.blocking.cudaSharedMemoryStatus(CudaSharedMemoryStatusRequest.getDefaultInstance()),
+        Status.Code.UNIMPLEMENTED, shm);
+    assertStatus(() -> fx.blocking.cudaSharedMemoryRegister(CudaSharedMemoryRegisterRequest.getDefaultInstance()),
+        Status.Code.UNIMPLEMENTED, shm);
+    assertStatus(() -> fx.blocking.cudaSharedMemoryUnregister(CudaSharedMemoryUnregisterRequest.getDefaultInstance()),
+        Status.Code.UNIMPLEMENTED, shm);
+    assertStatus(() -> fx.blocking.traceSetting(TraceSettingRequest.getDefaultInstance()),
+        Status.Code.UNIMPLEMENTED, "Nereid does not support tracing settings");
+    assertStatus(() -> fx.blocking.logSettings(LogSettingsRequest.getDefaultInstance()),
+        Status.Code.UNIMPLEMENTED, "Nereid does not support changing log settings over gRPC");
+  }
+
+  private static boolean ready(String name, String version) {
+    return fx.blocking.modelReady(ModelReadyRequest.newBuilder().setName(name).setVersion(version).build()).getReady();
+  }
+
+  private static ModelStatistics identityStats() {
+    ModelStatisticsResponse r = fx.blocking.modelStatistics(
+        ModelStatisticsRequest.newBuilder().setName("identity").setVersion("1").build());
+    assertThat(r.getModelStatsCount()).isEqualTo(1);
+    return r.getModelStats(0);
+  }
+
+  static void assertStatus(ThrowingCallable call, Status.Code code, String message) {
+    assertThatThrownBy(call).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+      assertThat(e.getStatus().getCode()).isEqualTo(code);
+      assertThat(e.getStatus().getDescription()).isEqualTo(message);
+    });
+  }
+}
