@@ -4,15 +4,20 @@ import dev.nereid.ModelControlMode;
 import dev.nereid.NereidException;
 import dev.nereid.Server;
 import dev.nereid.ServerOptions;
+import dev.nereid.frontend.ApiCategory;
 import dev.nereid.frontend.RestrictedApis;
+import dev.nereid.grpc.GrpcFrontend;
 import dev.nereid.http.HttpFrontend;
 import dev.nereid.metrics.MetricsFrontend;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -23,7 +28,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code nereid serve}: a Triton-compatible server process. Starts a {@link Server} over the model
- * repositories and the KServe v2 front ends on their ports, logs the bound ports, and on SIGTERM or
+ * repositories and the KServe v2 front ends on their ports, prints the bound ports, and on SIGTERM or
  * SIGINT stops accepting, lets requests in flight finish within the exit timeout, stops the server and
  * exits 0. Flag names follow {@code tritonserver}'s.
  */
@@ -112,15 +117,18 @@ public final class ServeCommand implements Callable<Integer> {
     configureLogging();
     Logger log = LoggerFactory.getLogger(ServeCommand.class);
     RestrictedApis httpRestricted;
+    RestrictedApis grpcRestricted;
     ServerOptions serverOptions;
     try {
       httpRestricted = RestrictedApis.parse(httpRestrictedApis);
-      RestrictedApis.parse(grpcRestrictedApis); // validated now; used when the gRPC front end is wired in
+      grpcRestricted = RestrictedApis.parse(grpcRestrictedApis);
       serverOptions = serverOptions(log);
     } catch (NereidException | IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     }
-    Running running = new Running(log, Duration.ofSeconds(exitTimeoutSecs));
+    Duration exitTimeout = Duration.ofSeconds(exitTimeoutSecs);
+    Running running = new Running(log, exitTimeout);
+    PrintWriter out = spec.commandLine().getOut();
     try {
       running.server = new Server(serverOptions).start();
       if (allowHttp) {
@@ -128,23 +136,31 @@ public final class ServeCommand implements Callable<Integer> {
             .maxRequestSize(maxRequestSize).restrictedApis(httpRestricted);
         if (httpThreadCount != null) http.threadCount(httpThreadCount);
         running.http = HttpFrontend.start(running.server, http.build());
+        out.println("Started HTTPService at " + address + ":" + running.http.port());
       }
       if (allowGrpc) {
-        // gRPC front end: started here once dev.nereid.grpc.GrpcFrontend is merged, as
-        // GrpcFrontend.start(running.server, <options: address, grpcPort, grpc restricted APIs>).
-        log.warn("gRPC is not available in this build; port {} is not opened (use --allow-grpc=false to silence this)",
-            grpcPort);
+        GrpcFrontend.Options grpc = GrpcFrontend.Options.defaults().withAddress(address).withPort(grpcPort)
+            .withShutdownTimeout(exitTimeout);
+        for (Map.Entry<ApiCategory, RestrictedApis.Restriction> r : grpcRestricted.asMap().entrySet()) {
+          grpc = grpc.withRestrictedApi(List.of(r.getKey().flagName()), r.getValue().header(), r.getValue().value());
+        }
+        running.grpc = GrpcFrontend.start(running.server, grpc);
+        out.println("Started GRPCInferenceService at " + address + ":" + running.grpc.port());
       }
       if (allowMetrics) {
         running.metrics = MetricsFrontend.start(running.server, new MetricsFrontend.Options(address, metricsPort));
+        out.println("Started Metrics Service at " + address + ":" + running.metrics.port());
       }
     } catch (RuntimeException e) {
-      log.error("nereid serve failed to start: {}", e.getMessage());
+      spec.commandLine().getErr().println("nereid serve failed to start: " + e.getMessage());
       running.stop();
       return 1;
     }
-    log.info("nereid serve is ready; send SIGTERM or press Ctrl-C to stop");
+    out.println("nereid serve is ready; send SIGTERM or press Ctrl-C to stop");
+    out.flush();
     running.awaitTermination();
+    out.println("nereid serve stopped");
+    out.flush();
     return 0;
   }
 
@@ -168,7 +184,7 @@ public final class ServeCommand implements Callable<Integer> {
 
   /** Applies --log-verbose, before the first logger is created (the simple logger reads its level once). */
   private void configureLogging() {
-    if (logVerbose > 0 && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+    if (logVerbose > 0) {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", logVerbose >= 2 ? "trace" : "debug");
     }
   }
@@ -181,6 +197,7 @@ public final class ServeCommand implements Callable<Integer> {
     private final AtomicInteger signals = new AtomicInteger();
     Server server;
     HttpFrontend http;
+    GrpcFrontend grpc;
     MetricsFrontend metrics;
 
     Running(Logger log, Duration exitTimeout) {
@@ -211,12 +228,16 @@ public final class ServeCommand implements Callable<Integer> {
       }
     }
 
-    /** Front ends first (they finish requests in flight), then the server. */
+    /** Front ends first, draining side by side (they finish requests in flight), then the server. */
     synchronized void stop() {
-      if (http != null) {
-        http.close(exitTimeout);
-        http = null;
-      }
+      List<CompletableFuture<Void>> draining = new ArrayList<>();
+      HttpFrontend h = http;
+      GrpcFrontend g = grpc;
+      if (h != null) draining.add(CompletableFuture.runAsync(() -> h.close(exitTimeout)));
+      if (g != null) draining.add(CompletableFuture.runAsync(g::close));
+      draining.forEach(CompletableFuture::join);
+      http = null;
+      grpc = null;
       if (metrics != null) {
         metrics.close();
         metrics = null;
@@ -224,7 +245,6 @@ public final class ServeCommand implements Callable<Integer> {
       if (server != null) {
         server.stop();
         server = null;
-        log.info("nereid serve stopped");
       }
     }
   }

@@ -33,14 +33,15 @@ class HttpFrontendLifecycleTest {
         output [ { name: "OUTPUT0" data_type: TYPE_INT32 dims: [ -1 ] } ]
         parameters { key: "execute_delay_ms" value { string_value: "400" } }
         """);
+    TestHttp.writeModel(repo, "held", """
+        backend: "held"
+        max_batch_size: 0
+        input [ { name: "INPUT0" data_type: TYPE_INT32 dims: [ -1 ] } ]
+        output [ { name: "OUTPUT0" data_type: TYPE_INT32 dims: [ -1 ] } ]
+        """);
     return repo;
   }
 
-  /** Waits until the server holds a request for the slow model (it counts it pending until answered). */
-  static void awaitPending(TestHttp http) {
-    TestHttp.await("the slow request to arrive",
-        () -> http.server.metrics().contains("nv_inference_pending_request_count{model=\"slow\",version=\"1\"} 1"));
-  }
 
   @Test
   void pipelinedRequestsAreAnsweredInOrderEvenWhenTheFirstIsSlowest() throws Exception {
@@ -92,19 +93,34 @@ class HttpFrontendLifecycleTest {
 
   @Test
   void closeLetsTheRequestInFlightFinishThenRefusesConnections() throws Exception {
+    HeldBackend.reset();
     TestHttp http = TestHttp.start(ModelControlMode.NONE, o -> o, repositoryWithSlowModel());
     try {
       int port = http.frontend.port();
-      CompletableFuture<HttpResponse<String>> slow = http.client.sendAsync(HttpRequest.newBuilder(
-          http.uri("/v2/models/slow/infer")).POST(HttpRequest.BodyPublishers.ofString(SLOW_BODY)).build(),
+      CompletableFuture<HttpResponse<String>> held = http.client.sendAsync(HttpRequest.newBuilder(
+          http.uri("/v2/models/held/infer")).POST(HttpRequest.BodyPublishers.ofString(SLOW_BODY)).build(),
           HttpResponse.BodyHandlers.ofString());
-      awaitPending(http);
-      http.frontend.close(Duration.ofSeconds(20));
-      HttpResponse<String> answered = slow.get(1, TimeUnit.SECONDS); // close() returned: it was answered
+      HeldBackend.awaitStarted();
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(() -> http.frontend.close(Duration.ofSeconds(20)));
+      // Closing stops accepting at once, but waits for the request the model still holds.
+      TestHttp.await("the listener to close", () -> {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+          return false;
+        } catch (IOException e) {
+          return true;
+        }
+      });
+      assertThat(closing).isNotDone();
+      assertThat(held).isNotDone();
+      HeldBackend.release();
+      closing.get(20, TimeUnit.SECONDS);
+      HttpResponse<String> answered = held.get(20, TimeUnit.SECONDS);
       assertThat(answered.statusCode()).isEqualTo(200);
+      assertThat(answered.body()).contains("\"data\":[5,6]");
       assertThat(answered.headers().firstValue("connection")).hasValue("close");
       assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).isInstanceOf(ConnectException.class);
     } finally {
+      HeldBackend.release();
       http.close();
     }
   }
