@@ -72,7 +72,7 @@ public final class DynamicBatcher implements Scheduler {
     }
     this.raggedInputs = Set.copyOf(raggedInputs);
     this.order = config.getPreserveOrdering() ? new OrderedDelivery() : null;
-    this.pool = new WorkerPool(instances, lock, changed, batch -> {});
+    this.pool = new WorkerPool(instances, lock, changed, batch -> {}, () -> queuedCount > 0);
     this.batcher = Thread.ofPlatform().daemon().name("nereid-batcher-" + modelName).start(this::runBatcher);
   }
 

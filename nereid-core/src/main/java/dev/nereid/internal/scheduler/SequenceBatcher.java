@@ -96,7 +96,7 @@ public final class SequenceBatcher implements Scheduler {
     this.controls = controls(modelName, config, batching);
     this.states = states(modelName, config, modelDirectory, batching);
     this.stateOutputs = states.stream().map(StateSpec::output).collect(Collectors.toUnmodifiableSet());
-    this.pool = new WorkerPool(instances, lock, changed, batch -> {});
+    this.pool = new WorkerPool(instances, lock, changed, batch -> {}, () -> queuedCount > 0);
     this.batcher = Thread.ofPlatform().daemon().name("nereid-sequencer-" + modelName).start(this::runBatcher);
   }
 

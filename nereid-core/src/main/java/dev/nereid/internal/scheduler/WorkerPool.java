@@ -52,18 +52,23 @@ final class WorkerPool {
   private final ReentrantLock lock;
   private final Condition changed;
   private final Consumer<List<PendingRequest>> afterBatch;
+  private final java.util.function.BooleanSupplier workWaiting;
   private final List<Worker> workers = new ArrayList<>();
   private final ArrayDeque<Worker> idle = new ArrayDeque<>();
   private volatile boolean stopped;
 
   /**
    * @param afterBatch runs on the instance thread after each batch, before the instance is idle again
+   * @param workWaiting whether the scheduler has queued work (asked under the lock): only then is its
+   *     thread woken when an instance becomes idle, so a caller running requests itself at low load
+   *     does not wake it for nothing on every request
    */
   WorkerPool(List<ModelInstance> instances, ReentrantLock lock, Condition changed,
-      Consumer<List<PendingRequest>> afterBatch) {
+      Consumer<List<PendingRequest>> afterBatch, java.util.function.BooleanSupplier workWaiting) {
     this.lock = lock;
     this.changed = changed;
     this.afterBatch = afterBatch;
+    this.workWaiting = workWaiting;
     for (ModelInstance instance : instances) {
       Worker w = new Worker(instance, workers.size());
       workers.add(w);
@@ -115,7 +120,7 @@ final class WorkerPool {
     lock.lock();
     try {
       idle.add(worker);
-      changed.signalAll();
+      if (workWaiting.getAsBoolean()) changed.signalAll();
     } finally {
       lock.unlock();
     }
