@@ -5,6 +5,8 @@ import dev.nereid.Model;
 import dev.nereid.ModelControlMode;
 import dev.nereid.Server;
 import dev.nereid.ServerOptions;
+import dev.nereid.perf.GrpcTarget;
+import dev.nereid.perf.HttpTarget;
 import dev.nereid.perf.InProcessTarget;
 import dev.nereid.perf.PerfInputs;
 import dev.nereid.perf.PerfReport;
@@ -53,7 +55,7 @@ final class PerfCommand implements Callable<Integer> {
       description = "Send R requests per second instead of a fixed concurrency (repeatable).")
   List<Double> requestRates = new ArrayList<>();
 
-  @Option(names = {"-i", "--input"}, paramLabel = "NAME=JSON|random",
+  @Option(names = "--input", paramLabel = "NAME=JSON|random",
       description = "An input's data; inputs not given get random data shaped by the config (repeatable).")
   List<String> inputs = new ArrayList<>();
 
@@ -71,12 +73,19 @@ final class PerfCommand implements Callable<Integer> {
   @Option(names = "--percentile", paramLabel = "P", description = "The latency percentile to summarize (default 99).")
   double percentile = 99;
 
+  @Option(names = {"-u", "--url"}, paramLabel = "HOST:PORT",
+      description = "Drive a running server (nereid serve, Triton) instead of an in-process one.")
+  String url;
+
+  @Option(names = {"-i", "--protocol"}, paramLabel = "http|grpc", description = "The protocol with --url (default http).")
+  String protocol = "http";
+
   @Option(names = {"-f", "--latency-report-file"}, paramLabel = "FILE", description = "Also write the results as CSV.")
   Path csvFile;
 
   @Override
   public Integer call() throws Exception {
-    int[] range = range(concurrencyRange);
+    range(concurrencyRange);
     Map<String, Object> given = new LinkedHashMap<>();
     List<String> jsonInputs = new ArrayList<>();
     for (String input : inputs) {
@@ -85,43 +94,75 @@ final class PerfCommand implements Callable<Integer> {
     }
     given.putAll(InputParser.inputs(jsonInputs));
     Map<String, long[]> inputShapes = shapes(shapes);
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (url != null) {
+      try (PerfTarget target = remoteTarget(given, inputShapes)) {
+        run(target, out, err);
+      }
+      return 0;
+    }
     ServerOptions options = ServerOptions.builder()
         .modelRepositories(repository.repositories())
         .modelControlMode(ModelControlMode.EXPLICIT)
         .startupModel(modelName)
         .build();
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
     try (Server server = new Server(options).start()) {
       Model model = server.model(modelName, version);
       InferenceRequest request = PerfInputs.request(model.config(), given, inputShapes, batchSize, 42);
-      List<PerfResult> results = new ArrayList<>();
       try (PerfTarget target = new InProcessTarget(model, request, model.supportsBatching() ? batchSize : 1)) {
-        // Fails here, once, with the model's own message if the request is wrong.
-        target.infer();
-        PerfRunner runner = new PerfRunner(target, measurementMillis, percentile, p -> {
-          err.printf(Locale.ROOT, "\r[%s] %.1fs/%.1fs, %d requests   ", p.level(), p.elapsedMillis() / 1000.0,
-              p.windowMillis() / 1000.0, p.requests());
-          err.flush();
-        });
-        out.printf(Locale.ROOT, "*** Measurement settings ***%n  Model: %s%n  Batch size: %d%n"
-            + "  Measurement window: %d msec%n%n", modelName, batchSize, measurementMillis);
-        if (requestRates.isEmpty()) {
-          for (int c = range[0]; c <= range[1]; c += range[2]) {
-            report(results, runner.atConcurrency(c), out, err);
-          }
-        } else {
-          for (double rate : requestRates) {
-            report(results, runner.atRate(rate), out, err);
-          }
-        }
-      }
-      PerfReport.printSummary(out, results, percentile);
-      if (csvFile != null) {
-        Files.writeString(csvFile, PerfReport.csv(results, percentile), StandardCharsets.UTF_8);
+        run(target, out, err);
       }
     }
     return 0;
+  }
+
+  private PerfTarget remoteTarget(Map<String, Object> given, Map<String, long[]> inputShapes) {
+    switch (protocol) {
+      case "grpc" -> {
+        GrpcTarget target = new GrpcTarget(url, modelName, version);
+        var config = target.config();
+        return target.request(PerfInputs.request(config, given, inputShapes, batchSize, 42),
+            config.getMaxBatchSize() > 0 ? batchSize : 1);
+      }
+      case "http" -> {
+        HttpTarget target = new HttpTarget(url, modelName, version);
+        var config = target.config();
+        return target.request(PerfInputs.request(config, given, inputShapes, batchSize, 42),
+            config.getMaxBatchSize() > 0 ? batchSize : 1);
+      }
+      default -> throw new CommandLine.ParameterException(spec.commandLine(),
+          "--protocol must be http or grpc, got '" + protocol + "'");
+    }
+  }
+
+  /** Measures every level on the target, printing as it goes. */
+  private void run(PerfTarget target, PrintWriter out, PrintWriter err) throws Exception {
+    // Fails here, once, with the model's own message if the request is wrong.
+    target.infer();
+    List<PerfResult> results = new ArrayList<>();
+    int[] range = range(concurrencyRange);
+    PerfRunner runner = new PerfRunner(target, measurementMillis, percentile, p -> {
+      err.printf(Locale.ROOT, "\r[%s] %.1fs/%.1fs, %d requests   ", p.level(), p.elapsedMillis() / 1000.0,
+          p.windowMillis() / 1000.0, p.requests());
+      err.flush();
+    });
+    out.printf(Locale.ROOT, "*** Measurement settings ***%n  Model: %s%n  Target: %s%n  Batch size: %d%n"
+        + "  Measurement window: %d msec%n%n", modelName, url == null ? "in-process" : protocol + "://" + url, batchSize,
+        measurementMillis);
+    if (requestRates.isEmpty()) {
+      for (int c = range[0]; c <= range[1]; c += range[2]) {
+        report(results, runner.atConcurrency(c), out, err);
+      }
+    } else {
+      for (double rate : requestRates) {
+        report(results, runner.atRate(rate), out, err);
+      }
+    }
+    PerfReport.printSummary(out, results, percentile);
+    if (csvFile != null) {
+      Files.writeString(csvFile, PerfReport.csv(results, percentile), StandardCharsets.UTF_8);
+    }
   }
 
   private void report(List<PerfResult> results, PerfResult result, PrintWriter out, PrintWriter err) {

@@ -58,6 +58,28 @@ class PerfCommandTest {
   }
 
   @Test
+  void drivesARemoteServerOverGrpc() throws Exception {
+    try (dev.nereid.Server server = new dev.nereid.Server(dev.nereid.ServerOptions.of(CliRun.EXAMPLES)).start();
+        dev.nereid.grpc.GrpcFrontend grpc = dev.nereid.grpc.GrpcFrontend.start(server,
+            dev.nereid.grpc.GrpcFrontend.Options.defaults().withPort(0))) {
+      CliRun run = CliRun.of("perf", "identity", "-u", "127.0.0.1:" + grpc.port(), "-i", "grpc",
+          "--input", "string_input=[[\"a\", \"b\"]]", "--concurrency-range", "2", "--measurement-interval", "300");
+
+      assertThat(run.exitCode()).as(run.err()).isZero();
+      assertThat(run.out()).contains("Target: grpc://127.0.0.1:").contains("Concurrency: 2\n").contains(" 0 errors");
+      assertThat(run.out()).containsPattern("Server: queue [0-9.]+ usec");
+      assertThat(server.model("identity").statistics().get(0).inferenceStats().success().count()).isPositive();
+    }
+  }
+
+  @Test
+  void aBadProtocolIsAUsageError() {
+    CliRun run = CliRun.of("perf", "identity", "-u", "127.0.0.1:1", "-i", "smoke-signals");
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("--protocol must be http or grpc");
+  }
+
+  @Test
   void aBadRangeIsAUsageError() {
     CliRun run = CliRun.of("perf", "identity", "--concurrency-range", "4:2");
     assertThat(run.exitCode()).isEqualTo(2);
