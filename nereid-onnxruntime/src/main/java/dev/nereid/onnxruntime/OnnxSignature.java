@@ -1,0 +1,132 @@
+package dev.nereid.onnxruntime;
+
+import dev.nereid.DataType;
+import dev.nereid.NereidException;
+import dev.nereid.internal.tensor.Shapes;
+import dev.nereid.proto.ModelConfig;
+import dev.nereid.proto.ModelInput;
+import dev.nereid.proto.ModelOutput;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A config checked against the ONNX model it serves, and what execution needs from both: which
+ * inputs to feed and how to reshape them, which outputs to fetch and how to reshape them back.
+ *
+ * @param inputs the config's inputs
+ * @param outputs the config's outputs
+ * @param batching whether tensors carry the batch dimension first ({@code max_batch_size > 0})
+ */
+record OnnxSignature(List<Input> inputs, List<Output> outputs, boolean batching) {
+  private static final Logger log = LoggerFactory.getLogger(OnnxSignature.class);
+
+  /**
+   * A config input.
+   *
+   * @param reshape the shape the model takes, batch dimension excluded, or null to feed as sent
+   * @param graphInput false for an optional config input the model does not list (an initializer ORT's
+   *     Java API cannot override): requests may only leave it out
+   */
+  record Input(String name, DataType type, long[] reshape, boolean graphInput) {}
+
+  /**
+   * A config output.
+   *
+   * @param dims the config's dims, used to reshape what the model produces when the config has a reshape;
+   *     null to return the output as produced
+   */
+  record Output(String name, DataType type, long[] dims) {}
+
+  /** Checks {@code config} against the model; throws InvalidArgument naming the model and tensor at fault. */
+  static OnnxSignature check(String model, ModelConfig config, OnnxIo io) {
+    boolean batching = config.getMaxBatchSize() > 0;
+    List<Input> inputs = new ArrayList<>();
+    for (ModelInput in : config.getInputList()) {
+      DataType type = DataType.fromConfigNumber(in.getDataTypeValue());
+      long[] dims = longs(in.getDimsList());
+      long[] reshape = in.hasReshape() ? longs(in.getReshape().getShapeList()) : null;
+      OnnxTensorSpec spec = io.inputs().get(in.getName());
+      if (spec == null) {
+        if (!in.getOptional()) {
+          throw invalid(model, "config input '" + in.getName() + "' is not an input of the ONNX model; its inputs are "
+              + io.inputs().keySet());
+        }
+        log.warn("model '{}': optional input '{}' is not a graph input of the ONNX model (an initializer?); ONNX "
+            + "Runtime's Java API cannot override it, so requests that carry it are refused", model, in.getName());
+        inputs.add(new Input(in.getName(), type, reshape, false));
+        continue;
+      }
+      if (in.getOptional() && !spec.optional()) {
+        throw invalid(model, "input '" + in.getName() + "' is optional in the config, but the ONNX model requires it");
+      }
+      checkTensor(model, "input", in.getName(), type, reshape != null ? reshape : dims, batching, spec);
+      inputs.add(new Input(in.getName(), type, reshape, true));
+    }
+    Set<String> declared = config.getInputList().stream().map(ModelInput::getName).collect(Collectors.toSet());
+    for (OnnxTensorSpec spec : io.inputs().values()) {
+      if (!spec.optional() && !declared.contains(spec.name())) {
+        throw invalid(model, "the ONNX model needs input '" + spec.name() + "' (" + spec.typeName() + " "
+            + spec.shape() + "), which the config does not declare");
+      }
+    }
+    List<Output> outputs = new ArrayList<>();
+    for (ModelOutput out : config.getOutputList()) {
+      DataType type = DataType.fromConfigNumber(out.getDataTypeValue());
+      long[] dims = longs(out.getDimsList());
+      OnnxTensorSpec spec = io.outputs().get(out.getName());
+      if (spec == null) {
+        throw invalid(model, "config output '" + out.getName() + "' is not an output of the ONNX model; its outputs are "
+            + io.outputs().keySet());
+      }
+      long[] modelDims = out.hasReshape() ? longs(out.getReshape().getShapeList()) : dims;
+      checkTensor(model, "output", out.getName(), type, modelDims, batching, spec);
+      outputs.add(new Output(out.getName(), type, out.hasReshape() ? dims : null));
+    }
+    return new OnnxSignature(List.copyOf(inputs), List.copyOf(outputs), batching);
+  }
+
+  private static void checkTensor(String model, String kind, String name, DataType configType, long[] configDims,
+      boolean batching, OnnxTensorSpec spec) {
+    if (spec.type() == null) {
+      throw new NereidException.Unsupported("model '" + model + "': " + kind + " '" + name + "' has ONNX type "
+          + spec.typeName() + ", which Nereid cannot serve");
+    }
+    if (spec.type() != configType) {
+      throw invalid(model, kind + " '" + name + "' has data_type " + configType.configName()
+          + " in the config, but the ONNX model declares " + spec.type().configName());
+    }
+    if (batching && !spec.hasVariableFirstDim()) {
+      throw invalid(model, "max_batch_size > 0 needs a variable first dimension on every input and output, but "
+          + kind + " '" + name + "' has shape " + spec.shape() + " in the ONNX model");
+    }
+    long[] expected = batching ? prepend(-1, configDims) : configDims;
+    long[] actual = spec.dims();
+    boolean agrees = expected.length == actual.length;
+    for (int i = 0; agrees && i < expected.length; i++) {
+      agrees = expected[i] == -1 || actual[i] == -1 || expected[i] == actual[i];
+    }
+    if (!agrees) {
+      throw invalid(model, kind + " '" + name + "' has shape " + Shapes.format(expected) + " in the config"
+          + (batching ? " (batch dimension first)" : "") + ", but the ONNX model declares " + spec.shape());
+    }
+  }
+
+  private static long[] prepend(long first, long[] rest) {
+    long[] all = new long[rest.length + 1];
+    all[0] = first;
+    System.arraycopy(rest, 0, all, 1, rest.length);
+    return all;
+  }
+
+  private static long[] longs(List<Long> values) {
+    return values.stream().mapToLong(Long::longValue).toArray();
+  }
+
+  private static NereidException invalid(String model, String message) {
+    return new NereidException.InvalidArgument("model '" + model + "': " + message);
+  }
+}

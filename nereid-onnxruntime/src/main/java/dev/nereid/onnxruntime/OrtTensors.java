@@ -1,0 +1,84 @@
+package dev.nereid.onnxruntime;
+
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.TensorInfo;
+import dev.nereid.DataType;
+import dev.nereid.Tensor;
+import dev.nereid.internal.tensor.Shapes;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Moves tensors across the ORT boundary.
+ *
+ * <p>Inputs: a tensor whose data is a direct buffer is handed to ORT as it is, without a copy (ORT
+ * reads the caller's memory during the run, which is why inputs are borrowed until the request
+ * completes). A heap-backed tensor is copied once into a direct buffer first. BYTES tensors become
+ * ORT string tensors, element by element (UTF-8; ORT's Java API carries strings, not raw bytes).
+ *
+ * <p>Outputs: ORT owns the memory of what a run returns and frees it when the result is closed, so
+ * each output is copied once, straight from ORT's memory into direct memory that the response owns
+ * (see {@link OutputSlab}).
+ */
+final class OrtTensors {
+  private OrtTensors() {}
+
+  /** An ORT tensor over {@code tensor}'s data, shaped {@code shape}; close it after the run. */
+  static OnnxTensor toOrt(OrtEnvironment env, Tensor tensor, long[] shape) throws OrtException {
+    DataType type = tensor.dataType();
+    if (type == DataType.BYTES) {
+      return OnnxTensor.createTensor(env, tensor.toStrings(), shape);
+    }
+    ByteBuffer data = tensor.data();
+    if (!data.isDirect()) {
+      data = ByteBuffer.allocateDirect(data.remaining()).order(ByteOrder.LITTLE_ENDIAN).put(data).flip();
+    }
+    OnnxJavaType carrier = OrtTypes.javaType(type);
+    if (carrier == null) {
+      return OrtInternals.unsignedTensor(env, data, shape, OrtTypes.signedCarrier(type),
+          OrtTypes.unsignedTensorType(type));
+    }
+    return OnnxTensor.createTensor(env, data, shape, carrier);
+  }
+
+  /**
+   * A Nereid tensor holding a copy of an ORT output, shaped {@code shape} (its element count unchanged),
+   * in direct memory from {@code memory}.
+   */
+  static Tensor fromOrt(OnnxTensor value, DataType type, long[] shape, OutputSlab memory) throws OrtException {
+    if (type == DataType.BYTES) {
+      List<byte[]> elements = new ArrayList<>();
+      flattenStrings(value.getValue(), elements);
+      return Tensor.ofBytes(elements.toArray(new byte[0][]), shape);
+    }
+    long bytes = Shapes.elementCount(shape) * type.byteSize();
+    ByteBuffer copy = memory.allocate(Math.toIntExact(bytes));
+    if (bytes > 0) {
+      ByteBuffer source = OrtInternals.available() ? OrtInternals.view(value) : value.getByteBuffer();
+      copy.put(source.limit(Math.toIntExact(bytes)));
+    }
+    return Tensor.of(type, shape, copy.flip());
+  }
+
+  /** The shape ORT reports for an output. */
+  static long[] shapeOf(OnnxTensor value) {
+    TensorInfo info = value.getInfo();
+    return info.getShape();
+  }
+
+  private static void flattenStrings(Object value, List<byte[]> into) {
+    if (value instanceof String s) {
+      into.add(s.getBytes(StandardCharsets.UTF_8));
+    } else if (value instanceof Object[] array) {
+      for (Object element : array) flattenStrings(element, into);
+    } else {
+      throw new IllegalStateException("unexpected string tensor element " + value);
+    }
+  }
+}
