@@ -48,6 +48,7 @@ MAX_LENGTH = 77    # CLIP's context length
 MERGES = 300       # BPE merges learned for the tiny vocabulary (CLIP has 48894)
 UNET_MIX = 0.4     # how far the UNet's prediction strays from its input
 VAE_GAIN = 4.0    # spreads the decoded colours
+TIME_GAIN = 4.0   # how much the timestep matters, so that fractional timesteps show in the image
 OPSET = 14         # Optimum's default for CLIP and the UNet
 
 # --------------------------------------------------------------------------------------------------
@@ -229,7 +230,7 @@ class TinyUNet(nn.Module):
     def forward(self, sample, timestep, encoder_hidden_states):
         t = timestep.float().expand(sample.shape[0])
         angles = t[:, None] * self.freqs[None, :]
-        emb = self.time(torch.cat([torch.sin(angles), torch.cos(angles)], dim=-1))
+        emb = TIME_GAIN * self.time(torch.cat([torch.sin(angles), torch.cos(angles)], dim=-1))
         context = self.text(encoder_hidden_states.mean(dim=1))
         h = F.silu(self.conv_in(sample) + (emb + context)[:, :, None, None])
         # Mostly the (scaled) input: a near-perfect noise predictor for pure noise, so the schedulers
@@ -406,7 +407,8 @@ class JavaRandom:
         return v1 * multiplier
 
 
-def reference_pipeline(models, tokenizer, prompt, scheduler, steps, seed, guidance, size, negative=""):
+def reference_pipeline(models, tokenizer, prompt, scheduler, steps, seed, guidance, size, negative="",
+                       float_timestep=False):
     text_encoder, unet, vae = models
     guided = guidance > 1.0
     texts = [negative, prompt] if guided else [prompt]
@@ -420,7 +422,10 @@ def reference_pipeline(models, tokenizer, prompt, scheduler, steps, seed, guidan
         latents = noise.reshape(latent_shape).astype(np.float64) * s.init_noise_sigma
         for i, t in enumerate(s.timesteps):
             batch = np.concatenate([latents] * len(texts)) * s.scale(i)
-            timestep = torch.full((len(texts),), int(t), dtype=torch.int64)  # an INT64 input truncates
+            if float_timestep:
+                timestep = torch.full((len(texts),), float(t), dtype=torch.float32)
+            else:
+                timestep = torch.full((len(texts),), int(t), dtype=torch.int64)  # an INT64 input truncates
             eps = unet(torch.from_numpy(batch.astype(np.float32)), timestep, embeddings).numpy().astype(np.float64)
             if guided:
                 eps = eps[0:1] + guidance * (eps[1:2] - eps[0:1])
@@ -456,11 +461,13 @@ def write_json(path, value, lines=False):
     print("wrote", os.path.relpath(path, ROOT))
 
 
-PIPELINE_CASES = [  # (file suffix, scheduler, steps, guidance)
-    ("lms", "lms", 5, 7.5),
-    ("ddim", "ddim", 5, 7.5),
-    ("euler", "euler", 5, 7.5),
-    ("lms_unguided", "lms", 5, 1.0),
+PIPELINE_CASES = [  # (file suffix, scheduler, steps, guidance, other arguments); all seed 42, 64 x 64
+    ("lms", "lms", 5, 7.5, {}),
+    ("ddim", "ddim", 5, 7.5, {}),
+    ("euler", "euler", 5, 7.5, {}),
+    ("lms_unguided", "lms", 5, 1.0, {}),
+    ("lms_negative", "lms", 5, 7.5, {"negative": "blurry, low quality"}),
+    ("lms_float_timestep", "lms", 5, 7.5, {"float_timestep": True}),  # with unet_float_timestep
 ]
 
 
@@ -501,9 +508,9 @@ def main():
             "sample": {0: "batch_size", 2: "height", 3: "width"}})
 
     write_json(os.path.join(RESOURCES, "scheduler_reference.json"), scheduler_reference())
-    for suffix, scheduler, steps, guidance in PIPELINE_CASES:
+    for suffix, scheduler, steps, guidance, other in PIPELINE_CASES:
         image = reference_pipeline((text_encoder, unet, vae), tokenizer, "butterfly in new york", scheduler,
-                                   steps, 42, guidance, 64)
+                                   steps, 42, guidance, 64, **other)
         write_png(os.path.join(RESOURCES, "pipeline_%s.png" % suffix), image)
 
 

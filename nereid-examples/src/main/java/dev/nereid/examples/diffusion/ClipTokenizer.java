@@ -64,6 +64,11 @@ public final class ClipTokenizer {
   public static ClipTokenizer load(Path directory) throws IOException {
     Path vocabFile = directory.resolve("vocab.json");
     Path mergesFile = directory.resolve("merges.txt");
+    for (Path file : List.of(vocabFile, mergesFile)) {
+      if (!Files.isRegularFile(file)) {
+        throw new IOException("the CLIP tokenizer file " + file + " is missing");
+      }
+    }
     Map<String, Integer> vocab = readVocab(vocabFile);
     Map<String, Integer> ranks = readMerges(mergesFile);
     for (String special : List.of(BOS, EOS)) {

@@ -11,6 +11,7 @@ import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -37,12 +38,16 @@ final class DiffusionPipeline {
   }
 
   private final ClipTokenizer tokenizer;
-  private final Model textEncoder;
-  private final Model unet;
-  private final Model vaeDecoder;
+  private final Function<String, Model> models;
+  private final String textEncoder;
+  private final String unet;
+  private final String vaeDecoder;
 
-  DiffusionPipeline(ClipTokenizer tokenizer, Model textEncoder, Model unet, Model vaeDecoder) {
+  /** A pipeline calling the models of these names, looked up through {@code models} for each generation. */
+  DiffusionPipeline(ClipTokenizer tokenizer, Function<String, Model> models, String textEncoder, String unet,
+      String vaeDecoder) {
     this.tokenizer = tokenizer;
+    this.models = models;
     this.textEncoder = textEncoder;
     this.unet = unet;
     this.vaeDecoder = vaeDecoder;
@@ -56,9 +61,9 @@ final class DiffusionPipeline {
    */
   Tensor generate(String prompt, String negativePrompt, GenerationSettings settings, long seed,
       Supplier<InferenceRequest.Builder> requests, Progress progress) {
-    PipelineModel encoder = PipelineModel.resolve("text encoder", textEncoder);
-    PipelineModel denoiser = PipelineModel.resolve("UNet", unet);
-    PipelineModel decoder = PipelineModel.resolve("VAE decoder", vaeDecoder);
+    PipelineModel encoder = PipelineModel.resolve("text encoder", models.apply(textEncoder));
+    PipelineModel denoiser = PipelineModel.resolve("UNet", models.apply(unet));
+    PipelineModel decoder = PipelineModel.resolve("VAE decoder", models.apply(vaeDecoder));
 
     boolean guided = settings.guided();
     int batch = guided ? 2 : 1;

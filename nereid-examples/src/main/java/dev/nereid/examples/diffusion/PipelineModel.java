@@ -29,13 +29,14 @@ final class PipelineModel {
   /**
    * The model's current metadata.
    *
-   * @throws NereidException naming the role and model when it is not served
+   * @throws NereidException.Unavailable naming the role and model when it is not served: the request
+   *     was fine, the repository lacks a model
    */
   static PipelineModel resolve(String role, Model model) {
     try {
       return new PipelineModel(role, model, model.metadata());
     } catch (NereidException e) {
-      throw NereidException.of(e.code(), "the " + role + " model '" + model.name() + "' is not available: "
+      throw new NereidException.Unavailable("the " + role + " model '" + model.name() + "' is not available: "
           + e.getMessage(), e);
     }
   }

@@ -42,10 +42,11 @@ public final class StableDiffusionModel implements JavaModel {
   public void initialize(JavaModelContext context) throws Exception {
     this.context = context;
     Path tokenizer = context.versionDirectory().resolve(context.parameter("tokenizer").orElse("tokenizer"));
-    pipeline = new DiffusionPipeline(ClipTokenizer.load(tokenizer),
-        context.model(context.parameter("text_encoder").orElse("text_encoder")),
-        context.model(context.parameter("unet").orElse("unet")),
-        context.model(context.parameter("vae_decoder").orElse("vae_decoder")));
+    // Names, not handles: during the server's startup load, handles cannot be made yet.
+    pipeline = new DiffusionPipeline(ClipTokenizer.load(tokenizer), context::model,
+        context.parameter("text_encoder").orElse("text_encoder"),
+        context.parameter("unet").orElse("unet"),
+        context.parameter("vae_decoder").orElse("vae_decoder"));
   }
 
   @Override
