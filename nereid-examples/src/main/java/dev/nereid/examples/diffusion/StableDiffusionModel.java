@@ -1,12 +1,15 @@
 package dev.nereid.examples.diffusion;
 
+import dev.nereid.ModelControlMode;
 import dev.nereid.NereidException;
+import dev.nereid.Server;
 import dev.nereid.Tensor;
 import dev.nereid.model.JavaModel;
 import dev.nereid.model.JavaModelContext;
 import dev.nereid.spi.Batch;
 import dev.nereid.spi.BackendRequest;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -25,6 +28,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code progress} (steps done) and {@code progress_total} (all steps), then the image as the final
  * response. Otherwise it sends the image only.
  *
+ * <p>In EXPLICIT model control mode, loading this model also loads the three models it calls when
+ * they are not loaded.
+ *
  * <p>Config parameters: {@code tokenizer}, the folder of CLIP's {@code vocab.json} and
  * {@code merges.txt}, relative to the version folder (default {@code tokenizer}); {@code text_encoder},
  * {@code unet} and {@code vae_decoder}, the names of the models to call (default: those names).
@@ -42,11 +48,29 @@ public final class StableDiffusionModel implements JavaModel {
   public void initialize(JavaModelContext context) throws Exception {
     this.context = context;
     Path tokenizer = context.versionDirectory().resolve(context.parameter("tokenizer").orElse("tokenizer"));
+    List<String> models = List.of(context.parameter("text_encoder").orElse("text_encoder"),
+        context.parameter("unet").orElse("unet"), context.parameter("vae_decoder").orElse("vae_decoder"));
     // Names, not handles: during the server's startup load, handles cannot be made yet.
-    pipeline = new DiffusionPipeline(ClipTokenizer.load(tokenizer), context::model,
-        context.parameter("text_encoder").orElse("text_encoder"),
-        context.parameter("unet").orElse("unet"),
-        context.parameter("vae_decoder").orElse("vae_decoder"));
+    pipeline = new DiffusionPipeline(ClipTokenizer.load(tokenizer), context::model, models.get(0), models.get(1),
+        models.get(2));
+    loadMissing(models);
+  }
+
+  /**
+   * In EXPLICIT mode, loads the models the pipeline calls that are not loaded yet, as a Triton Python
+   * model does with {@code pb_utils.load_model}: loading stable_diffusion alone is enough. Not while
+   * the server is starting (it loads the startup models itself, and cannot be called yet), and not in
+   * the other modes, where the server decides what is loaded.
+   */
+  private void loadMissing(List<String> models) {
+    Server server = context.server();
+    if (server.options().modelControlMode() != ModelControlMode.EXPLICIT || !server.live()) return;
+    for (String name : models) {
+      if (!server.model(name).ready()) {
+        context.logger().info("loading '{}', which it calls", name);
+        server.load(name);
+      }
+    }
   }
 
   @Override

@@ -80,6 +80,26 @@ class PipelineConfigTest {
   }
 
   @Test
+  void loadingItInExplicitModeLoadsTheModelsItCalls() throws IOException {
+    for (String m : List.of("text_encoder", "unet", "vae_decoder", "stable_diffusion")) copy(m, m);
+    try (Server server = start()) {
+      server.load("stable_diffusion");
+      for (String m : List.of("text_encoder", "unet", "vae_decoder", "stable_diffusion")) {
+        assertThat(server.model(m).ready()).as(m).isTrue();
+      }
+    }
+  }
+
+  @Test
+  void aDependencyThatCannotLoadFailsTheLoad() throws IOException {
+    for (String m : List.of("text_encoder", "vae_decoder", "stable_diffusion")) copy(m, m);
+    try (Server server = start()) {
+      assertThatThrownBy(() -> server.load("stable_diffusion")).hasMessageContaining("no model folder named 'unet'");
+      assertThat(server.model("stable_diffusion").ready()).isFalse();
+    }
+  }
+
+  @Test
   void aMissingTokenizerMakesTheModelUnavailable() throws IOException {
     copy("stable_diffusion", "stable_diffusion");
     try (Stream<Path> files = Files.list(repository.resolve("stable_diffusion/1/tokenizer"))) {

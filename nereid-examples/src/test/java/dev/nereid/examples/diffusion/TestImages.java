@@ -15,8 +15,13 @@ final class TestImages {
 
   /** A reference image as interleaved RGB bytes, row by row. */
   static byte[] reference(String name) {
+    return read(TestFiles.resource(name));
+  }
+
+  /** A PNG file as interleaved RGB bytes, row by row. */
+  static byte[] read(java.nio.file.Path png) {
     try {
-      BufferedImage image = ImageIO.read(TestFiles.resource(name).toFile());
+      BufferedImage image = ImageIO.read(png.toFile());
       byte[] rgb = new byte[image.getWidth() * image.getHeight() * 3];
       for (int y = 0; y < image.getHeight(); y++) {
         for (int x = 0; x < image.getWidth(); x++) {
