@@ -50,7 +50,15 @@ public final class Server implements AutoCloseable {
       if (real != null) {
         throw new NereidException.InvalidArgument("Server already started");
       }
-      real = RealServer.start(options, this);
+      RealServer created = RealServer.create(options, this);
+      // Published before models load: a model may use the server (metrics, other models) while loading.
+      real = created;
+      try {
+        created.begin();
+      } catch (RuntimeException e) {
+        real = null;
+        throw e;
+      }
     }
     return this;
   }

@@ -36,17 +36,17 @@ public final class JavaModelContext {
 
   /** The model's name. */
   public String modelName() {
-    return model().name();
+    return modelContext().name();
   }
 
   /** The version being served. */
   public long modelVersion() {
-    return model().version();
+    return modelContext().version();
   }
 
   /** The model's config, after auto-complete. */
   public ModelConfig config() {
-    return model().config();
+    return modelContext().config();
   }
 
   /** Whether the model is decoupled: it may send any number of responses per request. */
@@ -66,12 +66,12 @@ public final class JavaModelContext {
 
   /** The model's folder in the repository. */
   public Path modelDirectory() {
-    return model().modelDirectory();
+    return modelContext().modelDirectory();
   }
 
   /** The version's folder, {@code <model>/<version>}: where its files (and its {@code model.jar}) are. */
   public Path versionDirectory() {
-    return model().versionDirectory();
+    return modelContext().versionDirectory();
   }
 
   /** This instance's name, {@code <group name>_<index in group>}. */
@@ -109,7 +109,7 @@ public final class JavaModelContext {
 
   /** The server serving this model. */
   public Server server() {
-    return model().server();
+    return modelContext().server();
   }
 
   /**
@@ -139,7 +139,7 @@ public final class JavaModelContext {
         .timeoutMicros(parent.timeoutMicros());
   }
 
-  private ModelContext model() {
+  private ModelContext modelContext() {
     return instance.model();
   }
 }

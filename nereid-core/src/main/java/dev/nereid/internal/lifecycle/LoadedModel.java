@@ -15,6 +15,7 @@ import dev.nereid.internal.scheduler.SequenceBatcher;
 import dev.nereid.internal.scheduler.ModelInstance;
 import dev.nereid.internal.scheduler.Scheduler;
 import dev.nereid.internal.stats.ModelStats;
+import dev.nereid.internal.tensor.Shapes;
 import dev.nereid.proto.ModelConfig;
 import dev.nereid.proto.ModelInput;
 import dev.nereid.proto.ModelInstanceGroup;
@@ -343,21 +344,15 @@ public final class LoadedModel implements RequestOwner {
     List<ModelMetadata.TensorMetadata> inputs = new ArrayList<>();
     for (ModelInput i : config.getInputList()) {
       inputs.add(new ModelMetadata.TensorMetadata(i.getName(),
-          dev.nereid.DataType.fromConfigNumber(i.getDataTypeValue()).kserveName(), shape(batched, i.getDimsList())));
+          dev.nereid.DataType.fromConfigNumber(i.getDataTypeValue()).kserveName(),
+          Shapes.withBatchDimension(batched, i.getDimsList())));
     }
     List<ModelMetadata.TensorMetadata> outputs = new ArrayList<>();
     for (ModelOutput o : config.getOutputList()) {
       outputs.add(new ModelMetadata.TensorMetadata(o.getName(),
-          dev.nereid.DataType.fromConfigNumber(o.getDataTypeValue()).kserveName(), shape(batched, o.getDimsList())));
+          dev.nereid.DataType.fromConfigNumber(o.getDataTypeValue()).kserveName(),
+          Shapes.withBatchDimension(batched, o.getDimsList())));
     }
     return new ModelMetadata(name, versions, platform, inputs, outputs);
-  }
-
-  private static List<Long> shape(boolean batched, List<Long> dims) {
-    if (!batched) return dims;
-    List<Long> shape = new ArrayList<>(dims.size() + 1);
-    shape.add(-1L);
-    shape.addAll(dims);
-    return shape;
   }
 }

@@ -2,8 +2,10 @@ package dev.nereid.internal.lifecycle;
 
 import dev.nereid.ModelState;
 import dev.nereid.internal.repository.ModelSource;
+import dev.nereid.proto.ModelConfig;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -36,6 +38,10 @@ final class ModelEntry {
   volatile ModelState modelState = ModelState.UNKNOWN;
   volatile String modelReason = "";
   volatile Path overrideDirectory;
+  /** The config given to the last load instead of {@code config.pbtxt}, or null. */
+  volatile ModelConfig override;
+  /** For an ensemble: the models its steps use, which it follows (reloaded or unloaded with them). */
+  volatile Set<String> composing = Set.of();
 
   ModelEntry(String name) {
     this.name = name;

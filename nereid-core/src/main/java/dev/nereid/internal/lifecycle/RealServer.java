@@ -17,6 +17,7 @@ import dev.nereid.internal.cache.ResponseCache;
 import dev.nereid.internal.config.AutoComplete;
 import dev.nereid.internal.config.ConfigValidator;
 import dev.nereid.internal.config.ModelConfigs;
+import dev.nereid.internal.ensemble.EnsembleGraph;
 import dev.nereid.internal.repository.ModelRepositories;
 import dev.nereid.internal.repository.ModelSource;
 import dev.nereid.internal.repository.VersionPolicies;
@@ -98,26 +99,32 @@ public final class RealServer {
         : null;
   }
 
-  /** Creates a server, reads its repositories and loads models as the control mode says. */
-  public static RealServer start(ServerOptions options, Server facade) {
+  /**
+   * Creates a server, not yet loading anything. The facade publishes it before {@link #begin()}, so
+   * that models loading at start can reach the server through {@code ModelContext.server()}.
+   */
+  public static RealServer create(ServerOptions options, Server facade) {
     if (options.modelRepositories().isEmpty()) {
       throw new NereidException.InvalidArgument("no model repository given: add at least one");
     }
-    RealServer server = new RealServer(options, facade);
+    return new RealServer(options, facade);
+  }
+
+  /** Reads the repositories and loads models as the control mode says; stops the server if that fails. */
+  public void begin() {
     try {
-      for (Path repository : options.modelRepositories()) server.repositories.add(repository, Map.of());
-      server.loadAtStart();
+      for (Path repository : options.modelRepositories()) repositories.add(repository, Map.of());
+      loadAtStart();
     } catch (RuntimeException e) {
-      server.stop();
+      stop();
       throw e;
     }
-    if (server.poller != null) {
+    if (poller != null) {
       long every = options.repositoryPollInterval().toMillis();
-      server.poller.scheduleWithFixedDelay(server::pollQuietly, every, every, TimeUnit.MILLISECONDS);
+      poller.scheduleWithFixedDelay(this::pollQuietly, every, every, TimeUnit.MILLISECONDS);
     }
-    log.info("server '{}' started with {} backend(s) {} and {} model(s)", options.serverId(), server.backends.names().size(),
-        server.backends.names(), server.models.size());
-    return server;
+    log.info("server '{}' started with {} backend(s) {} and {} model(s)", options.serverId(), backends.names().size(),
+        backends.names(), models.size());
   }
 
   private void loadAtStart() {
@@ -136,7 +143,23 @@ public final class RealServer {
         }
       }
     }
-    loadInParallel(names.stream().map(n -> scan.models().get(n)).toList());
+    if (options.modelControlMode() == ModelControlMode.EXPLICIT) {
+      // As in Triton, loading an ensemble loads the models it uses.
+      names = ModelDependencies.withComposing(names, scan.models());
+      names.removeIf(n -> !scan.models().containsKey(n));
+    }
+    loadAll(names.stream().map(n -> scan.models().get(n)).toList());
+  }
+
+  /**
+   * Loads models, those an ensemble uses before the ensemble, then brings the ensembles that use any
+   * of them up to date.
+   */
+  private void loadAll(Collection<ModelSource> sources) {
+    for (List<ModelSource> wave : ModelDependencies.waves(sources)) {
+      loadInParallel(wave);
+    }
+    refreshDependents(sources.stream().map(ModelSource::name).collect(java.util.stream.Collectors.toSet()));
   }
 
   private void recordDuplicates(ModelRepositories.Scan scan) {
@@ -167,6 +190,16 @@ public final class RealServer {
    * null when everything loaded.
    */
   private String loadModel(String name, ModelSource source, ModelConfig override, Path overrideDirectory) {
+    return loadModel(name, source, override, overrideDirectory, false);
+  }
+
+  /**
+   * As {@link #loadModel(String, ModelSource, ModelConfig, Path)}; for {@code refresh} (an ensemble
+   * checked again after a composing model changed) a refused config is left for the caller to act on:
+   * the versions serving are to be unloaded, not kept.
+   */
+  private String loadModel(String name, ModelSource source, ModelConfig override, Path overrideDirectory,
+      boolean refresh) {
     ModelEntry entry = models.computeIfAbsent(name, ModelEntry::new);
     entry.lock.lock();
     try {
@@ -189,8 +222,13 @@ public final class RealServer {
         }
         config = AutoComplete.complete(servedName(raw, name, directory), name, directory,
             available.get(available.size() - 1), backends, options.strictModelConfig(), options.backendConfig(), facade);
+        // Known before validation: an ensemble whose composing models are missing is retried when they come.
+        entry.composing = ModelDependencies.composing(config);
         ConfigValidator.validate(config, name);
         backend = resolveBackend(name, config);
+        if (ModelDependencies.isEnsemble(config)) {
+          config = validatedEnsemble(name, config);
+        }
         selected = VersionPolicies.select(config.getVersionPolicy(), available);
         if (selected.isEmpty()) {
           throw new NereidException.InvalidArgument("at least one version must be available under the version policy of model '"
@@ -204,13 +242,16 @@ public final class RealServer {
         if (entry.serving(-1) == null) {
           log.error(reason);
           entry.modelFailed(reason);
+        } else if (refresh) {
+          log.error("{}; unloading it", reason);
         } else {
           log.warn("{}; the loaded versions keep serving", reason);
           entry.reloadFailed("reload failed: " + reason);
         }
-        if (overrideDirectory != null) deleteLater(overrideDirectory);
+        if (overrideDirectory != null && !refresh) deleteLater(overrideDirectory);
         // Remembered even though it failed: polling retries only once the folder changes again.
         entry.source = source;
+        entry.override = override;
         entry.fingerprint = fingerprint;
         return reason;
       }
@@ -230,8 +271,79 @@ public final class RealServer {
       entry.overrideDirectory = overrideDirectory;
       if (previousOverride != null && !previousOverride.equals(overrideDirectory)) deleteLater(previousOverride);
       entry.source = source;
+      entry.override = override;
       entry.fingerprint = fingerprint;
       return failure;
+    } finally {
+      entry.lock.unlock();
+    }
+  }
+
+  /**
+   * Checks an ensemble's steps against the composing models now serving, and makes the ensemble
+   * decoupled when a step is, as Triton does.
+   */
+  private ModelConfig validatedEnsemble(String name, ModelConfig config) {
+    EnsembleGraph graph = EnsembleGraph.build(name, config, (model, version) -> resolve(model, version).config());
+    return config.toBuilder()
+        .setModelTransactionPolicy(config.getModelTransactionPolicy().toBuilder().setDecoupled(graph.decoupled()))
+        .build();
+  }
+
+  /**
+   * Brings the ensembles that use any of these models (directly or through other ensembles) up to
+   * date: reloaded, so that their steps are checked against the composing models as they are now, or,
+   * when a composing model is not available, unloaded with the reason.
+   */
+  private void refreshDependents(Set<String> changed) {
+    if (stopping) return;
+    for (String name : dependentsOf(changed)) {
+      ModelEntry entry = models.get(name);
+      String missing = unavailableComposing(entry);
+      if (missing == null) {
+        String failure = loadModel(name, entry.source, entry.override, entry.overrideDirectory, true);
+        if (failure != null) retireServing(entry, failure);
+      } else {
+        log.warn(missing);
+        retireServing(entry, missing);
+      }
+    }
+  }
+
+  /** The ensembles using any of these models, directly or not, each after the ensembles it uses. */
+  private List<String> dependentsOf(Set<String> changed) {
+    return ModelDependencies.dependents(changed, List.copyOf(models.keySet()), n -> {
+      ModelEntry e = models.get(n);
+      return e == null ? Set.of() : e.composing;
+    });
+  }
+
+  /** Why an ensemble cannot serve: a composing model with no ready version; null if all have one. */
+  private String unavailableComposing(ModelEntry ensemble) {
+    for (String used : ensemble.composing) {
+      ModelEntry e = models.get(used);
+      if (e == null || e.serving(-1) == null) {
+        ModelIndexEntry s = state(used, -1);
+        return "ensemble '" + ensemble.name + "' is unavailable: its composing model '" + used + "' is not available ("
+            + s.state() + (s.reason().isEmpty() ? "" : ": " + s.reason()) + ")";
+      }
+    }
+    return null;
+  }
+
+  /** Unloads the serving versions of a model that can no longer serve, with the reason as their state's. */
+  private void retireServing(ModelEntry entry, String reason) {
+    entry.lock.lock();
+    try {
+      boolean retired = false;
+      for (ModelEntry.VersionSlot slot : entry.versions.values()) {
+        if (slot.loaded != null && slot.state == ModelState.READY) {
+          retireVersion(entry, slot, reason);
+          slot.reason = reason; // while UNLOADING too, so that callers see why at once
+          retired = true;
+        }
+      }
+      if (!retired) entry.modelFailed(reason);
     } finally {
       entry.lock.unlock();
     }
@@ -436,7 +548,22 @@ public final class RealServer {
       throw new NereidException.InvalidArgument("failed to load '" + name + "': " + why);
     }
     Path overrideDirectory = files.isEmpty() ? null : writeOverrideFiles(name, files);
+    // As in Triton, loading an ensemble first loads the models it uses that are not loaded yet.
+    Set<String> uses = override != null ? ModelDependencies.composing(override)
+        : source != null ? ModelDependencies.composing(source) : Set.of();
+    Set<String> changed = new LinkedHashSet<>();
+    List<ModelSource> missing = new ArrayList<>();
+    for (String used : ModelDependencies.withComposing(uses, scan.models())) {
+      ModelEntry e = models.get(used);
+      if (!used.equals(name) && scan.models().containsKey(used) && (e == null || e.serving(-1) == null)) {
+        missing.add(scan.models().get(used));
+        changed.add(used);
+      }
+    }
+    for (List<ModelSource> wave : ModelDependencies.waves(missing)) loadInParallel(wave);
     String failure = loadModel(name, source, override, overrideDirectory);
+    changed.add(name);
+    refreshDependents(changed);
     if (failure != null) {
       throw new NereidException.InvalidArgument(failure);
     }
@@ -506,17 +633,12 @@ public final class RealServer {
       }
       throw new NereidException.InvalidArgument("failed to unload '" + name + "': no model of that name is known");
     }
-    List<CompletableFuture<Void>> unloading;
-    entry.lock.lock();
-    try {
-      unloading = unloadAll(entry);
-      if (entry.overrideDirectory != null) {
-        Path dir = entry.overrideDirectory;
-        entry.overrideDirectory = null;
-        CompletableFuture.allOf(unloading.toArray(CompletableFuture[]::new)).thenRun(() -> deleteLater(dir));
-      }
-    } finally {
-      entry.lock.unlock();
+    List<String> dependents = dependentsOf(Set.of(name));
+    List<CompletableFuture<Void>> unloading = new ArrayList<>(unloadEntry(entry));
+    if (unloadDependents) {
+      for (String dependent : dependents) unloading.addAll(unloadEntry(models.get(dependent)));
+    } else {
+      refreshDependents(Set.of(name));
     }
     if (waitUntilUnloaded) {
       try {
@@ -530,6 +652,22 @@ public final class RealServer {
     }
   }
 
+  /** Unloads a model at the user's request, and deletes its override files once it is unloaded. */
+  private List<CompletableFuture<Void>> unloadEntry(ModelEntry entry) {
+    entry.lock.lock();
+    try {
+      List<CompletableFuture<Void>> unloading = unloadAll(entry);
+      if (entry.overrideDirectory != null) {
+        Path dir = entry.overrideDirectory;
+        entry.overrideDirectory = null;
+        CompletableFuture.allOf(unloading.toArray(CompletableFuture[]::new)).thenRun(() -> deleteLater(dir));
+      }
+      return unloading;
+    } finally {
+      entry.lock.unlock();
+    }
+  }
+
   /**
    * Unloads every version of a model, and lets its past load failures go so that they no longer keep
    * the server from being ready. The caller holds the model's lock. Returns the unloads under way.
@@ -540,6 +678,7 @@ public final class RealServer {
       unloading.add(unloadVersion(entry, slot));
     }
     entry.modelUnloaded(UNLOADED);
+    entry.composing = Set.of(); // unloaded on purpose: no longer follows its composing models
     return unloading;
   }
 
@@ -567,11 +706,13 @@ public final class RealServer {
         entry.modelOk(); // it was in two repositories and is in one again, unchanged: nothing to reload
       }
     }
-    loadInParallel(changed);
+    loadAll(changed);
+    Set<String> removed = new LinkedHashSet<>();
     for (ModelEntry entry : models.values()) {
       if (!scan.models().containsKey(entry.name) && !scan.duplicates().containsKey(entry.name)) {
         entry.lock.lock();
         try {
+          if (entry.source != null) removed.add(entry.name);
           unloadAll(entry);
           entry.source = null;
         } finally {
@@ -579,6 +720,7 @@ public final class RealServer {
         }
       }
     }
+    refreshDependents(removed);
   }
 
   private void pollQuietly() {

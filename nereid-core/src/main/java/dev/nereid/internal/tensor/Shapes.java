@@ -36,4 +36,13 @@ public final class Shapes {
   public static String format(java.util.List<Long> dims) {
     return format(dims.stream().mapToLong(Long::longValue).toArray());
   }
+
+  /** A config's dims as a request sees them: behind a -1 batch dimension when the model batches. */
+  public static java.util.List<Long> withBatchDimension(boolean batching, java.util.List<Long> dims) {
+    if (!batching) return dims;
+    java.util.List<Long> full = new java.util.ArrayList<>(dims.size() + 1);
+    full.add(-1L);
+    full.addAll(dims);
+    return full;
+  }
 }
