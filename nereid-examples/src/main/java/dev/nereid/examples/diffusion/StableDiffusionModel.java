@@ -11,6 +11,7 @@ import dev.nereid.spi.BackendRequest;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -58,15 +59,17 @@ public final class StableDiffusionModel implements JavaModel {
 
   /**
    * In EXPLICIT mode, loads the models the pipeline calls that are not loaded yet, as a Triton Python
-   * model does with {@code pb_utils.load_model}: loading stable_diffusion alone is enough. Not while
-   * the server is starting (it loads the startup models itself, and cannot be called yet), and not in
-   * the other modes, where the server decides what is loaded.
+   * model does with {@code pb_utils.load_model}: loading stable_diffusion alone is enough. Models the
+   * server loads at startup are left to it; in the other modes the server decides what is loaded.
    */
   private void loadMissing(List<String> models) {
     Server server = context.server();
-    if (server.options().modelControlMode() != ModelControlMode.EXPLICIT || !server.live()) return;
+    Set<String> startup = server.options().startupModels();
+    if (server.options().modelControlMode() != ModelControlMode.EXPLICIT || !server.live() || startup.contains("*")) {
+      return;
+    }
     for (String name : models) {
-      if (!server.model(name).ready()) {
+      if (!startup.contains(name) && !server.model(name).ready()) {
         context.logger().info("loading '{}', which it calls", name);
         server.load(name);
       }

@@ -70,7 +70,8 @@ class PipelineConfigTest {
     copy("text_encoder", "text_encoder");
     copy("vae_decoder", "vae_decoder");
     copy("stable_diffusion", "stable_diffusion");
-    try (Server server = start("text_encoder", "vae_decoder", "stable_diffusion")) {
+    // All models at startup (NONE mode): stable_diffusion loads, and finds out at its first request.
+    try (Server server = new Server(ServerOptions.of(repository)).start()) {
       assertThatThrownBy(() -> StableDiffusionModelTest.last(server.model("stable_diffusion"),
           StableDiffusionModelTest.request(Map.of()).build()))
           .isInstanceOfSatisfying(NereidException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE))
@@ -96,6 +97,19 @@ class PipelineConfigTest {
     try (Server server = start()) {
       assertThatThrownBy(() -> server.load("stable_diffusion")).hasMessageContaining("no model folder named 'unet'");
       assertThat(server.model("stable_diffusion").ready()).isFalse();
+    }
+    try (Server server = start("stable_diffusion")) { // the same when it is a startup model
+      assertThat(server.model("stable_diffusion").reason()).contains("no model folder named 'unet'");
+    }
+  }
+
+  @Test
+  void startupModelsWithOnlySomeOfItsModelsGetTheRest() throws IOException {
+    for (String m : List.of("text_encoder", "unet", "vae_decoder", "stable_diffusion")) copy(m, m);
+    try (Server server = start("stable_diffusion", "unet")) {
+      for (String m : List.of("text_encoder", "unet", "vae_decoder", "stable_diffusion")) {
+        assertThat(server.model(m).ready()).as(m).isTrue();
+      }
     }
   }
 
