@@ -84,14 +84,15 @@ final class DiffusionPipeline {
     // One buffer for every step's UNet input: each call has returned before the next overwrites it.
     ByteBuffer sampleBytes = ByteBuffer.allocateDirect(batch * size * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     FloatBuffer sample = sampleBytes.asFloatBuffer();
+    float[] scaled = new float[size];
     float[] prediction = new float[size];
+    float[] conditional = guided ? new float[size] : null;
     float guidance = (float) settings.guidanceScale();
 
     for (int i = 0; i < scheduler.steps(); i++) {
       float scale = (float) scheduler.inputScale(i);
-      for (int b = 0; b < batch; b++) {
-        for (int k = 0; k < size; k++) sample.put(b * size + k, latents[k] * scale);
-      }
+      for (int k = 0; k < size; k++) scaled[k] = latents[k] * scale;
+      for (int b = 0; b < batch; b++) sample.put(b * size, scaled);
       InferenceRequest call = requests.get()
           .input("sample", Tensor.of(DataType.FP32, sampleShape, sampleBytes))
           .input("timestep", timestep(timestepType, scheduler.timestep(i), timestepShape))
@@ -99,14 +100,11 @@ final class DiffusionPipeline {
           .output("out_sample")
           .build();
       FloatBuffer out = floats(denoiser.infer(call, "out_sample"), "UNet", "out_sample", (long) batch * size);
+      out.get(0, prediction);
       if (guided) {
         // Classifier-free guidance: the unconditional prediction, pushed towards the conditional one.
-        for (int k = 0; k < size; k++) {
-          float unconditional = out.get(k);
-          prediction[k] = unconditional + guidance * (out.get(size + k) - unconditional);
-        }
-      } else {
-        out.get(0, prediction);
+        out.get(size, conditional);
+        for (int k = 0; k < size; k++) prediction[k] += guidance * (conditional[k] - prediction[k]);
       }
       scheduler.step(prediction, i, latents);
       progress.stepDone(i + 1, scheduler.steps());
