@@ -7,6 +7,7 @@ The outputs are committed under src/test/resources/models; tests never run this 
 Graphs are built with onnx.helper so every file is a few hundred bytes and its content is exact.
 """
 import os
+import shutil
 
 import numpy as np
 import onnx
@@ -14,7 +15,10 @@ from onnx import TensorProto as T
 from onnx import helper as h
 from onnx import numpy_helper
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "resources", "models")
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "..", "resources", "models")
+# The benchmarks (nereid-bench) ship two of these models as resources of their own.
+BENCH = os.path.join(HERE, "..", "..", "..", "..", "nereid-bench", "src", "main", "resources", "models")
 OPSET = 17
 
 # Nereid type name -> ONNX element type, for the per-type models.
@@ -30,6 +34,11 @@ def save(graph, name, **save_args):
     onnx.checker.check_model(model, full_check=True)
     path = os.path.join(OUT, name)
     os.makedirs(os.path.dirname(path), exist_ok=True)
+    if "location" in save_args:
+        # onnx appends external data to an existing file; start from none so reruns give the same bytes
+        data = os.path.join(os.path.dirname(path), save_args["location"])
+        if os.path.exists(data):
+            os.remove(data)
     onnx.save_model(model, path, **save_args)
     print("wrote", os.path.relpath(path, OUT))
 
@@ -144,3 +153,6 @@ if __name__ == "__main__":
     identity_fp32()
     external_data()
     reshape_error()
+    for name in ("identity_fp32.onnx", "simple_fp32.onnx"):
+        shutil.copyfile(os.path.join(OUT, name), os.path.join(BENCH, name))
+        print("copied", name, "to nereid-bench")

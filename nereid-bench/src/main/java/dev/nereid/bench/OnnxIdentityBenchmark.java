@@ -1,14 +1,10 @@
 package dev.nereid.bench;
 
 import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.nereid.DataType;
-import dev.nereid.Model;
 import dev.nereid.ResponseIterator;
-import dev.nereid.Server;
-import dev.nereid.ServerOptions;
 import dev.nereid.Tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -45,19 +41,14 @@ import org.openjdk.jmh.annotations.Warmup;
 public class OnnxIdentityBenchmark {
   private static final int ELEMENTS = 16 << 20; // 64 MiB of FP32
 
-  private BenchRepository repository;
-  private Server server;
-  private Model model;
+  private NereidAndRaw both;
   private Map<String, Tensor> inputs;
-
-  private OrtSession.SessionOptions rawOptions;
-  private OrtSession raw;
-  private OnnxTensor rawInput;
+  private Map<String, OnnxTensor> rawInputs;
 
   @Setup(Level.Trial)
   public void setUp() throws Exception {
     int threads = Runtime.getRuntime().availableProcessors();
-    repository = new BenchRepository();
+    BenchRepository repository = new BenchRepository();
     Path file = repository.copyModel("identity", "/models/identity_fp32.onnx", """
         platform: "onnxruntime_onnx"
         max_batch_size: 0
@@ -65,40 +56,30 @@ public class OnnxIdentityBenchmark {
         output [ { name: "Y" data_type: TYPE_FP32 dims: [ -1 ] } ]
         parameters { key: "intra_op_thread_count" value: { string_value: "%d" } }
         """.formatted(threads));
-    server = new Server(ServerOptions.of(repository.root())).start();
-    model = server.model("identity");
+    both = new NereidAndRaw(repository, "identity", file, threads);
 
     ByteBuffer data = ByteBuffer.allocateDirect(ELEMENTS * 4).order(ByteOrder.LITTLE_ENDIAN);
     for (int i = 0; i < ELEMENTS; i++) data.putFloat(i);
     data.flip();
     inputs = Map.of("X", Tensor.of(DataType.FP32, new long[] {ELEMENTS}, data));
-
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
-    rawOptions = new OrtSession.SessionOptions();
-    rawOptions.setIntraOpNumThreads(threads);
-    raw = env.createSession(file.toString(), rawOptions);
-    rawInput = OnnxTensor.createTensor(env, data.asFloatBuffer(), new long[] {ELEMENTS});
+    rawInputs = Map.of("X", both.keep(OnnxTensor.createTensor(both.env, data.asFloatBuffer(), new long[] {ELEMENTS})));
   }
 
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
-    server.close();
-    rawInput.close();
-    raw.close();
-    rawOptions.close();
-    repository.close();
+    both.close();
   }
 
   @Benchmark
   public Tensor nereid() {
-    try (ResponseIterator responses = model.infer(inputs)) {
+    try (ResponseIterator responses = both.model.infer(inputs)) {
       return responses.next().output("Y");
     }
   }
 
   @Benchmark
   public long raw() throws OrtException {
-    try (OrtSession.Result result = raw.run(Map.of("X", rawInput))) {
+    try (OrtSession.Result result = both.raw.run(rawInputs)) {
       return ((OnnxTensor) result.get(0)).getInfo().getShape()[0];
     }
   }
@@ -106,7 +87,7 @@ public class OnnxIdentityBenchmark {
   /** Raw ORT when the caller keeps the output: ORT's public API copies it out, onto the heap. */
   @Benchmark
   public ByteBuffer rawWithOutput() throws OrtException {
-    try (OrtSession.Result result = raw.run(Map.of("X", rawInput))) {
+    try (OrtSession.Result result = both.raw.run(rawInputs)) {
       return ((OnnxTensor) result.get(0)).getByteBuffer();
     }
   }

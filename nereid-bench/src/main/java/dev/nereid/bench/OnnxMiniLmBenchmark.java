@@ -1,14 +1,10 @@
 package dev.nereid.bench;
 
 import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.nereid.DataType;
-import dev.nereid.Model;
 import dev.nereid.ResponseIterator;
-import dev.nereid.Server;
-import dev.nereid.ServerOptions;
 import dev.nereid.Tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -64,23 +60,16 @@ public class OnnxMiniLmBenchmark {
   @Param({"1"})
   public int intraOpThreads;
 
-  private BenchRepository repository;
-  private Server server;
-  private Model model;
+  private NereidAndRaw both;
   private Map<String, Tensor> inputs;
   private final Map<String, ByteBuffer> buffers = new HashMap<>();
   private long[] shape;
-
-  private OrtEnvironment env;
-  private OrtSession.SessionOptions rawOptions;
-  private OrtSession raw;
   private Map<String, OnnxTensor> rawInputs;
 
   @Setup(Level.Trial)
   public void setUp() throws Exception {
     Path file = BenchRepository.miniLm();
-    int threads = intraOpThreads;
-    repository = new BenchRepository().linkModel(MODEL, file, """
+    BenchRepository repository = new BenchRepository().linkModel(MODEL, file, """
         platform: "onnxruntime_onnx"
         max_batch_size: 8
         input [
@@ -91,12 +80,12 @@ public class OnnxMiniLmBenchmark {
         output [ { name: "last_hidden_state" data_type: TYPE_FP32 dims: [ -1, 384 ] } ]
         parameters { key: "intra_op_thread_count" value: { string_value: "%d" } }
         parameters { key: "execution_mode" value: { string_value: "0" } }
-        """.formatted(threads));
-    server = new Server(ServerOptions.of(repository.root())).start();
-    model = server.model(MODEL);
+        """.formatted(intraOpThreads));
+    both = new NereidAndRaw(repository, MODEL, file, intraOpThreads);
 
     shape = new long[] {1, sequenceLength};
     inputs = new HashMap<>();
+    rawInputs = new HashMap<>();
     for (String name : INPUTS) {
       ByteBuffer data = ByteBuffer.allocateDirect(sequenceLength * 8).order(ByteOrder.LITTLE_ENDIAN);
       for (int i = 0; i < sequenceLength; i++) {
@@ -110,39 +99,25 @@ public class OnnxMiniLmBenchmark {
       data.flip();
       buffers.put(name, data);
       inputs.put(name, Tensor.of(DataType.INT64, shape, data));
-    }
-
-    env = OrtEnvironment.getEnvironment();
-    rawOptions = new OrtSession.SessionOptions();
-    rawOptions.setIntraOpNumThreads(threads);
-    rawOptions.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-    rawOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-    raw = env.createSession(file.toString(), rawOptions);
-    rawInputs = new HashMap<>();
-    for (String name : INPUTS) {
-      rawInputs.put(name, OnnxTensor.createTensor(env, buffers.get(name).asLongBuffer(), shape));
+      rawInputs.put(name, both.keep(OnnxTensor.createTensor(both.env, data.asLongBuffer(), shape)));
     }
   }
 
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
-    server.close();
-    for (OnnxTensor t : rawInputs.values()) t.close();
-    raw.close();
-    rawOptions.close();
-    repository.close();
+    both.close();
   }
 
   @Benchmark
   public Tensor nereid() {
-    try (ResponseIterator responses = model.infer(inputs)) {
+    try (ResponseIterator responses = both.model.infer(inputs)) {
       return responses.next().output("last_hidden_state");
     }
   }
 
   @Benchmark
   public long raw() throws OrtException {
-    try (OrtSession.Result result = raw.run(rawInputs)) {
+    try (OrtSession.Result result = both.raw.run(rawInputs)) {
       return ((OnnxTensor) result.get(0)).getInfo().getShape()[1];
     }
   }
@@ -152,9 +127,9 @@ public class OnnxMiniLmBenchmark {
     Map<String, OnnxTensor> perCall = new HashMap<>();
     try {
       for (String name : INPUTS) {
-        perCall.put(name, OnnxTensor.createTensor(env, buffers.get(name).asLongBuffer(), shape));
+        perCall.put(name, OnnxTensor.createTensor(both.env, buffers.get(name).asLongBuffer(), shape));
       }
-      try (OrtSession.Result result = raw.run(perCall)) {
+      try (OrtSession.Result result = both.raw.run(perCall)) {
         return ((OnnxTensor) result.get(0)).getFloatBuffer();
       }
     } finally {

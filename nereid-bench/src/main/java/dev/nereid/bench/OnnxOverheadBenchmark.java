@@ -1,14 +1,10 @@
 package dev.nereid.bench;
 
 import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.nereid.DataType;
-import dev.nereid.Model;
 import dev.nereid.ResponseIterator;
-import dev.nereid.Server;
-import dev.nereid.ServerOptions;
 import dev.nereid.Tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -41,24 +37,18 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class OnnxOverheadBenchmark {
-  private BenchRepository repository;
-  private Server server;
-  private Model model;
+  private NereidAndRaw both;
   private Map<String, Tensor> inputs;
-
-  private OrtSession.SessionOptions rawOptions;
-  private OrtSession raw;
   private Map<String, OnnxTensor> rawInputs;
 
   @Setup(Level.Trial)
   public void setUp() throws Exception {
-    repository = new BenchRepository();
+    BenchRepository repository = new BenchRepository();
     Path file = repository.copyModel("simple", "/models/simple_fp32.onnx", """
         max_batch_size: 8
         parameters { key: "intra_op_thread_count" value: { string_value: "1" } }
         """);
-    server = new Server(ServerOptions.of(repository.root())).start();
-    model = server.model("simple");
+    both = new NereidAndRaw(repository, "simple", file, 1);
     long[] shape = {1, 16};
     ByteBuffer in0 = ByteBuffer.allocateDirect(64).order(ByteOrder.LITTLE_ENDIAN);
     ByteBuffer in1 = ByteBuffer.allocateDirect(64).order(ByteOrder.LITTLE_ENDIAN);
@@ -69,34 +59,26 @@ public class OnnxOverheadBenchmark {
     in0.flip();
     in1.flip();
     inputs = Map.of("INPUT0", Tensor.of(DataType.FP32, shape, in0), "INPUT1", Tensor.of(DataType.FP32, shape, in1));
-
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
-    rawOptions = new OrtSession.SessionOptions();
-    rawOptions.setIntraOpNumThreads(1);
-    raw = env.createSession(file.toString(), rawOptions);
-    rawInputs = Map.of("INPUT0", OnnxTensor.createTensor(env, in0.asFloatBuffer(), shape),
-        "INPUT1", OnnxTensor.createTensor(env, in1.asFloatBuffer(), shape));
+    rawInputs = Map.of(
+        "INPUT0", both.keep(OnnxTensor.createTensor(both.env, in0.asFloatBuffer(), shape)),
+        "INPUT1", both.keep(OnnxTensor.createTensor(both.env, in1.asFloatBuffer(), shape)));
   }
 
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
-    server.close();
-    rawInputs.values().forEach(OnnxTensor::close);
-    raw.close();
-    rawOptions.close();
-    repository.close();
+    both.close();
   }
 
   @Benchmark
   public Tensor nereid() {
-    try (ResponseIterator responses = model.infer(inputs)) {
+    try (ResponseIterator responses = both.model.infer(inputs)) {
       return responses.next().output("OUTPUT0");
     }
   }
 
   @Benchmark
   public int raw() throws OrtException {
-    try (OrtSession.Result result = raw.run(rawInputs)) {
+    try (OrtSession.Result result = both.raw.run(rawInputs)) {
       return result.size();
     }
   }

@@ -19,13 +19,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * One instance of an ONNX model: runs each request of a batch on the shared session, from the
+ * One instance of an ONNX model: runs each batch as one call of the shared session, from the
  * instance's thread. Every ORT object a run makes (input tensors, the result) is closed before
- * {@code execute} returns; a failed run fails only its request, and the instance keeps serving.
- *
- * <p>A batch is run request by request: the default scheduler hands over one request per batch. A
- * batcher that concatenates requests would hand over one request whose tensors are the concatenation;
- * {@link OrtTensors#toOrt} wraps such a tensor the same way, without copying.
+ * {@code execute} returns; a failed run fails its batch, and the instance keeps serving.
  */
 final class OnnxInstance implements BackendInstance {
   private static final String ARENA_SHRINKAGE = "memory.enable_memory_arena_shrinkage";
@@ -56,16 +52,11 @@ final class OnnxInstance implements BackendInstance {
     this.allOutputs = Set.copyOf(outputs);
   }
 
-  /** One request on its way through ORT: its input tensors, the outputs to fetch, the run's result. */
+  /** One run of a batch through ORT: its input tensors, the outputs to fetch, the result. */
   private static final class Run implements AutoCloseable {
-    final BackendRequest request;
     final Map<String, OnnxTensor> inputs = new LinkedHashMap<>();
     Set<String> outputs;
     OrtSession.Result result;
-
-    Run(BackendRequest request) {
-      this.request = request;
-    }
 
     /** Frees the run's native memory; safe to call again. */
     @Override
@@ -79,114 +70,91 @@ final class OnnxInstance implements BackendInstance {
     }
   }
 
+  /**
+   * Runs the whole batch as one {@code session.run}: each input is the requests' tensors joined along
+   * the batch dimension (the request's own tensor, uncopied, when the batch holds one request), and
+   * the outputs are split back per request. A failure fails the batch; the instance keeps serving.
+   */
   @Override
   public void execute(Batch batch) {
     List<BackendRequest> requests = batch.requests();
-    Run[] runs = new Run[requests.size()];
-    try {
-      for (int i = 0; i < runs.length; i++) {
-        runs[i] = prepare(requests.get(i));
-      }
-      batch.computeStarted();
-      for (Run run : runs) {
-        if (run != null) infer(run);
-      }
-      batch.computeEnded();
-      for (Run run : runs) {
-        if (run != null && run.result != null) respond(run);
-      }
-    } finally {
-      for (Run run : runs) {
-        if (run != null) run.close();
+    if (requests.stream().allMatch(BackendRequest::isCancelled)) {
+      batch.fail(new NereidException.Cancelled("request(s) for model '" + model + "' were cancelled"));
+      return;
+    }
+    try (Run run = new Run()) {
+      try {
+        prepare(batch, run);
+        batch.computeStarted();
+        run.result = session.run(run.inputs, run.outputs, runOptions);
+        batch.computeEnded();
+        batch.respond(outputs(run));
+      } catch (OrtException e) {
+        batch.fail(OrtErrors.atRun(model, version, e));
+      } catch (NereidException e) {
+        batch.fail(e);
+      } catch (RuntimeException e) {
+        batch.fail(internal("the run failed", e));
       }
     }
   }
 
-  /** Wraps a request's inputs for ORT; answers the request and returns null when they cannot be. */
-  private Run prepare(BackendRequest request) {
-    Run run = new Run(request);
-    try {
-      for (OnnxSignature.Input input : signature.inputs()) {
-        Tensor tensor = request.input(input.name());
-        if (tensor == null) {
-          continue; // an optional input left out; the core has checked required ones are present
-        }
-        if (!input.graphInput()) {
-          throw new NereidException.InvalidArgument("model '" + model + "': input '" + input.name()
-              + "' is not a graph input of the ONNX model (ONNX Runtime's Java API cannot override initializers); "
-              + "leave it out");
-        }
-        long[] shape = input.reshape() == null ? tensor.shape()
-            : Reshapes.apply(tensor.shape(), signature.batching(), input.reshape());
-        run.inputs.put(input.name(), OrtTensors.toOrt(env, tensor, shape));
+  private void prepare(Batch batch, Run run) throws OrtException {
+    for (OnnxSignature.Input input : signature.inputs()) {
+      Tensor tensor = batch.input(input.name());
+      if (tensor == null) {
+        continue; // an optional input left out; the core has checked required ones are present
       }
-      run.outputs = outputsFor(request);
-      return run;
-    } catch (OrtException e) {
-      fail(run, OrtErrors.atRun(model, version, e));
-    } catch (NereidException e) {
-      fail(run, e);
-    } catch (RuntimeException e) {
-      fail(run, internal("preparing the inputs failed", e));
+      if (!input.graphInput()) {
+        throw new NereidException.InvalidArgument("model '" + model + "': input '" + input.name()
+            + "' is not a graph input of the ONNX model (ONNX Runtime's Java API cannot override initializers); "
+            + "leave it out");
+      }
+      long[] shape = input.reshape() == null ? tensor.shape()
+          : Reshapes.apply(tensor.shape(), signature.batching(), input.reshape());
+      run.inputs.put(input.name(), wrap(input.name(), tensor, shape));
     }
-    return null;
+    run.outputs = outputsFor(batch.requests());
   }
 
-  private Set<String> outputsFor(BackendRequest request) {
-    if (request.requestedOutputs().isEmpty()) {
-      return allOutputs;
+  private OnnxTensor wrap(String input, Tensor tensor, long[] shape) throws OrtException {
+    try {
+      return OrtTensors.toOrt(env, tensor, shape);
+    } catch (NereidException.InvalidArgument e) {
+      throw new NereidException.InvalidArgument("model '" + model + "': input '" + input + "': " + e.getMessage());
     }
+  }
+
+  /** The outputs any request of the batch wants; each request gets only its own from the split. */
+  private Set<String> outputsFor(List<BackendRequest> requests) {
     Set<String> wanted = new LinkedHashSet<>();
-    for (String name : allOutputs) {
-      if (request.wantsOutput(name)) wanted.add(name);
+    for (BackendRequest request : requests) {
+      if (request.requestedOutputs().isEmpty()) {
+        return allOutputs;
+      }
+      for (String name : allOutputs) {
+        if (request.wantsOutput(name)) wanted.add(name);
+      }
     }
     return wanted;
   }
 
-  private void infer(Run run) {
-    if (run.request.isCancelled()) {
-      fail(run, new NereidException.Cancelled("request '" + run.request.id() + "' for model '" + model
-          + "' was cancelled"));
-      return;
-    }
-    try {
-      run.result = session.run(run.inputs, run.outputs, runOptions);
-    } catch (OrtException e) {
-      fail(run, OrtErrors.atRun(model, version, e));
-    } catch (RuntimeException e) {
-      fail(run, internal("the run failed", e));
-    }
-  }
-
-  private void respond(Run run) {
-    try {
-      Map<String, Tensor> outputs = new LinkedHashMap<>();
-      for (OnnxSignature.Output output : signature.outputs()) {
-        if (!run.outputs.contains(output.name())) continue;
-        OnnxValue value = run.result.get(output.name()).orElseThrow();
-        if (!(value instanceof OnnxTensor tensor)) {
-          throw new NereidException.Internal("model '" + model + "': output '" + output.name() + "' is a "
-              + value.getType() + ", not a tensor");
-        }
-        long[] shape = OrtTensors.shapeOf(tensor);
-        if (output.dims() != null) {
-          shape = Reshapes.apply(shape, signature.batching(), output.dims());
-        }
-        outputs.put(output.name(), OrtTensors.fromOrt(tensor, output.type(), shape, outputMemory));
+  private Map<String, Tensor> outputs(Run run) throws OrtException {
+    Map<String, Tensor> outputs = new LinkedHashMap<>();
+    for (OnnxSignature.Output output : signature.outputs()) {
+      if (!run.outputs.contains(output.name())) continue;
+      OnnxValue value = run.result.get(output.name()).orElseThrow();
+      if (!(value instanceof OnnxTensor tensor)) {
+        throw new NereidException.Internal("model '" + model + "': output '" + output.name() + "' is a "
+            + value.getType() + ", not a tensor");
       }
-      run.request.responder().send(outputs, true);
-    } catch (OrtException e) {
-      fail(run, OrtErrors.atRun(model, version, e));
-    } catch (NereidException e) {
-      fail(run, e);
-    } catch (RuntimeException e) {
-      fail(run, internal("reading the outputs failed", e));
+      long[] shape = OrtTensors.shapeOf(tensor);
+      if (output.dims() != null) {
+        shape = Reshapes.apply(shape, signature.batching(), output.dims());
+      }
+      outputs.put(output.name(), OrtTensors.fromOrt(tensor, output.type(), shape, outputMemory));
     }
-  }
-
-  private void fail(Run run, NereidException error) {
-    run.request.responder().fail(error);
-    run.close();
+    return outputs;
   }
 
   private NereidException internal(String what, RuntimeException e) {

@@ -67,6 +67,20 @@ record OnnxSignature(List<Input> inputs, List<Output> outputs, boolean batching)
       inputs.add(new Input(in.getName(), type, reshape, true));
     }
     Set<String> declared = config.getInputList().stream().map(ModelInput::getName).collect(Collectors.toSet());
+    // Inputs the sequence batcher adds to every request: control tensors and implicit state.
+    for (SequenceTensors.Tensor extra : SequenceTensors.inputs(config)) {
+      OnnxTensorSpec spec = io.inputs().get(extra.name());
+      if (spec == null) {
+        throw invalid(model, "sequence_batching names input '" + extra.name() + "', which is not an input of the ONNX "
+            + "model; its inputs are " + io.inputs().keySet());
+      }
+      if (spec.type() != extra.type()) {
+        throw invalid(model, "sequence_batching input '" + extra.name() + "' is " + extra.type().configName()
+            + " in the config, but the ONNX model declares " + spec.typeName());
+      }
+      inputs.add(new Input(extra.name(), extra.type(), null, true));
+      declared.add(extra.name());
+    }
     for (OnnxTensorSpec spec : io.inputs().values()) {
       if (!spec.optional() && !declared.contains(spec.name())) {
         throw invalid(model, "the ONNX model needs input '" + spec.name() + "' (" + spec.typeName() + " "
@@ -85,6 +99,13 @@ record OnnxSignature(List<Input> inputs, List<Output> outputs, boolean batching)
       long[] modelDims = out.hasReshape() ? longs(out.getReshape().getShapeList()) : dims;
       checkTensor(model, "output", out.getName(), type, modelDims, batching, spec);
       outputs.add(new Output(out.getName(), type, out.hasReshape() ? dims : null));
+    }
+    for (SequenceTensors.Tensor state : SequenceTensors.outputs(config)) {
+      if (!io.outputs().containsKey(state.name())) {
+        throw invalid(model, "sequence_batching state output '" + state.name() + "' is not an output of the ONNX "
+            + "model; its outputs are " + io.outputs().keySet());
+      }
+      outputs.add(new Output(state.name(), state.type(), null));
     }
     return new OnnxSignature(List.copyOf(inputs), List.copyOf(outputs), batching);
   }

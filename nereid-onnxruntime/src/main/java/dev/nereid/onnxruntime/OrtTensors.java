@@ -6,10 +6,14 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.TensorInfo;
 import dev.nereid.DataType;
+import dev.nereid.NereidException;
 import dev.nereid.Tensor;
 import dev.nereid.internal.tensor.Shapes;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +24,8 @@ import java.util.List;
  * <p>Inputs: a tensor whose data is a direct buffer is handed to ORT as it is, without a copy (ORT
  * reads the caller's memory during the run, which is why inputs are borrowed until the request
  * completes). A heap-backed tensor is copied once into a direct buffer first. BYTES tensors become
- * ORT string tensors, element by element (UTF-8; ORT's Java API carries strings, not raw bytes).
+ * ORT string tensors, element by element; ORT's Java API carries strings, not raw bytes, so an element
+ * that is not valid UTF-8 is refused rather than altered.
  *
  * <p>Outputs: ORT owns the memory of what a run returns and frees it when the result is closed, so
  * each output is copied once, straight from ORT's memory into direct memory that the response owns
@@ -33,7 +38,7 @@ final class OrtTensors {
   static OnnxTensor toOrt(OrtEnvironment env, Tensor tensor, long[] shape) throws OrtException {
     DataType type = tensor.dataType();
     if (type == DataType.BYTES) {
-      return OnnxTensor.createTensor(env, tensor.toStrings(), shape);
+      return OnnxTensor.createTensor(env, utf8Strings(tensor), shape);
     }
     ByteBuffer data = tensor.data();
     if (!data.isDirect()) {
@@ -64,6 +69,26 @@ final class OrtTensors {
       copy.put(source.limit(Math.toIntExact(bytes)));
     }
     return Tensor.of(type, shape, copy.flip());
+  }
+
+  /**
+   * The elements of a BYTES tensor as strings, refusing bytes that are not UTF-8: ORT's Java API carries
+   * string tensors as Java strings, so such bytes could not reach the model unchanged.
+   */
+  private static String[] utf8Strings(Tensor tensor) {
+    byte[][] elements = tensor.toByteArrays();
+    String[] strings = new String[elements.length];
+    CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+    for (int i = 0; i < elements.length; i++) {
+      try {
+        strings[i] = decoder.decode(ByteBuffer.wrap(elements[i])).toString();
+      } catch (CharacterCodingException e) {
+        throw new NereidException.InvalidArgument("BYTES element " + i + " is not valid UTF-8; ONNX Runtime's Java "
+            + "API passes string tensors as text, so it cannot carry these bytes unchanged");
+      }
+    }
+    return strings;
   }
 
   /** The shape ORT reports for an output. */

@@ -124,4 +124,17 @@ class OnnxDataTypesTest {
     assertThat(out.shape()).containsExactly(2, 2);
     assertThat(out.toStrings()).containsExactly(words);
   }
+
+  @Test
+  void bytesThatAreNotUtf8AreRefusedNotAltered() {
+    byte[][] elements = {"fine".getBytes(java.nio.charset.StandardCharsets.UTF_8), {(byte) 0xff, (byte) 0xfe}};
+    var response = server.model("strings").infer(Map.of("INPUT0", Tensor.ofBytes(elements, 1, 2))).raiseOnError(false).next();
+    assertThat(response.error()).isPresent();
+    assertThat(response.error().get().code()).isEqualTo(dev.nereid.ErrorCode.INVALID_ARGUMENT);
+    assertThat(response.error().get().getMessage()).contains("model 'strings'").contains("input 'INPUT0'")
+        .contains("element 1 is not valid UTF-8");
+    InferenceResponse ok = OnnxSimpleModelTest.single(
+        server.model("strings").infer(Map.of("INPUT0", Tensor.of(new String[] {"still", "serving"}, 1, 2))));
+    assertThat(ok.output("OUTPUT0").toStrings()).containsExactly("still", "serving");
+  }
 }

@@ -110,7 +110,7 @@ class OnnxExecutionTest {
       }
     }
     inFlight.forEach(CompletableFuture::join);
-    assertThat(seenRunning).containsExactlyInAnyOrder("nereid-two_instances_0", "nereid-two_instances_1");
+    assertThat(seenRunning).containsExactlyInAnyOrder("nereid-two_instances_0_0", "nereid-two_instances_0_1");
     assertThat(overlapped).as("both instances inside OrtSession.run at the same moment").isTrue();
   }
 

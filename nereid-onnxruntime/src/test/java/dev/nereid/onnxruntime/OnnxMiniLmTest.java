@@ -96,6 +96,48 @@ class OnnxMiniLmTest {
     }
   }
 
+  /**
+   * Dynamic batching: eight concurrent batch-1 requests arrive within the queue delay and run as one
+   * batch of eight; each answer must be its row of a raw batch-8 run, bit for bit.
+   */
+  @Test
+  void concurrentRequestsRunAsOneBatchAndEachGetsItsRow(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    String config = java.nio.file.Files.readString(EXAMPLES.resolve(NAME).resolve("config.pbtxt"))
+        .replace("dynamic_batching { }", "dynamic_batching { max_queue_delay_microseconds: 2000000 preferred_batch_size: [ 8 ] }")
+        .replace("name: \"all_minilm_l6_v2\"", "name: \"minilm_batched\"");
+    new TestRepository(dir).add("minilm_batched", EXAMPLES.resolve(NAME).resolve("1").resolve("model.onnx"), config);
+    Random random = new Random(7);
+    long[][] ids = new long[8][16];
+    for (long[] row : ids) {
+      row[0] = 101;
+      for (int i = 1; i < 15; i++) row[i] = 1000 + random.nextInt(29000);
+      row[15] = 102;
+    }
+    ByteBuffer expected = rawRun(ids);
+    try (Server batching = new Server(dev.nereid.ServerOptions.of(dir)).start()) {
+      List<java.util.concurrent.CompletableFuture<InferenceResponse>> sent = new java.util.ArrayList<>();
+      for (long[] row : ids) {
+        long[][] one = {row};
+        sent.add(batching.model("minilm_batched").inferAsync(dev.nereid.InferenceRequest.builder()
+            .input("input_ids", direct(one, 1)).input("attention_mask", direct(one, 2))
+            .input("token_type_ids", direct(one, 3)).build()));
+      }
+      int rowBytes = 16 * 384 * 4;
+      for (int b = 0; b < 8; b++) {
+        Tensor out = sent.get(b).get(60, java.util.concurrent.TimeUnit.SECONDS).output("last_hidden_state");
+        assertThat(out.shape()).containsExactly(1, 16, 384);
+        assertThat(out.data()).as("request %d", b).isEqualTo(expected.slice(b * rowBytes, rowBytes));
+      }
+      // Execution statistics are written when execute returns, just after the answers went out.
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+      while (batching.model("minilm_batched").statistics().get(0).executionCount() == 0 && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      assertThat(batching.model("minilm_batched").statistics().get(0).batchStats())
+          .extracting(dev.nereid.ModelStatistics.BatchStats::batchSize).containsExactly(8L);
+    }
+  }
+
   /** The ids (which = 1), a mask of ones (2) or zero token types (3), as a direct INT64 tensor. */
   private static Tensor direct(long[][] ids, int which) {
     int batch = ids.length;

@@ -15,10 +15,11 @@ class ModelsCommandTest {
 
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertThat(run.outLines()).containsExactly(
-        "NAME          VERSION  STATE  REASON",
-        "identity      1        READY",
-        "repeat_int32  1        READY",
-        "square_int32  1        READY");
+        "NAME              VERSION  STATE  REASON",
+        "all_minilm_l6_v2  1        READY",
+        "identity          1        READY",
+        "repeat_int32      1        READY",
+        "square_int32      1        READY");
   }
 
   @Test

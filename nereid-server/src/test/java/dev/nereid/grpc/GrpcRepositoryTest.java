@@ -45,7 +45,7 @@ class GrpcRepositoryTest {
   @Test
   void loadServeAndUnloadAModel() {
     assertThat(index()).extracting(m -> m.getName() + "/" + m.getVersion() + "/" + m.getState())
-        .containsExactly("identity//", "repeat_int32//", "square_int32//");
+        .containsExactly("all_minilm_l6_v2//", "identity//", "repeat_int32//", "square_int32//");
     assertThat(ready("identity")).isFalse();
 
     fx.blocking.repositoryModelLoad(RepositoryModelLoadRequest.newBuilder().setModelName("identity").build());

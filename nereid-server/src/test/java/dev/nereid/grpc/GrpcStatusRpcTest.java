@@ -101,7 +101,7 @@ class GrpcStatusRpcTest {
 
     ModelStatisticsResponse all = fx.blocking.modelStatistics(ModelStatisticsRequest.getDefaultInstance());
     assertThat(all.getModelStatsList()).extracting(s -> s.getName())
-        .containsExactly("identity", "repeat_int32", "square_int32");
+        .containsExactly("all_minilm_l6_v2", "identity", "repeat_int32", "square_int32");
     assertStatus(() -> fx.blocking.modelStatistics(ModelStatisticsRequest.newBuilder().setName("nope").build()),
         Status.Code.INVALID_ARGUMENT, "Request for unknown model: 'nope' is not found");
   }
@@ -110,7 +110,7 @@ class GrpcStatusRpcTest {
   void repositoryIndexListsEveryModel() {
     RepositoryIndexResponse index = fx.blocking.repositoryIndex(RepositoryIndexRequest.getDefaultInstance());
     assertThat(index.getModelsList()).extracting(m -> m.getName() + "/" + m.getVersion() + "/" + m.getState())
-        .containsExactly("identity/1/READY", "repeat_int32/1/READY", "square_int32/1/READY");
+        .containsExactly("all_minilm_l6_v2/1/READY", "identity/1/READY", "repeat_int32/1/READY", "square_int32/1/READY");
     assertStatus(() -> fx.blocking.repositoryIndex(RepositoryIndexRequest.newBuilder().setRepositoryName("other").build()),
         Status.Code.UNIMPLEMENTED, "'repository_name' specification is not supported");
   }
