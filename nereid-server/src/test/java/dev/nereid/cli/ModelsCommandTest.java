@@ -19,7 +19,11 @@ class ModelsCommandTest {
         "all_minilm_l6_v2  1        READY",
         "identity          1        READY",
         "repeat_int32      1        READY",
-        "square_int32      1        READY");
+        "square_int32      1        READY",
+        "stable_diffusion  1        READY",
+        "text_encoder      1        READY",
+        "unet              1        READY",
+        "vae_decoder       1        READY");
   }
 
   @Test
