@@ -108,17 +108,23 @@ def learn_merges(corpus, count):
         merges.append(best)
         merged = {}
         for symbols, n in words.items():
-            out, i = [], 0
-            while i < len(symbols):
-                if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
-                    out.append(symbols[i] + symbols[i + 1])
-                    i += 2
-                else:
-                    out.append(symbols[i])
-                    i += 1
-            merged[tuple(out)] = merged.get(tuple(out), 0) + n
+            out = tuple(merge_pair(symbols, best))
+            merged[out] = merged.get(out, 0) + n
         words = merged
     return merges
+
+
+def merge_pair(symbols, pair):
+    """The symbols with every occurrence of the adjacent pair, left to right, joined into one."""
+    out, i = [], 0
+    while i < len(symbols):
+        if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == pair:
+            out.append(symbols[i] + symbols[i + 1])
+            i += 2
+        else:
+            out.append(symbols[i])
+            i += 1
+    return out
 
 
 def build_vocab(merges):
@@ -141,15 +147,7 @@ class Tokenizer:
             pair = min(zip(parts, parts[1:]), key=lambda p: self.ranks.get(p, math.inf))
             if pair not in self.ranks:
                 break
-            out, i = [], 0
-            while i < len(parts):
-                if i + 1 < len(parts) and (parts[i], parts[i + 1]) == pair:
-                    out.append(parts[i] + parts[i + 1])
-                    i += 2
-                else:
-                    out.append(parts[i])
-                    i += 1
-            parts = out
+            parts = merge_pair(parts, pair)
         return parts
 
     def encode(self, text):

@@ -6,37 +6,16 @@ package dev.nereid.examples.diffusion;
  * basis polynomials through the sigmas they were taken at. diffusers integrates with scipy's quad;
  * here Gauss-Legendre quadrature with four nodes, exact for these polynomials (degree 3 at most).
  */
-public final class LmsScheduler implements Scheduler {
+public final class LmsScheduler extends SigmaScheduler {
   static final int ORDER = 4;
   private static final double[] NODES = {-0.8611363115940526, -0.3399810435848563, 0.3399810435848563, 0.8611363115940526};
   private static final double[] WEIGHTS = {0.3478548451374538, 0.6521451548625461, 0.6521451548625461, 0.3478548451374538};
 
-  private final SigmaSteps steps;
   /** The derivatives of the last ORDER steps, a ring indexed by step number. */
   private final float[][] derivatives = new float[ORDER][];
 
   LmsScheduler(int steps) {
-    this.steps = SigmaSteps.of(steps);
-  }
-
-  @Override
-  public int steps() {
-    return steps.steps();
-  }
-
-  @Override
-  public double timestep(int i) {
-    return steps.timesteps()[i];
-  }
-
-  @Override
-  public double initNoiseSigma() {
-    return steps.initNoiseSigma();
-  }
-
-  @Override
-  public double inputScale(int i) {
-    return steps.inputScale(i);
+    super(steps);
   }
 
   @Override
@@ -63,8 +42,8 @@ public final class LmsScheduler implements Scheduler {
    * {@code order - 1} sigmas.
    */
   double coefficient(int order, int i, int back) {
-    double from = steps.sigma(i);
-    double to = steps.sigma(i + 1);
+    double from = sigma(i);
+    double to = sigma(i + 1);
     double half = (to - from) / 2;
     double mid = (to + from) / 2;
     double sum = 0;
@@ -73,7 +52,7 @@ public final class LmsScheduler implements Scheduler {
       double product = 1;
       for (int k = 0; k < order; k++) {
         if (k == back) continue;
-        product *= (tau - steps.sigma(i - k)) / (steps.sigma(i - back) - steps.sigma(i - k));
+        product *= (tau - sigma(i - k)) / (sigma(i - back) - sigma(i - k));
       }
       sum += WEIGHTS[n] * product;
     }

@@ -9,7 +9,7 @@ package dev.nereid.examples.diffusion;
  * generation with {@link SchedulerKind#create}, and call {@link #step} for i = 0, 1, ... in order. Not
  * thread-safe.
  */
-public sealed interface Scheduler permits LmsScheduler, DdimScheduler, EulerScheduler {
+public sealed interface Scheduler permits SigmaScheduler, DdimScheduler {
   /** The number of denoising steps. */
   int steps();
 
