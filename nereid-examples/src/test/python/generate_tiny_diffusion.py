@@ -374,6 +374,15 @@ def scheduler_reference():
 # --------------------------------------------------------------------------------------------------
 
 
+def splitmix64(seed):
+    """SplitMix64's finalizer on a 64-bit value: the pipeline mixes its seed with it first."""
+    m = (1 << 64) - 1
+    z = (seed + 0x9E3779B97F4A7C15) & m
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & m
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & m
+    return z ^ (z >> 31)
+
+
 class JavaRandom:
     """java.util.Random (its algorithm is part of the Java specification): the pipeline's noise source."""
 
@@ -413,7 +422,7 @@ def reference_pipeline(models, tokenizer, prompt, scheduler, steps, seed, guidan
     ids = torch.tensor([tokenizer.encode(t) for t in texts], dtype=torch.int32)
     with torch.no_grad():
         embeddings = text_encoder(ids)[0]
-        rnd = JavaRandom(seed)
+        rnd = JavaRandom(splitmix64(seed & ((1 << 64) - 1)))
         latent_shape = (1, 4, size // 8, size // 8)
         noise = np.array([rnd.next_gaussian() for _ in range(int(np.prod(latent_shape)))], dtype=np.float32)
         s = SCHEDULERS[scheduler](steps)

@@ -143,12 +143,25 @@ final class DiffusionPipeline {
     return Images.toRgb(image.asFloatBuffer(), (int) image.dim(2), (int) image.dim(3));
   }
 
-  /** Seeded standard normal noise times the scheduler's initial sigma; java.util.Random's algorithm is fixed by its spec. */
+  /**
+   * Seeded standard normal noise times the scheduler's initial sigma. java.util.Random, whose
+   * algorithm its specification fixes, so a seed gives the same image on every JVM; it keeps 48 bits
+   * of its seed, so the seed goes through SplitMix64's mixing function first: seeds that differ only
+   * in their top 16 bits give different noise too.
+   */
   static float[] noise(long seed, int size, double sigma) {
-    Random random = new Random(seed);
+    Random random = new Random(mix(seed));
     float[] out = new float[size];
     for (int k = 0; k < size; k++) out[k] = (float) ((float) random.nextGaussian() * sigma);
     return out;
+  }
+
+  /** SplitMix64's finalizer: a bijection of 64-bit values that spreads every input bit over the output. */
+  static long mix(long seed) {
+    long z = seed + 0x9E3779B97F4A7C15L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
   }
 
   private static Tensor timestep(DataType type, double t, long[] shape) {

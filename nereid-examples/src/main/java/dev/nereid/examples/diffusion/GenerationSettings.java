@@ -18,9 +18,11 @@ import java.util.OptionalLong;
  */
 public record GenerationSettings(
     int steps, double guidanceScale, OptionalLong seed, int height, int width, SchedulerKind scheduler) {
-  /** Triton's tutorial defaults: 50 LMS steps, guidance 7.5, 512 x 512. */
+  /** Denoising steps when the request names none: 50, as in Triton's tutorial. */
   public static final int DEFAULT_STEPS = 50;
+  /** Guidance when the request gives none: 7.5, as in Triton's tutorial. */
   public static final double DEFAULT_GUIDANCE = 7.5;
+  /** Height and width when the request gives none: 512, Stable Diffusion 1.x's training size. */
   public static final int DEFAULT_SIZE = 512;
   /** The largest side accepted: a 2048 x 2048 image already needs 256 x 256 latents. */
   public static final int MAX_SIZE = 2048;

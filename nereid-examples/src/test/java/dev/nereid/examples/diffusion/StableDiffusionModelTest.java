@@ -112,8 +112,10 @@ class StableDiffusionModelTest {
     byte[] first = image(Map.of("seed", 7L, "steps", 3L));
     byte[] again = image(Map.of("seed", 7L, "steps", 3L));
     byte[] other = image(Map.of("seed", 8L, "steps", 3L));
+    byte[] highBits = image(Map.of("seed", 7L + (1L << 48), "steps", 3L)); // java.util.Random alone keeps 48 bits
     assertThat(again).isEqualTo(first);
     assertThat(TestImages.meanDifference(first, other)).isGreaterThan(5);
+    assertThat(TestImages.meanDifference(first, highBits)).isGreaterThan(5);
   }
 
   @Test
