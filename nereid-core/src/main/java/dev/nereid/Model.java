@@ -7,7 +7,9 @@ import dev.nereid.internal.request.ResponseQueue;
 import dev.nereid.proto.ModelConfig;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 
 /**
@@ -107,7 +109,17 @@ public final class Model {
    * exceptionally with the request's {@link NereidException}. Cancelling the future cancels the request.
    */
   public CompletableFuture<InferenceResponse> inferAsync(InferenceRequest request) {
-    FutureSink sink = new FutureSink(server.running().responseExecutor());
+    return inferAsync(request, server.running().responseExecutor());
+  }
+
+  /**
+   * Like {@link #inferAsync(InferenceRequest)}, but the future completes on the given executor, so a
+   * caller with a thread of its own (a network front end's event loop) gets the response there without
+   * passing through the server's response executor. The executor must not block or run the completion
+   * inline on the thread that calls {@code execute}: that is a model's instance thread.
+   */
+  public CompletableFuture<InferenceResponse> inferAsync(InferenceRequest request, Executor executor) {
+    FutureSink sink = new FutureSink(Objects.requireNonNull(executor, "executor"));
     try {
       server.running().submit(name, version, request, sink, false);
     } catch (NereidException e) {

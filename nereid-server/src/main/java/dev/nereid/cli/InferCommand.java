@@ -8,6 +8,7 @@ import dev.nereid.ResponseIterator;
 import dev.nereid.Server;
 import dev.nereid.ServerOptions;
 import dev.nereid.Tensor;
+import dev.nereid.proto.ModelInput;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -65,7 +66,7 @@ final class InferCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    InferenceRequest request = request();
+    request(null); // argument errors before the server starts
     // EXPLICIT mode loads only this model: other models in the repository neither slow the command
     // down nor add their load errors to its output.
     ServerOptions options = ServerOptions.builder()
@@ -80,7 +81,7 @@ final class InferCommand implements Callable<Integer> {
       // An unknown model is left to infer, which reports it in Triton's words.
       Model model = server.model(modelName, version);
       boolean imageWritten = false;
-      try (ResponseIterator responses = model.infer(request);
+      try (ResponseIterator responses = model.infer(request(model.ready() ? model : null));
           ProgressBar progress = new ProgressBar(spec.commandLine().getErr(), modelName)) {
         for (InferenceResponse response : responses) {
           boolean reported = progress.show(response);
@@ -125,10 +126,11 @@ final class InferCommand implements Callable<Integer> {
         response.parameters(), rest, response.error(), response.isFinal());
   }
 
-  private InferenceRequest request() {
+  /** The request; with a ready {@code model}, inputs given without its batch dimension become a batch of one. */
+  private InferenceRequest request(Model model) {
     InferenceRequest.Builder b = InferenceRequest.builder().requestId(requestId);
     try {
-      InputParser.inputs(inputs).forEach(b::input);
+      InputParser.inputs(inputs).forEach((name, value) -> b.input(name, model == null ? value : batchOfOne(model, name, value)));
       for (Map.Entry<String, Object> p : InputParser.parameters(parameters).entrySet()) {
         switch (p.getValue()) {
           case Long l -> b.parameter(p.getKey(), l);
@@ -142,5 +144,23 @@ final class InferCommand implements Callable<Integer> {
     }
     outputs.forEach(b::output);
     return b.build();
+  }
+
+  /**
+   * {@code text=["hello world"]} for a batching model whose input has dims [1]: the value's nesting is
+   * the input's rank without the batch dimension, so it is wrapped as a batch of one ([1, 1]).
+   */
+  private static Object batchOfOne(Model model, String name, Object value) {
+    if (!model.supportsBatching()) return value;
+    for (ModelInput input : model.config().getInputList()) {
+      if (input.getName().equals(name) && depth(value) == input.getDimsCount()) return List.of(value);
+    }
+    return value;
+  }
+
+  private static int depth(Object value) {
+    int depth = 0;
+    for (Object v = value; v instanceof List<?> list && !list.isEmpty(); v = list.get(0)) depth++;
+    return depth;
   }
 }

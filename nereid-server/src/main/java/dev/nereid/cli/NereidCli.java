@@ -24,6 +24,7 @@ import picocli.CommandLine.ScopeType;
       InferCommand.class,
       ModelsCommand.class,
       PerfCommand.class,
+      ServeCommand.class,
       CommandLine.HelpCommand.class,
     })
 public final class NereidCli implements Runnable {

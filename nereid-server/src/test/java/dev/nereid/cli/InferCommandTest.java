@@ -25,6 +25,20 @@ class InferCommandTest {
   }
 
   @Test
+  void textEmbeddingTakesAFlatListAsABatchOfOneAndPrintsAUnitVector() throws IOException {
+    // text has dims [1] and the ensemble batches: ["hello world"] is sent as [["hello world"]].
+    CliRun run = CliRun.infer("text_embedding", "--input", "text=[\"hello world\"]");
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    JsonNode output = JSON.readTree(run.out()).get("outputs").get(0);
+    assertThat(output.get("name").asText()).isEqualTo("embedding");
+    assertThat(output.get("shape").toString()).isEqualTo("[1,384]");
+    double norm = 0;
+    for (JsonNode v : output.get("data")) norm += v.asDouble() * v.asDouble();
+    assertThat(Math.sqrt(norm)).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
+  }
+
+  @Test
   void fp16RoundTripsAsNumbers() throws IOException {
     CliRun run = CliRun.infer("identity", "--input", "fp16_input=[[1.5, -2.25], [0.5, 65504]]", "--request-id", "r-7");
 

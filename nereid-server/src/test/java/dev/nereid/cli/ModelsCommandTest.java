@@ -17,10 +17,13 @@ class ModelsCommandTest {
     assertThat(run.outLines()).containsExactly(
         "NAME              VERSION  STATE  REASON",
         "all_minilm_l6_v2  1        READY",
+        "bert_tokenizer    1        READY",
         "identity          1        READY",
+        "mean_pooling      1        READY",
         "repeat_int32      1        READY",
         "square_int32      1        READY",
         "stable_diffusion  1        READY",
+        "text_embedding    1        READY",
         "text_encoder      1        READY",
         "unet              1        READY",
         "vae_decoder       1        READY");

@@ -45,8 +45,8 @@ class GrpcRepositoryTest {
   @Test
   void loadServeAndUnloadAModel() {
     assertThat(index()).extracting(m -> m.getName() + "/" + m.getVersion() + "/" + m.getState())
-        .containsExactly("all_minilm_l6_v2//", "identity//", "repeat_int32//", "square_int32//", "stable_diffusion//",
-            "text_encoder//", "unet//", "vae_decoder//");
+        .containsExactly("all_minilm_l6_v2//", "bert_tokenizer//", "identity//", "mean_pooling//", "repeat_int32//",
+            "square_int32//", "stable_diffusion//", "text_embedding//", "text_encoder//", "unet//", "vae_decoder//");
     assertThat(ready("identity")).isFalse();
 
     fx.blocking.repositoryModelLoad(RepositoryModelLoadRequest.newBuilder().setModelName("identity").build());

@@ -135,13 +135,12 @@ class PipelineConfigTest {
     return new Server(options.build()).start();
   }
 
-  /** Copies an example model folder, without the built model.jar: the tests load the class from the class path. */
+  /** Copies an example model folder. */
   private void copy(String example, String name) throws IOException {
     Path from = TestFiles.EXAMPLES.resolve(example);
     Path to = repository.resolve(name);
     try (Stream<Path> files = Files.walk(from)) {
       for (Path f : files.toList()) {
-        if (f.getFileName().toString().equals("model.jar")) continue;
         Path target = to.resolve(from.relativize(f).toString());
         if (Files.isDirectory(f)) Files.createDirectories(target);
         else Files.copy(f, target);

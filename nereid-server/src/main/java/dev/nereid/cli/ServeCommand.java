@@ -1,0 +1,264 @@
+package dev.nereid.cli;
+
+import dev.nereid.ModelControlMode;
+import dev.nereid.NereidException;
+import dev.nereid.Server;
+import dev.nereid.ServerOptions;
+import dev.nereid.frontend.ApiCategory;
+import dev.nereid.frontend.RestrictedApis;
+import dev.nereid.grpc.GrpcFrontend;
+import dev.nereid.http.HttpFrontend;
+import dev.nereid.metrics.MetricsFrontend;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code nereid serve}: a Triton-compatible server process. Starts a {@link Server} over the model
+ * repositories and the KServe v2 front ends on their ports, prints the bound ports, and on SIGTERM or
+ * SIGINT stops accepting, lets requests in flight finish within the exit timeout, stops the server and
+ * exits 0. Flag names follow {@code tritonserver}'s.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = "Serve model repositories over KServe v2 HTTP/REST (and gRPC) with Prometheus metrics.")
+public final class ServeCommand implements Callable<Integer> {
+  @Option(names = "--model-repository", paramLabel = "DIR",
+      description = "A model repository; repeat for several. Default: the bundled examples/models.")
+  List<Path> modelRepositories = new ArrayList<>();
+
+  @Option(names = "--http-port", defaultValue = "8000", description = "HTTP port; 0 picks a free one (default ${DEFAULT-VALUE}).")
+  int httpPort;
+
+  @Option(names = "--grpc-port", defaultValue = "8001", description = "gRPC port; 0 picks a free one (default ${DEFAULT-VALUE}).")
+  int grpcPort;
+
+  @Option(names = "--metrics-port", defaultValue = "8002",
+      description = "Metrics port; 0 picks a free one (default ${DEFAULT-VALUE}).")
+  int metricsPort;
+
+  @Option(names = "--address", defaultValue = "127.0.0.1",
+      description = "Address to bind; 0.0.0.0 exposes the server (default ${DEFAULT-VALUE}).")
+  String address;
+
+  @Option(names = "--model-control-mode", defaultValue = "none", converter = ControlModeConverter.class,
+      description = "none, poll or explicit (default ${DEFAULT-VALUE}).")
+  ModelControlMode modelControlMode;
+
+  @Option(names = "--load-model", paramLabel = "NAME",
+      description = "In explicit mode, a model to load at start ('*' for all); repeatable.")
+  List<String> loadModels = new ArrayList<>();
+
+  @Option(names = "--strict-model-config", arity = "0..1", fallbackValue = "true", defaultValue = "false",
+      description = "Require complete model configs instead of auto-completing them (default ${DEFAULT-VALUE}).")
+  boolean strictModelConfig;
+
+  @Option(names = "--exit-timeout-secs", defaultValue = "30",
+      description = "How long shutdown waits for requests in flight (default ${DEFAULT-VALUE}).")
+  int exitTimeoutSecs;
+
+  @Option(names = "--id", defaultValue = "triton", description = "Server id reported in server metadata.")
+  String id;
+
+  @Option(names = "--allow-http", arity = "1", defaultValue = "true", description = "Serve HTTP/REST (true|false).")
+  boolean allowHttp;
+
+  @Option(names = "--allow-grpc", arity = "1", defaultValue = "true", description = "Serve gRPC (true|false).")
+  boolean allowGrpc;
+
+  @Option(names = "--allow-metrics", arity = "1", defaultValue = "true", description = "Serve metrics (true|false).")
+  boolean allowMetrics;
+
+  @Option(names = "--http-restricted-api", paramLabel = "API[,API...]:HEADER=VALUE",
+      description = "Require a header for API categories (health, metadata, inference, shared-memory, model-config,"
+          + " model-repository, statistics, trace, logging); repeatable.")
+  List<String> httpRestrictedApis = new ArrayList<>();
+
+  @Option(names = "--grpc-restricted-api", paramLabel = "API[,API...]:KEY=VALUE",
+      description = "Require a metadata key for gRPC API categories; repeatable.")
+  List<String> grpcRestrictedApis = new ArrayList<>();
+
+  @Option(names = {"--max-request-size", "--http-max-input-size"}, paramLabel = "BYTES", defaultValue = "67108864",
+      description = "Largest HTTP request body accepted (default ${DEFAULT-VALUE}).")
+  int maxRequestSize;
+
+  @Option(names = "--http-thread-count", description = "HTTP event-loop threads (default: the number of processors).")
+  Integer httpThreadCount;
+
+  @Option(names = "--repository-poll-secs", defaultValue = "0",
+      description = "In poll mode, seconds between repository polls; 0 polls only on request.")
+  int repositoryPollSecs;
+
+  @Option(names = "--log-verbose", defaultValue = "0", description = "Verbose logging level: 1 debug, 2 trace.")
+  int logVerbose;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  /** Runs {@code serve} as a program: {@code java -cp ... dev.nereid.cli.ServeCommand [flags]}. */
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new ServeCommand()).execute(args));
+  }
+
+  @Override
+  public Integer call() {
+    configureLogging();
+    Logger log = LoggerFactory.getLogger(ServeCommand.class);
+    RestrictedApis httpRestricted;
+    RestrictedApis grpcRestricted;
+    ServerOptions serverOptions;
+    try {
+      httpRestricted = RestrictedApis.parse(httpRestrictedApis);
+      grpcRestricted = RestrictedApis.parse(grpcRestrictedApis);
+      serverOptions = serverOptions(log);
+    } catch (NereidException | IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+    Duration exitTimeout = Duration.ofSeconds(exitTimeoutSecs);
+    Running running = new Running(log, exitTimeout);
+    PrintWriter out = spec.commandLine().getOut();
+    try {
+      running.server = new Server(serverOptions).start();
+      if (allowHttp) {
+        HttpFrontend.Options.Builder http = HttpFrontend.Options.builder().address(address).port(httpPort)
+            .maxRequestSize(maxRequestSize).restrictedApis(httpRestricted);
+        if (httpThreadCount != null) http.threadCount(httpThreadCount);
+        running.http = HttpFrontend.start(running.server, http.build());
+        out.println("Started HTTPService at " + address + ":" + running.http.port());
+      }
+      if (allowGrpc) {
+        GrpcFrontend.Options grpc = GrpcFrontend.Options.defaults().withAddress(address).withPort(grpcPort)
+            .withShutdownTimeout(exitTimeout);
+        for (Map.Entry<ApiCategory, RestrictedApis.Restriction> r : grpcRestricted.asMap().entrySet()) {
+          grpc = grpc.withRestrictedApi(List.of(r.getKey().flagName()), r.getValue().header(), r.getValue().value());
+        }
+        running.grpc = GrpcFrontend.start(running.server, grpc);
+        out.println("Started GRPCInferenceService at " + address + ":" + running.grpc.port());
+      }
+      if (allowMetrics) {
+        running.metrics = MetricsFrontend.start(running.server, new MetricsFrontend.Options(address, metricsPort));
+        out.println("Started Metrics Service at " + address + ":" + running.metrics.port());
+      }
+    } catch (RuntimeException e) {
+      spec.commandLine().getErr().println("nereid serve failed to start: " + e.getMessage());
+      running.stop();
+      return 1;
+    }
+    out.println("nereid serve is ready; send SIGTERM or press Ctrl-C to stop");
+    out.flush();
+    running.awaitTermination();
+    out.println("nereid serve stopped");
+    out.flush();
+    return 0;
+  }
+
+  private ServerOptions serverOptions(Logger log) {
+    List<Path> repositories = modelRepositories.isEmpty() ? List.of(defaultRepository()) : modelRepositories;
+    ServerOptions.Builder b = ServerOptions.builder().modelRepositories(repositories).modelControlMode(modelControlMode)
+        .strictModelConfig(strictModelConfig).exitTimeout(Duration.ofSeconds(exitTimeoutSecs)).serverId(id)
+        .repositoryPollInterval(Duration.ofSeconds(repositoryPollSecs));
+    if (!loadModels.isEmpty() && modelControlMode != ModelControlMode.EXPLICIT) {
+      log.warn("--load-model is ignored in model control mode {}; it applies to explicit mode", modelControlMode);
+    }
+    loadModels.forEach(b::startupModel);
+    return b.build();
+  }
+
+  /** The bundled examples: under {@code nereid.home} when the launcher sets it, else ./examples/models. */
+  static Path defaultRepository() {
+    String home = System.getProperty("nereid.home");
+    return home == null ? Path.of("examples", "models") : Path.of(home, "examples", "models");
+  }
+
+  /** Applies --log-verbose, before the first logger is created (the simple logger reads its level once). */
+  private void configureLogging() {
+    if (logVerbose > 0) {
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", logVerbose >= 2 ? "trace" : "debug");
+    }
+  }
+
+  /** What a running {@code serve} holds, and its orderly stop. */
+  private static final class Running {
+    private final Logger log;
+    private final Duration exitTimeout;
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final AtomicInteger signals = new AtomicInteger();
+    Server server;
+    HttpFrontend http;
+    GrpcFrontend grpc;
+    MetricsFrontend metrics;
+
+    Running(Logger log, Duration exitTimeout) {
+      this.log = log;
+      this.exitTimeout = exitTimeout;
+    }
+
+    void awaitTermination() {
+      if (!TerminationSignals.onTermination(this::signalled)) {
+        log.warn("cannot handle SIGTERM in this JVM; stopping from a shutdown hook instead");
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "nereid-shutdown"));
+      }
+      try {
+        stopRequested.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      stop();
+    }
+
+    private void signalled() {
+      if (signals.incrementAndGet() == 1) {
+        log.info("stopping: no new connections; waiting up to {} s for requests in flight", exitTimeout.toSeconds());
+        stopRequested.countDown();
+      } else {
+        log.warn("second stop signal: exiting without waiting");
+        Runtime.getRuntime().halt(1);
+      }
+    }
+
+    /** Front ends first, draining side by side (they finish requests in flight), then the server. */
+    synchronized void stop() {
+      List<CompletableFuture<Void>> draining = new ArrayList<>();
+      HttpFrontend h = http;
+      GrpcFrontend g = grpc;
+      if (h != null) draining.add(CompletableFuture.runAsync(() -> h.close(exitTimeout)));
+      if (g != null) draining.add(CompletableFuture.runAsync(g::close));
+      draining.forEach(CompletableFuture::join);
+      http = null;
+      grpc = null;
+      if (metrics != null) {
+        metrics.close();
+        metrics = null;
+      }
+      if (server != null) {
+        server.stop();
+        server = null;
+      }
+    }
+  }
+
+  /** Reads none|poll|explicit in any case. */
+  static final class ControlModeConverter implements CommandLine.ITypeConverter<ModelControlMode> {
+    @Override
+    public ModelControlMode convert(String value) {
+      try {
+        return ModelControlMode.valueOf(value.trim().toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(
+            "'" + value + "' is not a model control mode; use none, poll or explicit");
+      }
+    }
+  }
+}

@@ -1,0 +1,203 @@
+package dev.nereid.http;
+
+import dev.nereid.NereidException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCounted;
+import java.util.Queue;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request and its one response. It owns the request (and any buffer the request's tensors point
+ * into) until the response has been written, because responses may share memory with the request: an
+ * identity model returns its input buffers as outputs. Any thread may respond; the first response
+ * wins and later ones are dropped, so every request gets exactly one.
+ */
+final class Exchange {
+  private static final Logger log = LoggerFactory.getLogger(Exchange.class);
+  /** Bodies at least this large are parsed on a worker thread rather than the event loop. */
+  private static final int LARGE_BODY_BYTES = 256 * 1024;
+
+  /** Told when an exchange has written its response (or given up), to read the next request. */
+  interface Owner {
+    void exchangeDone(Exchange exchange, boolean keepAlive);
+
+    /** Whether the front end is closing: then the response says so, and the connection closes after it. */
+    boolean closing();
+  }
+
+  private final ChannelHandlerContext ctx;
+  private final FullHttpRequest request;
+  private final Owner owner;
+  private final boolean requestKeepAlive;
+  private volatile boolean keepAlive;
+  private final Queue<ReferenceCounted> held = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean responded = new AtomicBoolean();
+  private final AtomicBoolean released = new AtomicBoolean();
+
+  Exchange(ChannelHandlerContext ctx, FullHttpRequest request, Owner owner, boolean keepAlive) {
+    this.ctx = ctx;
+    this.request = request;
+    this.owner = owner;
+    this.requestKeepAlive = keepAlive;
+  }
+
+  /** Decides, as the response starts, whether the connection stays open after it. */
+  private boolean decideKeepAlive() {
+    keepAlive = requestKeepAlive && !owner.closing();
+    return keepAlive;
+  }
+
+  FullHttpRequest request() {
+    return request;
+  }
+
+  /** Whether the body is large enough that parsing it would hold up the event loop. */
+  boolean largeBody() {
+    return request.content().readableBytes() >= LARGE_BODY_BYTES;
+  }
+
+  ByteBufAllocator alloc() {
+    return ctx.alloc();
+  }
+
+  /**
+   * The connection's event loop: where the response is best produced when producing it is cheap. A
+   * task that arrives after the event loop has shut down runs where it was handed over, so a model's
+   * completion is never lost (its response then goes nowhere, as the connection is gone).
+   */
+  Executor eventLoop() {
+    return task -> {
+      try {
+        ctx.executor().execute(task);
+      } catch (RejectedExecutionException e) {
+        task.run();
+      }
+    };
+  }
+
+  /** Keeps a buffer alive until the response is written; then it is released. */
+  void holdUntilDone(ReferenceCounted buffer) {
+    held.add(buffer);
+    if (released.get() && held.remove(buffer)) {
+      buffer.release();
+    }
+  }
+
+  /** Sends a complete response, adding Content-Length and keep-alive headers. */
+  void send(FullHttpResponse response) {
+    if (!responded.compareAndSet(false, true)) {
+      log.debug("dropping a second response to {} {}", request.method(), request.uri());
+      response.release();
+      return;
+    }
+    HttpUtil.setContentLength(response, response.content().readableBytes());
+    HttpUtil.setKeepAlive(response, decideKeepAlive());
+    ctx.writeAndFlush(response).addListener(f -> finish());
+  }
+
+  void sendJson(HttpResponseStatus status, ByteBuf json) {
+    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, json);
+    response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+    send(response);
+  }
+
+  /** A response with no body, as Triton sends for health checks and repository control. */
+  void sendEmpty(HttpResponseStatus status) {
+    send(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.EMPTY_BUFFER));
+  }
+
+  /** {@code {"error": message}} with the given status. */
+  void sendError(HttpResponseStatus status, String message) {
+    sendJson(status, Json.error(ctx.alloc(), message));
+  }
+
+  /** The error as Triton reports it: the status its kind maps to, and its message. */
+  void sendError(Throwable error) {
+    Throwable e = unwrap(error);
+    if (e instanceof NereidException n) {
+      sendError(HttpResponseStatus.valueOf(n.code().httpStatus()), n.getMessage());
+    } else {
+      log.error("unexpected failure serving {} {}", request.method(), request.uri(), e);
+      sendError(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error: " + e);
+    }
+  }
+
+  /**
+   * Runs part of answering this request on another executor (work too slow for the event loop); an
+   * exception it throws becomes the error response.
+   */
+  void runOn(Executor executor, Runnable work) {
+    try {
+      executor.execute(() -> {
+        try {
+          work.run();
+        } catch (RuntimeException e) {
+          sendError(e);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      sendError(new NereidException.Unavailable("Server is shutting down", e));
+    }
+  }
+
+  /** Starts a streamed response: its head now, its body in chunks. */
+  ChannelFuture startStream(HttpResponse head) {
+    if (!responded.compareAndSet(false, true)) {
+      throw new IllegalStateException("response already started");
+    }
+    HttpUtil.setTransferEncodingChunked(head, true);
+    HttpUtil.setKeepAlive(head, decideKeepAlive());
+    return ctx.writeAndFlush(head);
+  }
+
+  ChannelFuture writeChunk(ByteBuf chunk) {
+    return ctx.writeAndFlush(new DefaultHttpContent(chunk));
+  }
+
+  void endStream() {
+    ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> finish());
+  }
+
+  /** Ends a streamed response that could not be completed: the connection is closed. */
+  void abortStream() {
+    ctx.close().addListener(f -> finish());
+  }
+
+  private void finish() {
+    if (released.compareAndSet(false, true)) {
+      request.release();
+      for (ReferenceCounted buffer; (buffer = held.poll()) != null; ) buffer.release();
+      owner.exchangeDone(this, keepAlive);
+    }
+  }
+
+  static Throwable unwrap(Throwable e) {
+    Throwable t = e;
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+}

@@ -1,0 +1,112 @@
+package dev.nereid.http;
+
+import dev.nereid.InferenceResponse;
+import dev.nereid.Model;
+import dev.nereid.NereidException;
+import dev.nereid.Server;
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.FullHttpRequest;
+import java.util.concurrent.Executor;
+
+/**
+ * {@code POST /v2/models/{m}[/versions/{v}]/infer}: decodes the request, submits it with
+ * {@link Model#inferAsync}, and writes the response when the future completes, on the thread that
+ * completes it. Large bodies are decoded off the event loop.
+ */
+final class InferEndpoint {
+  /** Responses with at most this much output data to write as JSON are written on the event loop. */
+  private static final long ENCODE_ON_EVENT_LOOP_BYTES = 64 * 1024;
+
+  private final Server server;
+  private final Executor workers;
+
+  InferEndpoint(Server server, Executor workers) {
+    this.server = server;
+    this.workers = workers;
+  }
+
+  void handle(Exchange exchange, Route route) {
+    Model model = server.model(route.model(), route.modelVersion());
+    if (model.decoupled()) {
+      throw new NereidException.Unsupported("HTTP end point doesn't support models with decoupled transaction policy");
+    }
+    FullHttpRequest request = exchange.request();
+    ByteBuf body = request.content();
+    String declared = request.headers().get(InferResponseEncoder.HEADER_LENGTH);
+    int headerLength = headerLength(declared, body.readableBytes());
+    boolean raw = declared != null && headerLength == 0;
+    if (exchange.largeBody()) {
+      exchange.runOn(workers, () -> submit(exchange, model, body, headerLength, raw));
+    } else {
+      submit(exchange, model, body, headerLength, raw);
+    }
+  }
+
+  /** Decodes and submits; {@code raw} means an Inference-Header-Content-Length of 0: the body is one tensor. */
+  private void submit(Exchange exchange, Model model, ByteBuf body, int headerLength, boolean raw) {
+    boolean hasBinary = headerLength < body.readableBytes();
+    ByteBuf contiguous = hasBinary ? contiguous(exchange, body) : body;
+    InferRequestDecoder.Decoded decoded = raw
+        ? new InferRequestDecoder.Decoded(RawRequestDecoder.decode(model, contiguous), OutputSelection.ALL_BINARY)
+        : InferRequestDecoder.decode(model.name(), contiguous, headerLength);
+    // The response comes back on the connection's event loop, one thread hop from the model; only
+    // writing large outputs as JSON is worth moving to a worker.
+    model.inferAsync(decoded.request(), exchange.eventLoop()).whenComplete((response, error) -> {
+      if (error != null) {
+        exchange.sendError(error);
+      } else if (jsonBytes(response, decoded.outputs()) <= ENCODE_ON_EVENT_LOOP_BYTES) {
+        respond(exchange, response, decoded.outputs(), model);
+      } else {
+        exchange.runOn(workers, () -> respond(exchange, response, decoded.outputs(), model));
+      }
+    });
+  }
+
+  private static void respond(Exchange exchange, InferenceResponse response, OutputSelection outputs, Model model) {
+    try {
+      exchange.send(InferResponseEncoder.encode(exchange.alloc(), response, outputs, model));
+    } catch (RuntimeException e) {
+      exchange.sendError(e);
+    }
+  }
+
+  /** The bytes of output data to be written as JSON text; binary outputs are only wrapped, at no cost. */
+  private static long jsonBytes(InferenceResponse response, OutputSelection outputs) {
+    long total = 0;
+    for (var o : response.outputs().entrySet()) {
+      if (!outputs.binary(o.getKey()) || outputs.classification(o.getKey()) > 0) total += o.getValue().byteSize();
+    }
+    return total;
+  }
+
+  /**
+   * The body as one direct buffer, so binary tensors can be views of it: the aggregated body is
+   * usually a list of network reads, and this is its one copy.
+   */
+  private static ByteBuf contiguous(Exchange exchange, ByteBuf body) {
+    if (body.isDirect() && body.nioBufferCount() == 1) {
+      return body;
+    }
+    ByteBuf copy = exchange.alloc().directBuffer(body.readableBytes());
+    copy.writeBytes(body, body.readerIndex(), body.readableBytes());
+    exchange.holdUntilDone(copy);
+    return copy;
+  }
+
+  /** The JSON header's length: the whole body when the header is absent. */
+  static int headerLength(String header, int contentLength) {
+    if (header == null) return contentLength;
+    long value;
+    try {
+      value = Long.parseLong(header.trim());
+    } catch (NumberFormatException e) {
+      throw new NereidException.InvalidArgument(
+          "Unable to parse " + InferResponseEncoder.HEADER_LENGTH + ", got: " + header);
+    }
+    if (value < 0 || value > contentLength) {
+      throw new NereidException.InvalidArgument(
+          "inference header size should be in range (0, " + contentLength + "), got: " + header);
+    }
+    return (int) value;
+  }
+}
