@@ -30,12 +30,17 @@ final class BenchRepository implements AutoCloseable {
    * points elsewhere. Benchmarks run from the repository root or from nereid-bench.
    */
   static Path miniLm() {
+    return example("all_minilm_l6_v2/1/model.onnx");
+  }
+
+  /** A file of the example repository (see {@link #miniLm()} for where it is looked for). */
+  static Path example(String file) {
     String configured = System.getProperty("nereid.examples");
     for (String candidate : configured != null ? new String[] {configured} : new String[] {"examples/models", "../examples/models"}) {
-      Path file = Path.of(candidate, "all_minilm_l6_v2", "1", "model.onnx");
-      if (Files.isRegularFile(file)) return file.toAbsolutePath();
+      Path path = Path.of(candidate).resolve(file);
+      if (Files.exists(path)) return path.toAbsolutePath();
     }
-    throw new IllegalStateException("examples/models/all_minilm_l6_v2/1/model.onnx not found: build first "
+    throw new IllegalStateException("examples/models/" + file + " not found: build first "
         + "(./mvnw -B package -DskipTests) and run from the repository root, or pass -Dnereid.examples=<dir>");
   }
 

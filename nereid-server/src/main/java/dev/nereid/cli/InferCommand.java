@@ -7,9 +7,13 @@ import dev.nereid.ModelControlMode;
 import dev.nereid.ResponseIterator;
 import dev.nereid.Server;
 import dev.nereid.ServerOptions;
+import dev.nereid.Tensor;
 import dev.nereid.proto.ModelInput;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -19,7 +23,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code nereid infer}: runs one request in-process and prints each response as a line of KServe v2 JSON. */
+/**
+ * {@code nereid infer}: runs one request in-process and prints each response as a line of KServe v2
+ * JSON. Responses that report progress ({@code progress} and {@code progress_total} parameters) draw
+ * a progress bar on stderr; with {@code --output-image}, an image output is written as a PNG instead
+ * of printed.
+ */
 @Command(
     name = "infer",
     description = "Run a model once and print each response as one line of KServe v2 JSON.")
@@ -51,6 +60,10 @@ final class InferCommand implements Callable<Integer> {
   @Option(names = "--request-id", paramLabel = "ID", description = "The request id, echoed in each response.")
   String requestId = "";
 
+  @Option(names = "--output-image", paramLabel = "FILE.png",
+      description = "Write the image output (UINT8 [height, width, 3]) to this PNG file instead of printing its data.")
+  Path outputImage;
+
   @Override
   public Integer call() {
     request(null); // argument errors before the server starts
@@ -67,15 +80,50 @@ final class InferCommand implements Callable<Integer> {
       }
       // An unknown model is left to infer, which reports it in Triton's words.
       Model model = server.model(modelName, version);
-      try (ResponseIterator responses = model.infer(request(model.ready() ? model : null))) {
+      boolean imageWritten = false;
+      try (ResponseIterator responses = model.infer(request(model.ready() ? model : null));
+          ProgressBar progress = new ProgressBar(spec.commandLine().getErr(), modelName)) {
         for (InferenceResponse response : responses) {
-          if (response.isFinal() && response.outputs().isEmpty()) continue; // a decoupled model's closing flag
+          boolean reported = progress.show(response);
+          if (response.outputs().isEmpty() && (response.isFinal() || reported)) {
+            continue; // a decoupled model's closing flag, or a progress report
+          }
+          if (outputImage != null) {
+            InferenceResponse rest = withoutImage(response);
+            imageWritten |= rest != response;
+            response = rest;
+          }
           out.println(ResponseJson.encode(response));
           out.flush();
         }
       }
+      if (outputImage != null && !imageWritten) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "--output-image " + outputImage + ": model '" + modelName + "' returned no UINT8 [height, width, 3] output");
+      }
     }
     return 0;
+  }
+
+  /** Writes the response's image output to {@link #outputImage}; the response without it, or the same response when it has none. */
+  private InferenceResponse withoutImage(InferenceResponse response) {
+    List<String> images = response.outputs().entrySet().stream()
+        .filter(e -> PngOutput.isImage(e.getValue())).map(Map.Entry::getKey).toList();
+    if (images.isEmpty()) return response;
+    if (images.size() > 1) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--output-image " + outputImage + ": model '"
+          + modelName + "' returned several images " + images + "; choose one with --output NAME");
+    }
+    try {
+      PngOutput.write(response.outputs().get(images.get(0)), outputImage);
+    } catch (IOException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--output-image " + outputImage + ": cannot write the image: " + e.getMessage(), e);
+    }
+    Map<String, Tensor> rest = new LinkedHashMap<>(response.outputs());
+    rest.remove(images.get(0));
+    return new InferenceResponse(response.model(), response.modelVersion(), response.requestId(),
+        response.parameters(), rest, response.error(), response.isFinal());
   }
 
   /** The request; with a ready {@code model}, inputs given without its batch dimension become a batch of one. */

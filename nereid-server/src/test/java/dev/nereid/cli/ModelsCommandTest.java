@@ -22,7 +22,11 @@ class ModelsCommandTest {
         "mean_pooling      1        READY",
         "repeat_int32      1        READY",
         "square_int32      1        READY",
-        "text_embedding    1        READY");
+        "stable_diffusion  1        READY",
+        "text_embedding    1        READY",
+        "text_encoder      1        READY",
+        "unet              1        READY",
+        "vae_decoder       1        READY");
   }
 
   @Test

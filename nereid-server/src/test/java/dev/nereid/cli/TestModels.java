@@ -20,6 +20,25 @@ final class TestModels {
     for (int v : versions) Files.createDirectories(model.resolve(Integer.toString(v)));
   }
 
+  /** An identity model {@code picture} (IMAGE_INPUT -> IMAGE_OUTPUT, UINT8 [-1, -1, 3]), and TEXT_INPUT -> TEXT_OUTPUT (BYTES). */
+  static void picture(Path repository) throws IOException {
+    Path model = Files.createDirectories(repository.resolve("picture"));
+    Files.writeString(model.resolve("config.pbtxt"), """
+        backend: "identity"
+        input [
+          { name: "IMAGE_INPUT" data_type: TYPE_UINT8 dims: [ -1, -1, 3 ] optional: true },
+          { name: "OTHER_INPUT" data_type: TYPE_UINT8 dims: [ -1, -1, 3 ] optional: true },
+          { name: "TEXT_INPUT" data_type: TYPE_STRING dims: [ 1 ] optional: true }
+        ]
+        output [
+          { name: "IMAGE_OUTPUT" data_type: TYPE_UINT8 dims: [ -1, -1, 3 ] },
+          { name: "OTHER_OUTPUT" data_type: TYPE_UINT8 dims: [ -1, -1, 3 ] },
+          { name: "TEXT_OUTPUT" data_type: TYPE_STRING dims: [ 1 ] }
+        ]
+        """);
+    Files.createDirectories(model.resolve("1"));
+  }
+
   /** A model {@code broken} that fails to load: its backend does not exist. */
   static void broken(Path repository) throws IOException {
     Path model = Files.createDirectories(repository.resolve("broken"));

@@ -47,7 +47,7 @@ class GrpcFrontendOptionsTest {
       assertStatus(() -> fx.blocking.withInterceptors(header("admin-key", "secret"))
           .repositoryIndex(RepositoryIndexRequest.getDefaultInstance()), Status.Code.UNAVAILABLE, admin);
       assertThat(fx.blocking.withInterceptors(header("triton-grpc-protocol-admin-key", "secret"))
-          .repositoryIndex(RepositoryIndexRequest.getDefaultInstance()).getModelsCount()).isEqualTo(7);
+          .repositoryIndex(RepositoryIndexRequest.getDefaultInstance()).getModelsCount()).isEqualTo(11);
 
       assertStatus(() -> fx.blocking.modelConfig(ModelConfigRequest.newBuilder().setName("identity").build()),
           Status.Code.UNAVAILABLE, admin);

@@ -46,7 +46,7 @@ class GrpcRepositoryTest {
   void loadServeAndUnloadAModel() {
     assertThat(index()).extracting(m -> m.getName() + "/" + m.getVersion() + "/" + m.getState())
         .containsExactly("all_minilm_l6_v2//", "bert_tokenizer//", "identity//", "mean_pooling//", "repeat_int32//",
-            "square_int32//", "text_embedding//");
+            "square_int32//", "stable_diffusion//", "text_embedding//", "text_encoder//", "unet//", "vae_decoder//");
     assertThat(ready("identity")).isFalse();
 
     fx.blocking.repositoryModelLoad(RepositoryModelLoadRequest.newBuilder().setModelName("identity").build());

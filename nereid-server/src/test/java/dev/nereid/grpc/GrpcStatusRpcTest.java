@@ -102,7 +102,7 @@ class GrpcStatusRpcTest {
     ModelStatisticsResponse all = fx.blocking.modelStatistics(ModelStatisticsRequest.getDefaultInstance());
     assertThat(all.getModelStatsList()).extracting(s -> s.getName())
         .containsExactly("all_minilm_l6_v2", "bert_tokenizer", "identity", "mean_pooling", "repeat_int32", "square_int32",
-            "text_embedding");
+            "stable_diffusion", "text_embedding", "text_encoder", "unet", "vae_decoder");
     assertStatus(() -> fx.blocking.modelStatistics(ModelStatisticsRequest.newBuilder().setName("nope").build()),
         Status.Code.INVALID_ARGUMENT, "Request for unknown model: 'nope' is not found");
   }
@@ -112,7 +112,8 @@ class GrpcStatusRpcTest {
     RepositoryIndexResponse index = fx.blocking.repositoryIndex(RepositoryIndexRequest.getDefaultInstance());
     assertThat(index.getModelsList()).extracting(m -> m.getName() + "/" + m.getVersion() + "/" + m.getState())
         .containsExactly("all_minilm_l6_v2/1/READY", "bert_tokenizer/1/READY", "identity/1/READY", "mean_pooling/1/READY",
-            "repeat_int32/1/READY", "square_int32/1/READY", "text_embedding/1/READY");
+            "repeat_int32/1/READY", "square_int32/1/READY", "stable_diffusion/1/READY", "text_embedding/1/READY",
+            "text_encoder/1/READY", "unet/1/READY", "vae_decoder/1/READY");
     assertStatus(() -> fx.blocking.repositoryIndex(RepositoryIndexRequest.newBuilder().setRepositoryName("other").build()),
         Status.Code.UNIMPLEMENTED, "'repository_name' specification is not supported");
   }
