@@ -28,7 +28,7 @@ class ReadmeTest {
     String setUp = block(readme, "## Set up.*?```sh\n(.*?)```");
 
     assertThat(setUp.lines()).containsExactly(
-        "./nereid infer identity --input 'string_input=[[\"hello world!\"]]'",
+        "./nereid serve",
         "./mvnw -B verify");
     assertThat(Files.readString(ROOT.resolve(".ci/run"))).contains("\n./mvnw -B verify ");
   }
