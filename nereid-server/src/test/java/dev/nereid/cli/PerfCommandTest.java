@@ -73,6 +73,21 @@ class PerfCommandTest {
   }
 
   @Test
+  void drivesARemoteServerOverHttp() throws Exception {
+    try (dev.nereid.Server server = new dev.nereid.Server(dev.nereid.ServerOptions.of(CliRun.EXAMPLES)).start();
+        dev.nereid.http.HttpFrontend http = dev.nereid.http.HttpFrontend.start(server,
+            dev.nereid.http.HttpFrontend.Options.builder().port(0).build())) {
+      CliRun run = CliRun.of("perf", "identity", "-u", "127.0.0.1:" + http.port(), "-i", "http",
+          "--input", "fp32_input=[[1.5, 2.5, 3.5]]", "--concurrency-range", "2", "--measurement-interval", "300");
+
+      assertThat(run.exitCode()).as(run.err()).isZero();
+      assertThat(run.out()).contains("Target: http://127.0.0.1:").contains("Concurrency: 2\n").contains(" 0 errors");
+      assertThat(run.out()).containsPattern("Server: queue [0-9.]+ usec");
+      assertThat(server.model("identity").statistics().get(0).inferenceStats().success().count()).isPositive();
+    }
+  }
+
+  @Test
   void aBadProtocolIsAUsageError() {
     CliRun run = CliRun.of("perf", "identity", "-u", "127.0.0.1:1", "-i", "smoke-signals");
     assertThat(run.exitCode()).isEqualTo(2);
