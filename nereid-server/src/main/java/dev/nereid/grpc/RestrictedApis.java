@@ -1,12 +1,15 @@
 package dev.nereid.grpc;
 
+import dev.nereid.frontend.ApiCategory;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Refuses calls to a restricted API category unless they carry its header with the right value, as
@@ -15,8 +18,8 @@ import java.util.Set;
  */
 final class RestrictedApis implements ServerInterceptor {
   /** The categories Triton defines, which a restriction may name. */
-  static final Set<String> CATEGORIES = Set.of("health", "metadata", "inference", "shared-memory", "model-config",
-      "model-repository", "statistics", "trace", "logging");
+  static final Set<String> CATEGORIES = Arrays.stream(ApiCategory.values()).map(ApiCategory::flagName)
+      .collect(Collectors.toUnmodifiableSet());
 
   static final String HEADER_PREFIX = "triton-grpc-protocol-";
 
