@@ -43,13 +43,15 @@ public final class HttpFrontend implements AutoCloseable {
 
   private final NettyListener listener;
   private final InFlight inFlight;
-  private final ExecutorService workers;
+  private final ExecutorService blocking;
+  private final ExecutorService heavy;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private HttpFrontend(NettyListener listener, InFlight inFlight, ExecutorService workers) {
+  private HttpFrontend(NettyListener listener, InFlight inFlight, ExecutorService blocking, ExecutorService heavy) {
     this.listener = listener;
     this.inFlight = inFlight;
-    this.workers = workers;
+    this.blocking = blocking;
+    this.heavy = heavy;
   }
 
   /**
@@ -60,8 +62,12 @@ public final class HttpFrontend implements AutoCloseable {
   public static HttpFrontend start(Server server, Options options) {
     Objects.requireNonNull(server, "server");
     InFlight inFlight = new InFlight();
-    ExecutorService workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("nereid-http-work-", 0).factory());
-    KserveService service = new KserveService(server, options.restrictedApis(), workers);
+    // Repository operations wait on files and model loads: a virtual thread each. Large bodies cost
+    // CPU and memory to parse (a JSON tensor's tree is many times its text): a few threads at a time.
+    ExecutorService blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("nereid-http-io-", 0).factory());
+    ExecutorService heavy = Executors.newFixedThreadPool(Math.max(2, options.threadCount() / 2),
+        Thread.ofPlatform().daemon().name("nereid-http-heavy-", 0).factory());
+    KserveService service = new KserveService(server, options.restrictedApis(), blocking, heavy);
     HttpDecoderConfig decoder = new HttpDecoderConfig()
         .setMaxInitialLineLength(options.maxHeaderSize())
         .setMaxHeaderSize(options.maxHeaderSize())
@@ -79,10 +85,11 @@ public final class HttpFrontend implements AutoCloseable {
         p.addLast("kserve", new KserveHandler(service, inFlight));
       });
     } catch (RuntimeException e) {
-      workers.shutdown();
+      blocking.shutdown();
+      heavy.shutdown();
       throw e;
     }
-    HttpFrontend frontend = new HttpFrontend(listener, inFlight, workers);
+    HttpFrontend frontend = new HttpFrontend(listener, inFlight, blocking, heavy);
     log.info("Started HTTPService at {}:{}", options.address(), frontend.port());
     return frontend;
   }
@@ -121,9 +128,11 @@ public final class HttpFrontend implements AutoCloseable {
       log.warn("HTTP front end closing with {} request(s) still in flight after {}", inFlight.count(), drainTimeout);
     }
     listener.close();
-    workers.shutdown();
+    blocking.shutdown();
+    heavy.shutdown();
     try {
-      workers.awaitTermination(1, TimeUnit.SECONDS);
+      blocking.awaitTermination(1, TimeUnit.SECONDS);
+      heavy.awaitTermination(1, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -12,12 +12,16 @@ final class KserveService {
   private final GenerateEndpoint generate;
   private final RepositoryEndpoints repository;
 
-  KserveService(Server server, RestrictedApis restrictedApis, Executor workers) {
+  /**
+   * @param blocking runs work that waits (repository file access, model loads)
+   * @param heavy runs work that burns CPU and memory (parsing and writing large bodies); bounded
+   */
+  KserveService(Server server, RestrictedApis restrictedApis, Executor blocking, Executor heavy) {
     this.restrictedApis = restrictedApis;
     this.info = new InfoEndpoints(server);
-    this.infer = new InferEndpoint(server, workers);
-    this.generate = new GenerateEndpoint(server, workers);
-    this.repository = new RepositoryEndpoints(server, workers);
+    this.infer = new InferEndpoint(server, heavy);
+    this.generate = new GenerateEndpoint(server, heavy);
+    this.repository = new RepositoryEndpoints(server, blocking);
   }
 
   RestrictedApis restrictedApis() {
