@@ -48,12 +48,12 @@ final class ModelDependencies {
   /** The names with every model they use, directly or through other ensembles, that the repositories hold. */
   static Set<String> withComposing(Collection<String> names, Map<String, ModelSource> available) {
     Set<String> all = new LinkedHashSet<>();
-    List<String> todo = new ArrayList<>(names);
-    while (!todo.isEmpty()) {
-      String name = todo.remove(todo.size() - 1);
+    List<String> unvisited = new ArrayList<>(names);
+    while (!unvisited.isEmpty()) {
+      String name = unvisited.remove(unvisited.size() - 1);
       ModelSource source = available.get(name);
       if (!all.add(name) || source == null) continue;
-      todo.addAll(composing(source));
+      unvisited.addAll(composing(source));
     }
     return all;
   }
