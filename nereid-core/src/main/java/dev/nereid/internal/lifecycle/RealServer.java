@@ -29,19 +29,15 @@ import dev.nereid.internal.stats.ServerMetrics;
 import dev.nereid.proto.ModelConfig;
 import dev.nereid.spi.Backend;
 import dev.nereid.spi.ModelContext;
-import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -51,7 +47,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,13 +59,12 @@ public final class RealServer {
   private static final String VERSION = "0.1.0";
   private static final List<String> EXTENSIONS = List.of("model_repository", "schedule_policy", "sequence",
       "model_repository(unload_dependents)", "model_configuration", "binary_tensor_data", "parameters", "statistics");
-  private static final String UNLOADED = "unloaded";
 
   private final ServerOptions options;
   private final Server facade;
   private final BackendRegistry backends;
   private final ModelRepositories repositories = new ModelRepositories();
-  private final Map<String, ModelEntry> models = new ConcurrentHashMap<>();
+  private final ModelTable models = new ModelTable();
   /**
    * Every loaded model not yet closed, serving or retiring. Whoever takes one out of this set closes
    * it: its retirement, or {@link #stop()}; so each is closed once, and none is missed.
@@ -89,7 +83,7 @@ public final class RealServer {
     this.backends = BackendRegistry.discover();
     this.loadPool = Executors.newFixedThreadPool(options.modelLoadThreadCount(),
         Thread.ofPlatform().daemon().name("nereid-load-", 0).factory());
-    this.metrics = new ServerMetrics(this::metricSources);
+    this.metrics = new ServerMetrics(models::metricSources);
     this.services = new LoadServices(options.defaultMaxQueueSize(),
         options.rateLimiting() ? new RateLimiter(options.rateLimiterResources()) : null,
         options.responseCacheByteSize() > 0 ? new ResponseCache(options.responseCacheByteSize()) : null);
@@ -138,7 +132,7 @@ public final class RealServer {
         if (scan.models().containsKey(name)) {
           names.add(name);
         } else if (!scan.duplicates().containsKey(name)) { // a duplicate's reason is recorded already
-          models.computeIfAbsent(name, ModelEntry::new)
+          models.entry(name)
               .modelFailed("failed to load '" + name + "': no model folder named '" + name + "' in any repository");
         }
       }
@@ -163,7 +157,7 @@ public final class RealServer {
   }
 
   private void recordDuplicates(ModelRepositories.Scan scan) {
-    scan.duplicates().forEach((name, dirs) -> models.computeIfAbsent(name, ModelEntry::new)
+    scan.duplicates().forEach((name, dirs) -> models.entry(name)
         .modelFailed("model '" + name + "' is in more than one repository: " + dirs));
   }
 
@@ -200,7 +194,7 @@ public final class RealServer {
    */
   private String loadModel(String name, ModelSource source, ModelConfig override, Path overrideDirectory,
       boolean refresh) {
-    ModelEntry entry = models.computeIfAbsent(name, ModelEntry::new);
+    ModelEntry entry = models.entry(name);
     entry.lock.lock();
     try {
       // Only polling compares fingerprints. Taken before anything is read, so that a change made while
@@ -312,7 +306,7 @@ public final class RealServer {
 
   /** The ensembles using any of these models, directly or not, each after the ensembles it uses. */
   private List<String> dependentsOf(Set<String> changed) {
-    return ModelDependencies.dependents(changed, List.copyOf(models.keySet()), n -> {
+    return ModelDependencies.dependents(changed, List.copyOf(models.names()), n -> {
       ModelEntry e = models.get(n);
       return e == null ? Set.of() : e.composing;
     });
@@ -371,10 +365,10 @@ public final class RealServer {
       return unloading != null ? unloading : CompletableFuture.completedFuture(null);
     }
     if (slot.loaded != null) {
-      return retireVersion(entry, slot, UNLOADED);
+      return retireVersion(entry, slot, ModelTable.UNLOADED);
     }
     if (slot.state == ModelState.UNAVAILABLE) {
-      slot.set(ModelState.UNAVAILABLE, UNLOADED);
+      slot.set(ModelState.UNAVAILABLE, ModelTable.UNLOADED);
     }
     return CompletableFuture.completedFuture(null);
   }
@@ -477,31 +471,7 @@ public final class RealServer {
 
   /** The loaded model serving (name, version), or the error a request to it gets. */
   public LoadedModel resolve(String name, long version) {
-    ModelEntry entry = models.get(name);
-    if (entry == null) {
-      throw new NereidException.InvalidArgument("Request for unknown model: '" + name + "' is not found");
-    }
-    LoadedModel loaded = entry.serving(version);
-    if (loaded != null) {
-      return loaded;
-    }
-    if (version >= 0) {
-      ModelEntry.VersionSlot slot = entry.versions.get(version);
-      if (slot == null) {
-        throw new NereidException.NotFound("Request for unknown model: '" + name + "' version " + version + " is not found");
-      }
-      throw new NereidException.Unavailable("'" + name + "' version " + version + " is not at ready state ("
-          + slot.state + (slot.reason.isEmpty() ? "" : ": " + slot.reason) + ")");
-    }
-    String reason = entry.modelReason;
-    if (reason.isEmpty()) {
-      reason = entry.versions.values().stream().map(s -> s.reason).filter(r -> !r.isEmpty()).findFirst().orElse("");
-    }
-    if (entry.versions.isEmpty() && entry.modelState == ModelState.UNKNOWN) {
-      throw new NereidException.Unavailable("Request for unavailable model: '" + name + "' is not loaded");
-    }
-    throw new NereidException.Unavailable("Request for unavailable model: '" + name + "' has no available versions"
-        + (reason.isEmpty() ? "" : ": " + reason));
+    return models.resolve(name, version);
   }
 
   public java.util.concurrent.Executor responseExecutor() {
@@ -518,36 +488,16 @@ public final class RealServer {
 
   public void load(String name, Map<String, ?> parameters) {
     requireMode(ModelControlMode.EXPLICIT, "explicit model load / unload");
-    checkModelName(name);
-    ModelConfig override = null;
-    Map<String, byte[]> files = new TreeMap<>();
-    for (Map.Entry<String, ?> p : parameters.entrySet()) {
-      String key = p.getKey();
-      Object value = p.getValue();
-      if (key.equals("config")) {
-        String json = value instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.UTF_8) : String.valueOf(value);
-        override = ModelConfigs.parseJson(json);
-      } else if (key.startsWith("file:")) {
-        if (!(value instanceof byte[] bytes)) {
-          throw new NereidException.InvalidArgument("failed to load '" + name + "': parameter '" + key + "' must be bytes");
-        }
-        files.put(checkOverridePath(name, key.substring("file:".length())), bytes);
-      } else {
-        throw new NereidException.InvalidArgument("failed to load '" + name + "': unknown load parameter '" + key + "'");
-      }
-    }
-    if (!files.isEmpty() && override == null) {
-      throw new NereidException.InvalidArgument(
-          "failed to load '" + name + "': file overrides need a 'config' parameter with the model's config as JSON");
-    }
+    LoadOverrides overrides = LoadOverrides.parse(name, parameters);
+    ModelConfig override = overrides.config();
     ModelRepositories.Scan scan = repositories.scan();
     ModelSource source = scan.models().get(name);
-    if (source == null && files.isEmpty()) {
+    if (source == null && overrides.files().isEmpty()) {
       String why = scan.duplicates().containsKey(name) ? "it is in more than one repository: " + scan.duplicates().get(name)
           : "no model folder named '" + name + "' in any repository";
       throw new NereidException.InvalidArgument("failed to load '" + name + "': " + why);
     }
-    Path overrideDirectory = files.isEmpty() ? null : writeOverrideFiles(name, files);
+    Path overrideDirectory = overrides.writeFolder(name);
     // As in Triton, loading an ensemble first loads the models it uses that are not loaded yet.
     Set<String> uses = override != null ? ModelDependencies.composing(override)
         : source != null ? ModelDependencies.composing(source) : Set.of();
@@ -569,59 +519,8 @@ public final class RealServer {
     }
   }
 
-  private static void checkModelName(String name) {
-    if (name.isEmpty() || name.contains("/") || name.contains("\\") || name.equals(".") || name.equals("..")) {
-      throw new NereidException.InvalidArgument("invalid model name '" + name + "'");
-    }
-  }
-
-  private static String checkOverridePath(String model, String relative) {
-    Path p;
-    try {
-      p = Path.of(relative).normalize();
-    } catch (InvalidPathException e) {
-      throw new NereidException.InvalidArgument("failed to load '" + model + "': file override path '"
-          + relative.replace("\0", "\\0") + "' is not a valid path: " + e.getReason());
-    }
-    if (relative.isEmpty() || p.isAbsolute() || relative.startsWith("/") || p.startsWith("..")
-        || Stream.of(relative.split("[/\\\\]")).anyMatch(".."::equals)) {
-      throw new NereidException.InvalidArgument("failed to load '" + model + "': file override path '" + relative
-          + "' must be relative to the model folder, without '..'");
-    }
-    if (!p.getName(0).toString().matches("[1-9][0-9]*")) {
-      throw new NereidException.InvalidArgument("failed to load '" + model + "': file override path '" + relative
-          + "' must start with a version folder, e.g. 1/model.onnx");
-    }
-    return p.toString();
-  }
-
-  private static Path writeOverrideFiles(String name, Map<String, byte[]> files) {
-    try {
-      Path root = Files.createTempDirectory("nereid-override-").resolve(name);
-      for (Map.Entry<String, byte[]> f : files.entrySet()) {
-        Path target = root.resolve(f.getKey()).normalize();
-        if (!target.startsWith(root)) {
-          throw new NereidException.InvalidArgument("failed to load '" + name + "': file override escapes the model folder");
-        }
-        Files.createDirectories(target.getParent());
-        Files.write(target, f.getValue());
-      }
-      return root;
-    } catch (IOException e) {
-      throw new NereidException.Internal("failed to load '" + name + "': cannot write override files: " + e.getMessage(), e);
-    }
-  }
-
   private void deleteLater(Path directory) {
-    loadPool.execute(() -> deleteTree(directory.getParent()));
-  }
-
-  private static void deleteTree(Path root) {
-    try (Stream<Path> walk = Files.walk(root)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      log.debug("could not delete {}", root, e);
-    }
+    loadPool.execute(() -> LoadOverrides.deleteFolder(directory));
   }
 
   public void unload(String name, boolean unloadDependents, boolean waitUntilUnloaded) {
@@ -677,7 +576,7 @@ public final class RealServer {
     for (ModelEntry.VersionSlot slot : entry.versions.values()) {
       unloading.add(unloadVersion(entry, slot));
     }
-    entry.modelUnloaded(UNLOADED);
+    entry.modelUnloaded(ModelTable.UNLOADED);
     entry.composing = Set.of(); // unloaded on purpose: no longer follows its composing models
     return unloading;
   }
@@ -708,7 +607,7 @@ public final class RealServer {
     }
     loadAll(changed);
     Set<String> removed = new LinkedHashSet<>();
-    for (ModelEntry entry : models.values()) {
+    for (ModelEntry entry : models.all()) {
       if (!scan.models().containsKey(entry.name) && !scan.duplicates().containsKey(entry.name)) {
         entry.lock.lock();
         try {
@@ -745,15 +644,7 @@ public final class RealServer {
   }
 
   public boolean ready() {
-    if (stopping) return false;
-    for (ModelEntry entry : models.values()) {
-      if (entry.modelState == ModelState.UNAVAILABLE && !UNLOADED.equals(entry.modelReason)) return false;
-      for (ModelEntry.VersionSlot slot : entry.versions.values()) {
-        ModelState s = slot.state;
-        if (s == ModelState.LOADING || (s == ModelState.UNAVAILABLE && !UNLOADED.equals(slot.reason))) return false;
-      }
-    }
-    return true;
+    return !stopping && models.ready();
   }
 
   public ServerMetadata metadata() {
@@ -761,95 +652,29 @@ public final class RealServer {
   }
 
   public SortedMap<ModelKey, ModelIndexEntry> index(boolean readyOnly) {
-    SortedMap<ModelKey, ModelIndexEntry> index = new TreeMap<>();
-    Set<String> names = new LinkedHashSet<>(repositories.scan().models().keySet());
-    names.addAll(models.keySet());
-    for (String name : names) {
-      ModelEntry entry = models.get(name);
-      if (entry == null || (entry.versions.isEmpty() && entry.modelState == ModelState.UNKNOWN)) {
-        if (!readyOnly) index.put(new ModelKey(name, -1), new ModelIndexEntry(name, -1, ModelState.UNKNOWN, ""));
-        continue;
-      }
-      if (entry.versions.isEmpty() || entry.modelState == ModelState.UNAVAILABLE) {
-        if (!readyOnly) index.put(new ModelKey(name, -1), new ModelIndexEntry(name, -1, entry.modelState, entry.modelReason));
-      }
-      entry.versions.forEach((version, slot) -> {
-        if (!readyOnly || slot.state == ModelState.READY) {
-          index.put(new ModelKey(name, version), new ModelIndexEntry(name, version, slot.state, slot.reason));
-        }
-      });
-    }
-    return index;
+    return models.index(repositories.scan().models().keySet(), readyOnly);
   }
 
   /** The state and reason of (name, version) as a handle sees it. */
   public ModelIndexEntry state(String name, long version) {
-    ModelEntry entry = models.get(name);
-    if (entry == null) {
-      return new ModelIndexEntry(name, version, ModelState.UNKNOWN, "");
-    }
-    LoadedModel serving = entry.serving(version);
-    if (serving != null) {
-      ModelEntry.VersionSlot slot = entry.versions.get(serving.version());
-      return new ModelIndexEntry(name, serving.version(), ModelState.READY, slot == null ? "" : slot.reason);
-    }
-    ModelEntry.VersionSlot slot = version >= 0 ? entry.versions.get(version)
-        : entry.versions.isEmpty() ? null : entry.versions.lastEntry().getValue();
-    if (slot == null) {
-      return new ModelIndexEntry(name, version, entry.modelState, entry.modelReason);
-    }
-    return new ModelIndexEntry(name, version, slot.state, slot.reason);
+    return models.state(name, version);
   }
 
   public ModelMetadata metadata(String name, long version) {
-    LoadedModel model = resolve(name, version);
-    List<String> versions = models.get(name).versions.entrySet().stream()
-        .filter(e -> e.getValue().state == ModelState.READY).map(e -> Long.toString(e.getKey())).toList();
-    return model.metadata(versions);
+    return models.metadata(name, version);
   }
 
   public List<ModelStatistics> statistics(String name, long version) {
-    ModelEntry entry = models.get(name);
-    if (entry == null) {
-      throw new NereidException.InvalidArgument("Request for unknown model: '" + name + "' is not found");
-    }
-    if (version >= 0) {
-      LoadedModel model = resolve(name, version);
-      return List.of(model.stats().snapshot(name, model.version()));
-    }
-    List<ModelStatistics> all = new ArrayList<>();
-    entry.versions.forEach((v, slot) -> {
-      LoadedModel loaded = slot.loaded;
-      if (loaded != null) all.add(loaded.stats().snapshot(name, v));
-    });
-    return all;
+    return models.statistics(name, version);
   }
 
   /** Statistics of every loaded version of every model, for {@code /v2/models/stats}. */
   public List<ModelStatistics> allStatistics() {
-    List<ModelStatistics> all = new ArrayList<>();
-    for (ModelEntry entry : new TreeMap<>(models).values()) {
-      entry.versions.forEach((v, slot) -> {
-        LoadedModel loaded = slot.loaded;
-        if (loaded != null) all.add(loaded.stats().snapshot(entry.name, v));
-      });
-    }
-    return all;
+    return models.allStatistics();
   }
 
   public ServerMetrics metrics() {
     return metrics;
-  }
-
-  private List<ServerMetrics.Source> metricSources() {
-    List<ServerMetrics.Source> sources = new ArrayList<>();
-    for (ModelEntry entry : new TreeMap<>(models).values()) {
-      entry.versions.forEach((v, slot) -> {
-        LoadedModel loaded = slot.loaded;
-        if (loaded != null) sources.add(new ServerMetrics.Source(entry.name, v, loaded.stats()));
-      });
-    }
-    return sources;
   }
 
   // --- stop
@@ -863,7 +688,7 @@ public final class RealServer {
     stopping = true;
     if (poller != null) poller.shutdownNow();
     long deadline = System.nanoTime() + options.exitTimeout().toNanos();
-    for (ModelEntry entry : models.values()) {
+    for (ModelEntry entry : models.all()) {
       for (ModelEntry.VersionSlot slot : entry.versions.values()) {
         if (slot.loaded != null) slot.set(ModelState.UNLOADING, "");
       }
@@ -891,14 +716,14 @@ public final class RealServer {
     for (LoadedModel m : loaded) {
       m.close(grace);
     }
-    for (ModelEntry entry : models.values()) {
+    for (ModelEntry entry : models.all()) {
       for (ModelEntry.VersionSlot slot : entry.versions.values()) {
         if (slot.loaded != null) {
           slot.loaded = null;
-          slot.set(ModelState.UNAVAILABLE, UNLOADED);
+          slot.set(ModelState.UNAVAILABLE, ModelTable.UNLOADED);
         }
       }
-      if (entry.overrideDirectory != null) deleteTree(entry.overrideDirectory.getParent());
+      if (entry.overrideDirectory != null) LoadOverrides.deleteFolder(entry.overrideDirectory);
     }
     loadPool.shutdownNow();
     responseExecutor.shutdown();
