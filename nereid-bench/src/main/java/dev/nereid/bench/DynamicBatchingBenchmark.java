@@ -24,6 +24,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -34,10 +35,12 @@ import org.openjdk.jmh.annotations.Threads;
  * Where an in-process server beats hand-written ONNX Runtime calls: many small concurrent requests
  * (all-MiniLM-L6-v2, batch 1, sequence 16) from 16 callers. Compared in one run against what a user
  * would otherwise write: ORT called once per request from 16 threads, and ORT on pre-built batches of
- * 16 (the practical limit, when the caller can batch by hand). Throughputs are requests per second;
- * {@code rawPrebuiltBatch16} counts 16 requests per run. Latency at one caller, batching on
- * ({@code max_queue_delay_microseconds: 0}) versus off, comes from the {@code latency*} methods with
- * {@code -bm sample}.
+ * 16 from one or two threads (the practical limit, when the caller can batch by hand). Throughputs are
+ * requests per second; the pre-built runs count 16 requests each. Latency at one caller, batching on
+ * ({@code max_queue_delay_microseconds: 0}) versus off on the same instances, comes from the
+ * {@code latency*} methods with {@code -bm sample}. The Nereid layout is a parameter: by default two
+ * instances of one intra-op thread each, which measured fastest on two cores (one instance of two
+ * threads: about 12 % fewer requests per second).
  */
 @State(Scope.Benchmark)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -56,7 +59,23 @@ public class DynamicBatchingBenchmark {
   OrtSession batchSession;
   Map<String, OnnxTensor> batch16;
 
-  static String config(String name, String scheduling) {
+  /** Instances of each Nereid model; with {@link #intraOpThreads} they share the two cores. */
+  @Param({"2"})
+  public int instances;
+
+  /** ORT intra-op threads per Nereid instance. */
+  @Param({"1"})
+  public int intraOpThreads;
+
+  /** {@code max_queue_delay_microseconds} of the batching model. */
+  @Param({"0"})
+  public int queueDelayMicros;
+
+  /** {@code preferred_batch_size} of the batching model; 0 for none. */
+  @Param({"0"})
+  public int preferredBatchSize;
+
+  String config(String name, String scheduling) {
     return """
         name: "%s"
         platform: "onnxruntime_onnx"
@@ -67,10 +86,10 @@ public class DynamicBatchingBenchmark {
           { name: "token_type_ids" data_type: TYPE_INT64 dims: [ -1 ] }
         ]
         output [ { name: "last_hidden_state" data_type: TYPE_FP32 dims: [ -1, 384 ] } ]
-        instance_group [ { kind: KIND_CPU count: 1 } ]
-        parameters { key: "intra_op_thread_count" value { string_value: "2" } }
+        instance_group [ { kind: KIND_CPU count: %d } ]
+        parameters { key: "intra_op_thread_count" value { string_value: "%d" } }
         %s
-        """.formatted(name, scheduling);
+        """.formatted(name, instances, intraOpThreads, scheduling);
   }
 
   static long[] tokens(int seed) {
@@ -92,7 +111,9 @@ public class DynamicBatchingBenchmark {
   public void start() throws IOException, OrtException {
     repository = new BenchRepository()
         .linkModel("minilm_batching", BenchRepository.miniLm(),
-            config("minilm_batching", "dynamic_batching { max_queue_delay_microseconds: 0 }"))
+            config("minilm_batching",
+                "dynamic_batching { max_queue_delay_microseconds: " + queueDelayMicros
+                    + (preferredBatchSize > 0 ? " preferred_batch_size: [ " + preferredBatchSize + " ]" : "") + " }"))
         .linkModel("minilm_plain", BenchRepository.miniLm(), config("minilm_plain", ""));
     server = new Server(ServerOptions.of(repository.root())).start();
     batching = server.model("minilm_batching");
@@ -103,7 +124,7 @@ public class DynamicBatchingBenchmark {
     perRequestOptions = new OrtSession.SessionOptions();
     perRequestOptions.setIntraOpNumThreads(1);
     perRequestSession = env.createSession(BenchRepository.miniLm().toString(), perRequestOptions);
-    // One caller running batches of 16: give the call both cores, as the Nereid instance has.
+    // One caller running batches of 16: give the call both cores.
     batchOptions = new OrtSession.SessionOptions();
     batchOptions.setIntraOpNumThreads(2);
     batchSession = env.createSession(BenchRepository.miniLm().toString(), batchOptions);
@@ -189,6 +210,20 @@ public class DynamicBatchingBenchmark {
   @BenchmarkMode(Mode.Throughput)
   public float rawPrebuiltBatch16() throws OrtException {
     try (OrtSession.Result result = batchSession.run(batch16)) {
+      return ((OnnxTensor) result.get(0)).getFloatBuffer().get(0);
+    }
+  }
+
+  /**
+   * Raw ORT on pre-built batches of 16 from two threads, one intra-op thread each: the other way a
+   * user can keep both cores busy with hand-made batches. Each run counts as 16 requests.
+   */
+  @Benchmark
+  @Threads(2)
+  @OperationsPerInvocation(16)
+  @BenchmarkMode(Mode.Throughput)
+  public float rawPrebuiltBatch16TwoThreads() throws OrtException {
+    try (OrtSession.Result result = perRequestSession.run(batch16)) {
       return ((OnnxTensor) result.get(0)).getFloatBuffer().get(0);
     }
   }
