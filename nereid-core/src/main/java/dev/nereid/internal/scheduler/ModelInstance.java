@@ -133,7 +133,7 @@ public final class ModelInstance {
       inferences += rows[i];
     }
     if (counted) stats.executionStarted(requests.size());
-    Timed batch = new Timed(requests, rows, inferences, start);
+    Timed batch = new Timed(requests, rows, inferences, start, counted ? queueNanos : -1);
     try {
       backend.execute(batch);
     } catch (Throwable t) {
@@ -148,13 +148,7 @@ public final class ModelInstance {
         throw e;
       }
     }
-    long end = System.nanoTime();
-    long computeStart = batch.computeStart == 0 ? start : batch.computeStart;
-    long computeEnd = batch.computeEnd == 0 ? end : Math.max(batch.computeEnd, computeStart);
-    if (counted) {
-      stats.executed(requests.size(), inferences, queueNanos, computeStart - start, computeEnd - computeStart,
-          end - computeEnd);
-    }
+    batch.recordExecution(System.nanoTime());
   }
 
   /** A request's batch dimension: the first dimension of its first input. */
@@ -178,14 +172,32 @@ public final class ModelInstance {
     private final long[] rows;
     private final long batchSize;
     private final long start;
+    /** The requests' queue time summed, or -1 when the execution is not counted (warmup). */
+    private final long queueNanos;
     long computeStart;
     long computeEnd;
+    private boolean recorded;
 
-    Timed(List<PendingRequest> requests, long[] rows, long batchSize, long start) {
+    Timed(List<PendingRequest> requests, long[] rows, long batchSize, long start, long queueNanos) {
       this.requests = requests;
       this.rows = rows;
       this.batchSize = batchSize;
       this.start = start;
+      this.queueNanos = queueNanos;
+    }
+
+    /**
+     * Counts the execution in the model's statistics, once: when the backend answers the batch as a
+     * whole, just before the responses go out, so a caller who reads the statistics after its answer
+     * finds its execution counted; otherwise when {@code execute} returns.
+     */
+    synchronized void recordExecution(long end) {
+      if (recorded || queueNanos < 0) return;
+      recorded = true;
+      long computeStarted = computeStart == 0 ? start : computeStart;
+      long computeEnded = computeEnd == 0 ? end : Math.max(computeEnd, computeStarted);
+      stats.executed(requests.size(), batchSize, queueNanos, computeStarted - start, computeEnded - computeStarted,
+          end - computeEnded);
     }
 
     @Override
@@ -227,6 +239,7 @@ public final class ModelInstance {
         List<Tensor> slices = BatchAssembler.split(outputName, tensor, rows);
         for (int i = 0; i < slices.size(); i++) perRequest.get(i).put(outputName, slices.get(i));
       });
+      recordExecution(System.nanoTime());
       for (int i = 0; i < requests.size(); i++) {
         requests.get(i).send(perRequest.get(i), true);
       }
