@@ -16,6 +16,7 @@ import dev.nereid.ResponseIterator;
 import dev.nereid.Server;
 import dev.nereid.ServerOptions;
 import dev.nereid.Tensor;
+import dev.nereid.examples.embeddings.Vectors;
 import java.io.IOException;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
@@ -220,7 +221,7 @@ public class EmbeddingPipelineBenchmark {
      */
     private void checkAgainst(LangChain4j reference) {
       String first = SENTENCES.get(0);
-      double alone = cosine(embed(model, first), reference.embed(first));
+      double alone = Vectors.cosine(embed(model, first), reference.embed(first));
       if (alone < 0.9999) throw new IllegalStateException(config + ": cosine to LangChain4j " + alone + " for '" + first + "'");
       List<CompletableFuture<InferenceResponse>> inFlight = new ArrayList<>();
       for (int round = 0; round < 4; round++) {
@@ -229,7 +230,7 @@ public class EmbeddingPipelineBenchmark {
       double worst = 1;
       for (int i = 0; i < inFlight.size(); i++) {
         float[] ours = inFlight.get(i).join().output("embedding").toFloatArray();
-        worst = Math.min(worst, cosine(ours, reference.embed(SENTENCES.get(i % SENTENCES.size()))));
+        worst = Math.min(worst, Vectors.cosine(ours, reference.embed(SENTENCES.get(i % SENTENCES.size()))));
       }
       String summary = config + ": lowest cosine to LangChain4j under load " + worst;
       if (config.equals("onnxBatched")) {
@@ -294,16 +295,6 @@ public class EmbeddingPipelineBenchmark {
     }
   }
 
-  static double cosine(float[] a, float[] b) {
-    if (a.length != b.length) throw new IllegalStateException("vector lengths " + a.length + " and " + b.length);
-    double dot = 0, na = 0, nb = 0;
-    for (int i = 0; i < a.length; i++) {
-      dot += (double) a[i] * b[i];
-      na += (double) a[i] * a[i];
-      nb += (double) b[i] * b[i];
-    }
-    return dot / Math.sqrt(na * nb);
-  }
 
   /** LangChain4j's {@code embed(String)} on one shared model from 16 threads. */
   @Benchmark
