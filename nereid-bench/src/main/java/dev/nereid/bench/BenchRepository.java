@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /** A model repository in a temporary folder, built at benchmark setup and deleted at teardown. */
@@ -49,6 +50,27 @@ final class BenchRepository implements AutoCloseable {
     Path version = Files.createDirectories(root.resolve(name).resolve("1"));
     Files.createSymbolicLink(version.resolve("model.onnx"), file);
     Files.writeString(root.resolve(name).resolve("config.pbtxt"), config);
+    return this;
+  }
+
+  /**
+   * Adds a model of the example repository with its config passed through {@code editConfig}; every
+   * other file of the model (version folders, a tokenizer beside the config) is a link to the example's.
+   */
+  BenchRepository addExample(String name, UnaryOperator<String> editConfig) throws IOException {
+    Path source = example(name);
+    try (Stream<Path> files = Files.walk(source)) {
+      for (Path from : files.toList()) {
+        Path to = root.resolve(name).resolve(source.relativize(from).toString());
+        if (Files.isDirectory(from)) {
+          Files.createDirectories(to);
+        } else if (from.getFileName().toString().equals("config.pbtxt")) {
+          Files.writeString(to, editConfig.apply(Files.readString(from)));
+        } else {
+          Files.createSymbolicLink(to, from.toAbsolutePath());
+        }
+      }
+    }
     return this;
   }
 

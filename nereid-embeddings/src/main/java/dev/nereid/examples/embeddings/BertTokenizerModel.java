@@ -61,7 +61,11 @@ public final class BertTokenizerModel implements JavaModel {
       firstText[r + 1] = texts.size();
     }
     batch.computeStarted();
-    Encoding[] encodings = tokenizer.batchEncode(texts);
+    // One text at a time on this thread: batchEncode hands a batch to the tokenizers library's own
+    // thread pool, which on a server already running a thread per instance costs about 60 % more CPU
+    // for batches of a few texts (and its threads take cores from the model instances).
+    Encoding[] encodings = new Encoding[texts.size()];
+    for (int i = 0; i < encodings.length; i++) encodings[i] = tokenizer.encode(texts.get(i));
     batch.computeEnded();
     for (int r = 0; r < requests.size(); r++) {
       int n = firstText[r + 1] - firstText[r];

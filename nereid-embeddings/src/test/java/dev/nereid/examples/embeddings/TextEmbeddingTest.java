@@ -1,5 +1,6 @@
 package dev.nereid.examples.embeddings;
 
+import static dev.nereid.examples.embeddings.Vectors.cosine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -62,16 +63,6 @@ class TextEmbeddingTest {
         .next().output("embedding");
     assertThat(embedding.shape()).containsExactly(1, 384);
     return embedding.toFloatArray();
-  }
-
-  static double cosine(float[] a, float[] b) {
-    double dot = 0, na = 0, nb = 0;
-    for (int i = 0; i < a.length; i++) {
-      dot += (double) a[i] * b[i];
-      na += (double) a[i] * a[i];
-      nb += (double) b[i] * b[i];
-    }
-    return dot / Math.sqrt(na * nb);
   }
 
   @Test
