@@ -72,6 +72,8 @@ public final class HttpFrontend implements AutoCloseable {
         .setMaxInitialLineLength(options.maxHeaderSize())
         .setMaxHeaderSize(options.maxHeaderSize())
         .setMaxChunkSize(1 << 20);
+    // Idle: one request of the largest size kept for the next. Handed out: four of them at once.
+    BodyBuffers bodies = new BodyBuffers(options.maxRequestSize(), 4L * options.maxRequestSize());
     NettyListener listener;
     try {
       listener = NettyListener.bind("http", options.address(), options.port(), options.threadCount(), ch -> {
@@ -80,6 +82,7 @@ public final class HttpFrontend implements AutoCloseable {
         p.addLast("codec", new HttpServerCodec(decoder));
         p.addLast("chunks", new ChunkLimiter());
         p.addLast("decompressor", new HttpContentDecompressor(false, 0));
+        p.addLast("large-body", new LargeBodyCollector(bodies, options.maxRequestSize()));
         p.addLast("aggregator", new BodyAggregator(options.maxRequestSize()));
         p.addLast("compressor", new ResponseCompressor());
         p.addLast("kserve", new KserveHandler(service, inFlight));

@@ -48,7 +48,7 @@ final class InferEndpoint {
     ByteBuf contiguous = hasBinary ? contiguous(exchange, body) : body;
     InferRequestDecoder.Decoded decoded = raw
         ? new InferRequestDecoder.Decoded(RawRequestDecoder.decode(model, contiguous), OutputSelection.ALL_BINARY)
-        : InferRequestDecoder.decode(model.name(), contiguous, headerLength);
+        : InferRequestDecoder.decode(model.name(), contiguous, headerLength, exchange::tensorBuffer);
     // The response comes back on the connection's event loop, one thread hop from the model; only
     // writing large outputs as JSON is worth moving to a worker.
     model.inferAsync(decoded.request(), exchange.eventLoop()).whenComplete((response, error) -> {
@@ -80,8 +80,9 @@ final class InferEndpoint {
   }
 
   /**
-   * The body as one direct buffer, so binary tensors can be views of it: the aggregated body is
-   * usually a list of network reads, and this is its one copy.
+   * The body as one direct buffer, so binary tensors can be views of it: a large body already is
+   * (see {@link LargeBodyCollector}); a smaller one is usually a list of network reads, and this is
+   * its one copy.
    */
   private static ByteBuf contiguous(Exchange exchange, ByteBuf body) {
     if (body.isDirect() && body.nioBufferCount() == 1) {

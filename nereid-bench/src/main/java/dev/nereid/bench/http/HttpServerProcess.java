@@ -14,7 +14,8 @@ import java.nio.file.Path;
  * One server of the HTTP comparison, in a process of its own so that it can be pinned to a core and
  * its CPU time measured apart from the client's. Serves the built-in identity model from a temporary
  * repository, prints {@code PORT <n>}, then answers commands on standard input: {@code cpu} prints
- * the process's CPU time in nanoseconds, {@code exit} (or the end of input) stops it.
+ * the process's CPU time and the kernel's share of it in nanoseconds, {@code exit} (or the end of
+ * input) stops it.
  *
  * <pre>
  * java -cp benchmarks.jar dev.nereid.bench.http.HttpServerProcess nereid|baseline [baseline threads] [max request bytes]
@@ -22,6 +23,17 @@ import java.nio.file.Path;
  */
 public final class HttpServerProcess {
   private HttpServerProcess() {}
+
+  /** CPU time spent in the kernel on this process's behalf (Linux), -1 where unknown. */
+  private static long kernelNanos() {
+    try {
+      String stat = Files.readString(Path.of("/proc/self/stat"));
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return Long.parseLong(fields[12]) * 10_000_000L; // stime, in clock ticks of 10 ms
+    } catch (Exception e) {
+      return -1;
+    }
+  }
 
   public static void main(String[] args) throws Exception {
     String kind = args[0];
@@ -59,7 +71,7 @@ public final class HttpServerProcess {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         for (String line; (line = in.readLine()) != null && !line.equals("exit"); ) {
           if (line.equals("cpu")) {
-            System.out.println(os.getProcessCpuTime());
+            System.out.println(os.getProcessCpuTime() + " " + kernelNanos());
             System.out.flush();
           }
         }
