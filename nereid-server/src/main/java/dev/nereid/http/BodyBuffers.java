@@ -1,8 +1,8 @@
 package dev.nereid.http;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.buffer.WrappedByteBuf;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.buffer.UnpooledDirectByteBuf;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,30 +81,22 @@ final class BodyBuffers {
   }
 
   /**
-   * A body buffer that goes back to the pool on its last release. Only this wrapper's own reference
-   * count matters: composite buffers and message aggregators keep and release the wrapper itself.
+   * A body buffer that goes back to the pool when its reference count reaches zero, whichever view
+   * of it (a composite, a slice) releases it last.
    */
-  private final class Lease extends WrappedByteBuf {
+  private final class Lease extends UnpooledDirectByteBuf {
     private final ByteBuffer memory;
 
     Lease(ByteBuffer memory) {
-      super(Unpooled.wrappedBuffer(memory.clear()).clear());
+      super(UnpooledByteBufAllocator.DEFAULT, memory.clear(), memory.capacity());
       this.memory = memory;
+      clear();
     }
 
     @Override
-    public boolean release() {
-      return returned(super.release());
-    }
-
-    @Override
-    public boolean release(int decrement) {
-      return returned(super.release(decrement));
-    }
-
-    private boolean returned(boolean last) {
-      if (last) giveBack(memory);
-      return last;
+    protected void deallocate() {
+      super.deallocate(); // a wrapped buffer: nothing is freed
+      giveBack(memory);
     }
   }
 }

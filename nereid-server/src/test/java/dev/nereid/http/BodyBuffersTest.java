@@ -3,6 +3,8 @@ package dev.nereid.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.Test;
 
 /** Body buffers come back on their last release, are reused when they fit, and stay within both limits. */
@@ -50,5 +52,21 @@ class BodyBuffersTest {
     assertThat(d).isNotNull();
     c.release();
     d.release();
+  }
+
+  @Test
+  void comesBackWhenTheLastViewIsReleasedAsAnAggregatorDoesIt() {
+    BodyBuffers buffers = new BodyBuffers(1 << 20, 4 << 20);
+    ByteBuf body = buffers.take(1 << 20);
+    body.writeZero(1 << 20);
+    CompositeByteBuf composite = Unpooled.compositeBuffer();
+    composite.addComponent(true, body.retain());
+    body.release(); // the collector's message, released after aggregation
+    assertThat(buffers.inUse()).isEqualTo(1 << 20);
+    ByteBuf slice = composite.retainedSlice(0, 10);
+    composite.release();
+    assertThat(buffers.inUse()).isEqualTo(1 << 20);
+    slice.release();
+    assertThat(buffers.inUse()).isZero();
   }
 }
