@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Requests are read and answered on Netty event loops that never wait for inference: requests go
  * to {@link dev.nereid.Model#inferAsync} or {@link dev.nereid.Model#inferStream}, and responses are
- * written when those complete. {@link #close()} stops accepting connections, lets requests in flight
+ * written when those complete. A model the server has measured as fast (under 50 µs an execution)
+ * runs on the event loop itself when one of its instances is idle, which saves two thread hand-offs. {@link #close()} stops accepting connections, lets requests in flight
  * finish, then closes.
  */
 public final class HttpFrontend implements AutoCloseable {
