@@ -9,7 +9,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** {@link Model#inferAsync(InferenceRequest, java.util.concurrent.Executor)} completes on the caller's executor. */
+/**
+ * {@link Model#inferAsync(InferenceRequest, java.util.concurrent.Executor)} completes on the caller's
+ * executor, and with {@code runHereWhenIdle} runs the model on the calling thread when it can.
+ */
 class InferAsyncExecutorTest {
   @Test
   void completesOnlyThroughTheGivenExecutor() throws Exception {
@@ -23,6 +26,20 @@ class InferAsyncExecutorTest {
       completion.run();
       assertThat(future).isDone();
       assertThat(future.get().output("int32_output").toIntArray()).containsExactly(4, 5);
+    }
+  }
+
+  @Test
+  void runHereWhenIdleRunsTheModelOnTheCallingThread() throws Exception {
+    BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
+    try (Server server = new Server(ServerOptions.of(Path.of("..", "examples", "models"))).start()) {
+      CompletableFuture<InferenceResponse> future = server.model("identity").inferAsync(
+          InferenceRequest.builder().input("int32_input", new int[][] {{6, 7}}).build(), tasks::add, true);
+      // Nothing queued and an idle instance: the model has run before inferAsync returned.
+      assertThat(tasks).as("the completion was handed to the executor on this thread").hasSize(1);
+      assertThat(future).isNotDone();
+      tasks.take().run();
+      assertThat(future.get().output("int32_output").toIntArray()).containsExactly(6, 7);
     }
   }
 }

@@ -9,7 +9,8 @@ import io.netty.handler.codec.http.HttpUtil;
 /**
  * Aggregates a request body up to the maximum request size and answers a larger one with 413 and a
  * message saying what the limit is. The body is kept as the list of network reads it arrived in (no
- * copy while aggregating); the infer endpoint makes it contiguous once when binary tensors need it.
+ * copy while aggregating), or as the one buffer {@link LargeBodyCollector} gathered a large binary
+ * body into; the infer endpoint makes a small binary body contiguous when its tensors need it.
  */
 final class BodyAggregator extends HttpObjectAggregator {
   BodyAggregator(int maxRequestSize) {

@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCounted;
+import java.nio.ByteBuffer;
 import java.util.Queue;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -103,6 +104,16 @@ final class Exchange {
     if (released.get() && held.remove(buffer)) {
       buffer.release();
     }
+  }
+
+  /**
+   * A direct buffer of exactly {@code bytes} from the connection's pool, for a tensor read from JSON:
+   * held, like the request, until the response is written, since outputs may share it.
+   */
+  ByteBuffer tensorBuffer(int bytes) {
+    ByteBuf buffer = ctx.alloc().directBuffer(bytes, bytes);
+    holdUntilDone(buffer);
+    return buffer.nioBuffer(0, bytes);
   }
 
   /** Sends a complete response, adding Content-Length and keep-alive headers. */

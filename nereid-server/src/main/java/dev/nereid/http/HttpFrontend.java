@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Requests are read and answered on Netty event loops that never wait for inference: requests go
  * to {@link dev.nereid.Model#inferAsync} or {@link dev.nereid.Model#inferStream}, and responses are
- * written when those complete. {@link #close()} stops accepting connections, lets requests in flight
+ * written when those complete. A model the server has measured as fast (under 50 µs an execution)
+ * runs on the event loop itself when one of its instances is idle, which saves two thread hand-offs. {@link #close()} stops accepting connections, lets requests in flight
  * finish, then closes.
  */
 public final class HttpFrontend implements AutoCloseable {
@@ -72,6 +73,8 @@ public final class HttpFrontend implements AutoCloseable {
         .setMaxInitialLineLength(options.maxHeaderSize())
         .setMaxHeaderSize(options.maxHeaderSize())
         .setMaxChunkSize(1 << 20);
+    // Idle: one request of the largest size kept for the next. Handed out: four of them at once.
+    BodyBuffers bodies = new BodyBuffers(options.maxRequestSize(), 4L * options.maxRequestSize());
     NettyListener listener;
     try {
       listener = NettyListener.bind("http", options.address(), options.port(), options.threadCount(), ch -> {
@@ -80,6 +83,7 @@ public final class HttpFrontend implements AutoCloseable {
         p.addLast("codec", new HttpServerCodec(decoder));
         p.addLast("chunks", new ChunkLimiter());
         p.addLast("decompressor", new HttpContentDecompressor(false, 0));
+        p.addLast("large-body", new LargeBodyCollector(bodies, options.maxRequestSize()));
         p.addLast("aggregator", new BodyAggregator(options.maxRequestSize()));
         p.addLast("compressor", new ResponseCompressor());
         p.addLast("kserve", new KserveHandler(service, inFlight));

@@ -11,7 +11,7 @@ import java.util.concurrent.Executor;
 /**
  * {@code POST /v2/models/{m}[/versions/{v}]/infer}: decodes the request, submits it with
  * {@link Model#inferAsync}, and writes the response when the future completes, on the thread that
- * completes it. Large bodies are decoded off the event loop.
+ * completes it. Large bodies are decoded off the event loop; fast models may run on it.
  */
 final class InferEndpoint {
   /** Responses with at most this much output data to write as JSON are written on the event loop. */
@@ -19,6 +19,7 @@ final class InferEndpoint {
 
   private final Server server;
   private final Executor workers;
+  private final FastModels fastModels = new FastModels();
 
   InferEndpoint(Server server, Executor workers) {
     this.server = server;
@@ -36,22 +37,25 @@ final class InferEndpoint {
     int headerLength = headerLength(declared, body.readableBytes());
     boolean raw = declared != null && headerLength == 0;
     if (exchange.largeBody()) {
-      exchange.runOn(workers, () -> submit(exchange, model, body, headerLength, raw));
+      exchange.runOn(workers, () -> submit(exchange, model, body, headerLength, raw, false));
     } else {
-      submit(exchange, model, body, headerLength, raw);
+      submit(exchange, model, body, headerLength, raw, fastModels.fast(model, route));
     }
   }
 
-  /** Decodes and submits; {@code raw} means an Inference-Header-Content-Length of 0: the body is one tensor. */
-  private void submit(Exchange exchange, Model model, ByteBuf body, int headerLength, boolean raw) {
+  /**
+   * Decodes and submits; {@code raw} means an Inference-Header-Content-Length of 0: the body is one
+   * tensor. {@code runHere}: the model may run on this thread (see {@link FastModels}).
+   */
+  private void submit(Exchange exchange, Model model, ByteBuf body, int headerLength, boolean raw, boolean runHere) {
     boolean hasBinary = headerLength < body.readableBytes();
     ByteBuf contiguous = hasBinary ? contiguous(exchange, body) : body;
     InferRequestDecoder.Decoded decoded = raw
         ? new InferRequestDecoder.Decoded(RawRequestDecoder.decode(model, contiguous), OutputSelection.ALL_BINARY)
-        : InferRequestDecoder.decode(model.name(), contiguous, headerLength);
+        : InferRequestDecoder.decode(model.name(), contiguous, headerLength, exchange::tensorBuffer);
     // The response comes back on the connection's event loop, one thread hop from the model; only
     // writing large outputs as JSON is worth moving to a worker.
-    model.inferAsync(decoded.request(), exchange.eventLoop()).whenComplete((response, error) -> {
+    model.inferAsync(decoded.request(), exchange.eventLoop(), runHere).whenComplete((response, error) -> {
       if (error != null) {
         exchange.sendError(error);
       } else if (jsonBytes(response, decoded.outputs()) <= ENCODE_ON_EVENT_LOOP_BYTES) {
@@ -80,8 +84,9 @@ final class InferEndpoint {
   }
 
   /**
-   * The body as one direct buffer, so binary tensors can be views of it: the aggregated body is
-   * usually a list of network reads, and this is its one copy.
+   * The body as one direct buffer, so binary tensors can be views of it: a large body already is
+   * (see {@link LargeBodyCollector}); a smaller one is usually a list of network reads, and this is
+   * its one copy.
    */
   private static ByteBuf contiguous(Exchange exchange, ByteBuf body) {
     if (body.isDirect() && body.nioBufferCount() == 1) {

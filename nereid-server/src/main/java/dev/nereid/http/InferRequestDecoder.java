@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.IntFunction;
 
 /**
  * Reads a KServe v2 infer request: the JSON header (id, parameters, inputs, outputs) and, with the
@@ -26,9 +27,10 @@ final class InferRequestDecoder {
 
   /**
    * Decodes a request whose first {@code headerLength} bytes are JSON; the rest holds the binary
-   * inputs in input order. A body with binary inputs must be one contiguous buffer.
+   * inputs in input order. A body with binary inputs must be one contiguous buffer. Tensors given as
+   * JSON are written into buffers from {@code buffers}.
    */
-  static Decoded decode(String model, ByteBuf body, int headerLength) {
+  static Decoded decode(String model, ByteBuf body, int headerLength, IntFunction<ByteBuffer> buffers) {
     int start = body.readerIndex();
     JsonNode root = Json.parse(body.slice(start, headerLength));
     if (!root.isObject()) {
@@ -42,7 +44,7 @@ final class InferRequestDecoder {
     }
     boolean binaryByDefault = RequestParameters.apply(root.get("parameters"), builder);
     BinarySection binary = new BinarySection(model, body, start + headerLength, body.writerIndex());
-    readInputs(model, root.get("inputs"), builder, binary);
+    readInputs(model, root.get("inputs"), builder, binary, buffers);
     if (binary.remaining() > 0) {
       throw invalid("unexpected additional input data for model '" + model + "'");
     }
@@ -50,7 +52,8 @@ final class InferRequestDecoder {
     return new Decoded(builder.build(), new OutputSelection(binaryByDefault, listed));
   }
 
-  private static void readInputs(String model, JsonNode inputs, InferenceRequest.Builder builder, BinarySection binary) {
+  private static void readInputs(String model, JsonNode inputs, InferenceRequest.Builder builder, BinarySection binary,
+      IntFunction<ByteBuffer> buffers) {
     if (inputs == null || !inputs.isArray()) {
       throw invalid("Unable to parse 'inputs'");
     }
@@ -78,7 +81,7 @@ final class InferRequestDecoder {
       } else {
         JsonNode data = input.get("data");
         if (!data.isArray()) throw invalid("Unable to parse 'data': input '" + name + "' needs an array");
-        tensor = JsonTensors.read(name, type, shape, data);
+        tensor = JsonTensors.read(name, type, shape, data, buffers);
       }
       builder.input(name, tensor);
     }

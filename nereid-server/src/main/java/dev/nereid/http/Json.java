@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -23,9 +25,13 @@ final class Json {
   static final int MAX_NESTING_DEPTH = 100;
 
   // A shared buffer pool: the default keeps buffers per thread, useless on the virtual threads that
-  // encode responses.
+  // encode responses. The fast number parser and writer give the same values and text as the JDK's
+  // (both round correctly, both write the shortest text) at a fraction of the cost: tensor data in
+  // JSON is mostly numbers.
   private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
       .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool())
+      .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+      .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
       .streamReadConstraints(StreamReadConstraints.builder()
           .maxNestingDepth(MAX_NESTING_DEPTH)
           .maxStringLength(Integer.MAX_VALUE)

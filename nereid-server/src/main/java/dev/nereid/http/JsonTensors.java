@@ -16,6 +16,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /**
  * Tensors in KServe JSON form: {@code data} as a flat or nested row-major array, BOOL as
@@ -35,6 +36,11 @@ final class JsonTensors {
    *     shape, an element of the wrong JSON type or out of the data type's range, or FP16/BF16 data
    */
   static Tensor read(String name, DataType type, long[] shape, JsonNode data) {
+    return read(name, type, shape, data, ByteBuffer::allocateDirect);
+  }
+
+  /** Like {@link #read(String, DataType, long[], JsonNode)}, the elements written into a buffer from {@code buffers}. */
+  static Tensor read(String name, DataType type, long[] shape, JsonNode data, IntFunction<ByteBuffer> buffers) {
     if (type == DataType.FP16 || type == DataType.BF16) {
       throw new NereidException.InvalidArgument("receiving " + type.kserveName()
           + " data via JSON is not supported. Please use the binary data format for input " + name);
@@ -53,7 +59,7 @@ final class JsonTensors {
       throw new NereidException.InvalidArgument("input '" + name + "' needs " + bytes
           + " bytes, which exceeds the maximum allowed input size of " + Integer.MAX_VALUE + " bytes");
     }
-    ByteBuffer out = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer out = buffers.apply((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
     for (JsonNode leaf : leaves) writeElement(out, name, type, leaf);
     return Tensor.of(type, shape, out.flip());
   }

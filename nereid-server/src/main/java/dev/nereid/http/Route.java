@@ -79,6 +79,8 @@ record Route(Kind kind, String model, String version, String name) {
       case "/v2/logging": return simple(Kind.LOGGING);
       default: break;
     }
+    String inferred = inferModel(path);
+    if (inferred != null) return new Route(Kind.INFER, inferred, "", "");
     Matcher m = MODEL.matcher(path);
     if (m.matches()) {
       String version = m.group(2) == null ? "" : m.group(2);
@@ -112,6 +114,19 @@ record Route(Kind kind, String model, String version, String name) {
       return new Route(kind, "", "", region);
     }
     return simple(Kind.NOT_FOUND);
+  }
+
+  /**
+   * The model of {@code /v2/models/<model>/infer}, the most frequent path, without a regular
+   * expression; null for any other path (the patterns decide those).
+   */
+  private static String inferModel(String path) {
+    String prefix = "/v2/models/";
+    String suffix = "/infer";
+    int end = path.length() - suffix.length();
+    if (end <= prefix.length() || !path.startsWith(prefix) || !path.endsWith(suffix)) return null;
+    int slash = path.indexOf('/', prefix.length());
+    return slash == end ? path.substring(prefix.length(), end) : null;
   }
 
   /**
