@@ -12,8 +12,9 @@ public interface Scheduler {
    * Takes a request. On return the scheduler owns it and will give it a final response; on an
    * exception the caller still owns it.
    *
-   * @param mayRunOnCaller the caller is blocked waiting for this request anyway, so the scheduler may
-   *     run it on the calling thread when an instance is idle and nothing is queued
+   * @param mayRunOnCaller the calling thread may be held for one execution (a caller blocked waiting
+   *     for this request anyway, or an event loop serving a fast model), so the scheduler may run it
+   *     there when an instance is idle and nothing is queued
    * @throws dev.nereid.NereidException.Unavailable when the queue is full or the scheduler stopped
    */
   void enqueue(PendingRequest request, boolean mayRunOnCaller);
