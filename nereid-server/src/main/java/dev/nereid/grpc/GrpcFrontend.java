@@ -37,8 +37,9 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>Calls run on virtual threads; inference completes from the core's callbacks and never holds a
- * thread while a model computes. Closing the front end stops accepting calls and lets calls in flight
+ * <p>Calls run on the front end's event loops; inference completes from the core's callbacks on the
+ * loop of the call's connection and never holds a thread while a model computes. Calls that may block
+ * (model control, metadata, statistics) run on virtual threads. Closing the front end stops accepting calls and lets calls in flight
  * finish within {@link Options#shutdownTimeout()}; it does not stop the {@link Server}.
  */
 public final class GrpcFrontend implements AutoCloseable {
@@ -46,13 +47,15 @@ public final class GrpcFrontend implements AutoCloseable {
 
   private final io.grpc.Server grpc;
   private final ExecutorService executor;
+  private final EventLoops loops;
   private final Options options;
   private final int port;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private GrpcFrontend(io.grpc.Server grpc, ExecutorService executor, Options options) {
+  private GrpcFrontend(io.grpc.Server grpc, ExecutorService executor, EventLoops loops, Options options) {
     this.grpc = grpc;
     this.executor = executor;
+    this.loops = loops;
     this.options = options;
     this.port = grpc.getPort();
   }
@@ -72,11 +75,17 @@ public final class GrpcFrontend implements AutoCloseable {
     // Listed last so it runs first: a refused call never reaches compression or the service.
     interceptors.add(new RestrictedApis(options.restrictedApis()));
     ExecutorService executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("nereid-grpc-", 0).factory());
+    EventLoops loops = new EventLoops(Runtime.getRuntime().availableProcessors());
+    // Calls run on the event loops (no hand-off per call); the services move what may block to the executor.
     io.grpc.Server grpc = NettyServerBuilder.forAddress(new InetSocketAddress(options.address(), options.port()))
-        .executor(executor)
+        .bossEventLoopGroup(loops.group())
+        .workerEventLoopGroup(loops.group())
+        .channelType(loops.serverChannelType())
+        .directExecutor()
         .maxInboundMessageSize(options.maxInboundMessageSize())
         .addService(ServerInterceptors.intercept(MalformedMessages.guard(AliasingMarshaller.apply(
-            new InferenceService(server).bindService(), ModelInferRequest.class, ModelInferRequest.parser())), interceptors))
+            new InferenceService(server, executor, loops).bindService(), ModelInferRequest.class,
+            ModelInferRequest.parser())), interceptors))
         .addService(ServerInterceptors.intercept(MalformedMessages.guard(new HealthService(server).bindService()),
             interceptors))
         .build();
@@ -84,11 +93,12 @@ public final class GrpcFrontend implements AutoCloseable {
       grpc.start();
     } catch (IOException | RuntimeException e) {
       executor.shutdownNow();
+      loops.shutdown();
       throw new NereidException.Unavailable("cannot start the gRPC front end on " + options.address() + ":"
           + options.port() + ": " + e.getMessage(), e);
     }
     log.info("gRPC front end listening on {}:{}", options.address(), grpc.getPort());
-    return new GrpcFrontend(grpc, executor, options);
+    return new GrpcFrontend(grpc, executor, loops, options);
   }
 
   /** The port the front end listens on (the one picked when the options asked for port 0). */
@@ -117,6 +127,7 @@ public final class GrpcFrontend implements AutoCloseable {
       Thread.currentThread().interrupt();
     } finally {
       executor.shutdown();
+      loops.shutdown();
     }
     log.info("gRPC front end on port {} stopped", port);
   }

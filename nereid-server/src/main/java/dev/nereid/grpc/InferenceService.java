@@ -14,22 +14,28 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
- * {@code inference.GRPCInferenceService} over an embedded {@link Server}. Unary calls run on the
- * front end's virtual-thread executor, so model loads may block; inference never waits on a thread:
- * it completes the call from the core's response callbacks.
+ * {@code inference.GRPCInferenceService} over an embedded {@link Server}. Calls arrive on the
+ * front end's event loops. Inference is decoded and submitted there and answered on the same loop when
+ * the core completes it; every other call moves to the blocking executor first, since model loads,
+ * metadata and statistics may wait on the server.
  */
 final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
   private static final String NO_SHARED_MEMORY =
       "Nereid does not support shared memory regions; send tensors in raw_input_contents";
 
   private final Server server;
+  private final Executor blocking;
+  private final EventLoops loops;
 
-  InferenceService(Server server) {
+  InferenceService(Server server, Executor blocking, EventLoops loops) {
     this.server = server;
+    this.blocking = blocking;
+    this.loops = loops;
   }
 
   @Override
@@ -154,7 +160,8 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
       if (model.decoupled()) {
         throw new NereidException.Unsupported("ModelInfer RPC doesn't support models with decoupled transaction policy");
       }
-      future = model.inferAsync(decoded.request());
+      Executor loop = loops.current();
+      future = loop == null ? model.inferAsync(decoded.request()) : model.inferAsync(decoded.request(), loop);
     } catch (RuntimeException e) {
       call.onError(Statuses.toException(e));
       return;
@@ -234,8 +241,15 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
     out.onError(Status.UNIMPLEMENTED.withDescription(message).asRuntimeException());
   }
 
-  /** Answers a unary call with the supplier's message, or with the status its exception maps to. */
-  private static <T> void reply(StreamObserver<T> out, Supplier<T> body) {
+  /**
+   * Answers a unary call with the supplier's message, or with the status its exception maps to; the
+   * supplier runs on the blocking executor.
+   */
+  private <T> void reply(StreamObserver<T> out, Supplier<T> body) {
+    blocking.execute(() -> replyNow(out, body));
+  }
+
+  private static <T> void replyNow(StreamObserver<T> out, Supplier<T> body) {
     T response;
     try {
       response = body.get();
