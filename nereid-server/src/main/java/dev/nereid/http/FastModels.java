@@ -23,7 +23,8 @@ final class FastModels {
 
   /** Whether {@code model} (named as the request's route names it) may run on the calling event loop. */
   boolean fast(Model model, Route route) {
-    String key = route.version().isEmpty() ? route.model() : route.model() + '/' + route.version();
+    // By the parsed version: "1" and "01" are one model, and clients can't grow the map with spellings.
+    String key = route.model() + '/' + route.modelVersion();
     long now = System.nanoTime();
     Verdict v = verdicts.get(key);
     if (v == null || now - v.checkedAt() > RECHECK_NANOS) {
