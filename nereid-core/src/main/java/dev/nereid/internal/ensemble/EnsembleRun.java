@@ -141,7 +141,10 @@ final class EnsembleRun {
     if (step.decoupled()) {
       model.inferStream(b.build()).subscribe(new StepSubscriber(call));
     } else {
-      CompletableFuture<InferenceResponse> answer = model.inferAsync(b.build());
+      // Completed on the thread that answers the step (usually the step model's instance thread): what
+      // follows only files the outputs and submits the next steps, so a hand-off per step would cost more
+      // than it protects. The ensemble's own answer still reaches its caller through its own sink.
+      CompletableFuture<InferenceResponse> answer = model.inferAsync(b.build(), Runnable::run);
       addCancel(() -> answer.cancel(true));
       answer.whenComplete((response, error) -> {
         if (error != null) {
