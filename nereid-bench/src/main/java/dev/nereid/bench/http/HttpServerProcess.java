@@ -2,6 +2,7 @@ package dev.nereid.bench.http;
 
 import dev.nereid.Server;
 import dev.nereid.ServerOptions;
+import dev.nereid.grpc.GrpcFrontend;
 import dev.nereid.http.HttpFrontend;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -11,14 +12,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * One server of the HTTP comparison, in a process of its own so that it can be pinned to a core and
+ * One server of the front-end comparisons (Nereid's HTTP or gRPC front end, or the HTTP baseline), in a
+ * process of its own so that it can be pinned to a core and
  * its CPU time measured apart from the client's. Serves the built-in identity model from a temporary
  * repository, prints {@code PORT <n>}, then answers commands on standard input: {@code cpu} prints
  * the process's CPU time and the kernel's share of it in nanoseconds, {@code exit} (or the end of
  * input) stops it.
  *
  * <pre>
- * java -cp benchmarks.jar dev.nereid.bench.http.HttpServerProcess nereid|baseline [baseline threads] [max request bytes]
+ * java -cp benchmarks.jar dev.nereid.bench.http.HttpServerProcess nereid|grpc|baseline [baseline threads] [max request bytes]
  * </pre>
  */
 public final class HttpServerProcess {
@@ -57,12 +59,16 @@ public final class HttpServerProcess {
             HttpFrontend.Options.builder().port(0).maxRequestSize(maxRequest).build());
         front = http;
         port = http.port();
+      } else if (kind.equals("grpc")) {
+        GrpcFrontend grpc = GrpcFrontend.start(server, GrpcFrontend.Options.defaults().withPort(0));
+        front = grpc;
+        port = grpc.port();
       } else if (kind.equals("baseline")) {
         BaselineHttpServer http = BaselineHttpServer.start(server.model("identity"), baselineThreads);
         front = http;
         port = http.port();
       } else {
-        throw new IllegalArgumentException("server kind must be nereid or baseline, got " + kind);
+        throw new IllegalArgumentException("server kind must be nereid, grpc or baseline, got " + kind);
       }
       try (front) {
         System.out.println("PORT " + port);

@@ -25,12 +25,17 @@ import java.util.Locale;
  *       and the server process's CPU time per request.
  *   <li>{@code binary}: one FP32 tensor of the given size through the binary tensor extension (input
  *       and output binary) on one connection; tensor bytes per second of round trip.
+ *   <li>{@code grpc-binary}: the same tensor through gRPC {@code ModelInfer} as {@code raw_input_contents}
+ *       and back as {@code raw_output_contents}, from a grpc-java blocking call whose response parser
+ *       aliases the bytes fields (as the server's does) instead of copying them twice.
  * </ul>
  *
  * <pre>
  * taskset -c 1 java -cp nereid-bench/target/benchmarks.jar dev.nereid.bench.http.HttpThroughput small \
  *     [connections=32] [seconds=5] [rounds=3] [server cpus=0] [baseline threads=1]
  * taskset -c 1 java -cp nereid-bench/target/benchmarks.jar dev.nereid.bench.http.HttpThroughput binary \
+ *     [MiB=64] [round trips=10] [server cpus=0]
+ * taskset -c 1 java -cp nereid-bench/target/benchmarks.jar dev.nereid.bench.http.HttpThroughput grpc-binary \
  *     [MiB=64] [round trips=10] [server cpus=0]
  * </pre>
  *
@@ -51,8 +56,10 @@ public final class HttpThroughput {
       small(arg(args, 1, 32), arg(args, 2, 5), arg(args, 3, 3), args.length > 4 ? args[4] : "0", arg(args, 5, 1));
     } else if (mode.equals("binary")) {
       binary(arg(args, 1, 64), arg(args, 2, 10), args.length > 3 ? args[3] : "0");
+    } else if (mode.equals("grpc-binary")) {
+      GrpcBinary.run(arg(args, 1, 64), arg(args, 2, 10), args.length > 3 ? args[3] : "0");
     } else {
-      throw new IllegalArgumentException("mode must be small or binary, got " + mode);
+      throw new IllegalArgumentException("mode must be small, binary or grpc-binary, got " + mode);
     }
   }
 
@@ -173,7 +180,7 @@ public final class HttpThroughput {
   }
 
   /** A server process pinned with taskset, driven through its standard input. */
-  private static final class ServerProcess implements AutoCloseable {
+  static final class ServerProcess implements AutoCloseable {
     final Process process;
     final BufferedReader out;
     final PrintWriter in;

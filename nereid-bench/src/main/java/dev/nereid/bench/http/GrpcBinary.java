@@ -1,0 +1,91 @@
+package dev.nereid.bench.http;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.ExtensionRegistryLite;
+import com.google.protobuf.UnsafeByteOperations;
+import dev.nereid.grpc.proto.GRPCInferenceServiceGrpc;
+import dev.nereid.grpc.proto.ModelInferRequest;
+import dev.nereid.grpc.proto.ModelInferResponse;
+import io.grpc.CallOptions;
+import io.grpc.KnownLength;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Locale;
+
+/**
+ * The gRPC half of the 64 MiB comparison: one FP32 tensor to the identity model as
+ * {@code raw_input_contents} and back as {@code raw_output_contents}, against a gRPC server process
+ * pinned apart from this client, as {@link HttpThroughput}'s {@code binary} mode does for HTTP.
+ */
+final class GrpcBinary {
+  private GrpcBinary() {}
+
+  static void run(int mib, int roundTrips, String cpus) throws Exception {
+    int bytes = mib << 20;
+    ByteBuffer data = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < bytes / 4; i++) data.putFloat(i * 0.5f);
+    ByteString raw = UnsafeByteOperations.unsafeWrap(data.array());
+    ModelInferRequest request = ModelInferRequest.newBuilder()
+        .setModelName("identity")
+        .addInputs(ModelInferRequest.InferInputTensor.newBuilder()
+            .setName("fp32_input").setDatatype("FP32").addShape(1).addShape(bytes / 4))
+        .addRawInputContents(raw)
+        .build();
+    MethodDescriptor<ModelInferRequest, ModelInferResponse> stock = GRPCInferenceServiceGrpc.getModelInferMethod();
+    MethodDescriptor<ModelInferRequest, ModelInferResponse> method =
+        stock.toBuilder(stock.getRequestMarshaller(), new AliasingResponses(stock.getResponseMarshaller())).build();
+    try (HttpThroughput.ServerProcess server = HttpThroughput.ServerProcess.start(cpus, "grpc")) {
+      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port)
+          .usePlaintext().maxInboundMessageSize(Integer.MAX_VALUE).build();
+      try {
+        System.out.printf(Locale.ROOT, "identity FP32 %d MiB as gRPC raw contents in and out, one channel, server cpus %s%n",
+            mib, cpus);
+        for (int i = 0; i < roundTrips + 2; i++) {
+          long cpu = server.cpuNanos()[0];
+          long start = System.nanoTime();
+          ModelInferResponse response = ClientCalls.blockingUnaryCall(channel, method, CallOptions.DEFAULT, request);
+          double seconds = (System.nanoTime() - start) / 1e9;
+          double cpuMillis = (server.cpuNanos()[0] - cpu) / 1e6;
+          if (i == 0 && !response.getRawOutputContents(0).equals(raw)) {
+            throw new IOException("the output tensor differs from the input");
+          }
+          System.out.printf(Locale.ROOT, "%s %6.1f ms  %7.0f MB/s of tensor per round trip  server CPU %.1f ms%n",
+              i < 2 ? "warm-up" : "round  ", seconds * 1e3, bytes / seconds / 1e6, cpuMillis);
+        }
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+  }
+
+  /** Parses responses so that bytes fields are views of the one array the message is read into. */
+  private record AliasingResponses(MethodDescriptor.Marshaller<ModelInferResponse> standard)
+      implements MethodDescriptor.Marshaller<ModelInferResponse> {
+    @Override
+    public InputStream stream(ModelInferResponse value) {
+      return standard.stream(value);
+    }
+
+    @Override
+    public ModelInferResponse parse(InputStream stream) {
+      try {
+        // gRPC's message streams know their length: read once into an array of that size.
+        byte[] message = stream instanceof KnownLength ? stream.readNBytes(stream.available()) : stream.readAllBytes();
+        CodedInputStream in = UnsafeByteOperations.unsafeWrap(message).newCodedInput();
+        in.enableAliasing(true);
+        in.setSizeLimit(Integer.MAX_VALUE);
+        return ModelInferResponse.parser().parseFrom(in, ExtensionRegistryLite.getEmptyRegistry());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+}
