@@ -209,9 +209,7 @@ public class DynamicBatchingBenchmark {
   @OperationsPerInvocation(16)
   @BenchmarkMode(Mode.Throughput)
   public float rawPrebuiltBatch16() throws OrtException {
-    try (OrtSession.Result result = batchSession.run(batch16)) {
-      return ((OnnxTensor) result.get(0)).getFloatBuffer().get(0);
-    }
+    return runBatch16(batchSession);
   }
 
   /**
@@ -223,7 +221,11 @@ public class DynamicBatchingBenchmark {
   @OperationsPerInvocation(16)
   @BenchmarkMode(Mode.Throughput)
   public float rawPrebuiltBatch16TwoThreads() throws OrtException {
-    try (OrtSession.Result result = perRequestSession.run(batch16)) {
+    return runBatch16(perRequestSession);
+  }
+
+  private float runBatch16(OrtSession session) throws OrtException {
+    try (OrtSession.Result result = session.run(batch16)) {
       return ((OnnxTensor) result.get(0)).getFloatBuffer().get(0);
     }
   }

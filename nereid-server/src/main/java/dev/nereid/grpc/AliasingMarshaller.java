@@ -24,7 +24,7 @@ import java.util.List;
  * message is read once into an array that nothing else can reach, and {@code raw_input_contents}
  * entries become views of it.
  */
-final class AliasingMarshaller<T extends MessageLite> implements MethodDescriptor.Marshaller<T> {
+public final class AliasingMarshaller<T extends MessageLite> implements MethodDescriptor.Marshaller<T> {
   private final MethodDescriptor.Marshaller<T> standard;
   private final Parser<T> parser;
 
@@ -33,8 +33,13 @@ final class AliasingMarshaller<T extends MessageLite> implements MethodDescripto
     this.parser = parser;
   }
 
-  /** A marshaller that writes as {@code standard} does and parses by aliasing; also for clients' responses. */
-  static <T extends MessageLite> AliasingMarshaller<T> of(MethodDescriptor.Marshaller<T> standard, Parser<T> parser) {
+  /**
+   * A marshaller that writes as {@code standard} does and parses by aliasing. Also for a Java client's
+   * responses: {@code method.toBuilder(method.getRequestMarshaller(), AliasingMarshaller.of(
+   * method.getResponseMarshaller(), ModelInferResponse.parser())).build()} reads large
+   * {@code raw_output_contents} without copying them twice.
+   */
+  public static <T extends MessageLite> AliasingMarshaller<T> of(MethodDescriptor.Marshaller<T> standard, Parser<T> parser) {
     return new AliasingMarshaller<>(standard, parser);
   }
 

@@ -1,21 +1,17 @@
 package dev.nereid.bench.http;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.CodedInputStream;
-import com.google.protobuf.ExtensionRegistryLite;
 import com.google.protobuf.UnsafeByteOperations;
+import dev.nereid.grpc.AliasingMarshaller;
 import dev.nereid.grpc.proto.GRPCInferenceServiceGrpc;
 import dev.nereid.grpc.proto.ModelInferRequest;
 import dev.nereid.grpc.proto.ModelInferResponse;
 import io.grpc.CallOptions;
-import io.grpc.KnownLength;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Locale;
@@ -41,7 +37,8 @@ final class GrpcBinary {
         .build();
     MethodDescriptor<ModelInferRequest, ModelInferResponse> stock = GRPCInferenceServiceGrpc.getModelInferMethod();
     MethodDescriptor<ModelInferRequest, ModelInferResponse> method =
-        stock.toBuilder(stock.getRequestMarshaller(), new AliasingResponses(stock.getResponseMarshaller())).build();
+        stock.toBuilder(stock.getRequestMarshaller(),
+            AliasingMarshaller.of(stock.getResponseMarshaller(), ModelInferResponse.parser())).build();
     try (HttpThroughput.ServerProcess server = HttpThroughput.ServerProcess.start(cpus, "grpc")) {
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port)
           .usePlaintext().maxInboundMessageSize(Integer.MAX_VALUE).build();
@@ -62,29 +59,6 @@ final class GrpcBinary {
         }
       } finally {
         channel.shutdownNow();
-      }
-    }
-  }
-
-  /** Parses responses so that bytes fields are views of the one array the message is read into. */
-  private record AliasingResponses(MethodDescriptor.Marshaller<ModelInferResponse> standard)
-      implements MethodDescriptor.Marshaller<ModelInferResponse> {
-    @Override
-    public InputStream stream(ModelInferResponse value) {
-      return standard.stream(value);
-    }
-
-    @Override
-    public ModelInferResponse parse(InputStream stream) {
-      try {
-        // gRPC's message streams know their length: read once into an array of that size.
-        byte[] message = stream instanceof KnownLength ? stream.readNBytes(stream.available()) : stream.readAllBytes();
-        CodedInputStream in = UnsafeByteOperations.unsafeWrap(message).newCodedInput();
-        in.enableAliasing(true);
-        in.setSizeLimit(Integer.MAX_VALUE);
-        return ModelInferResponse.parser().parseFrom(in, ExtensionRegistryLite.getEmptyRegistry());
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
       }
     }
   }

@@ -164,17 +164,10 @@ final class ModelTable {
 
   /** Statistics of every loaded version of every model, by name. */
   List<ModelStatistics> allStatistics() {
-    List<ModelStatistics> all = new ArrayList<>();
-    for (ModelEntry entry : new TreeMap<>(entries).values()) {
-      entry.versions.forEach((v, slot) -> {
-        LoadedModel loaded = slot.loaded;
-        if (loaded != null) all.add(loaded.stats().snapshot(entry.name, v));
-      });
-    }
-    return all;
+    return metricSources().stream().map(s -> s.stats().snapshot(s.model(), s.version())).toList();
   }
 
-  /** What the metrics read at scrape time: every loaded version's counters. */
+  /** Every loaded version's counters, by name: what the metrics read at scrape time. */
   List<ServerMetrics.Source> metricSources() {
     List<ServerMetrics.Source> sources = new ArrayList<>();
     for (ModelEntry entry : new TreeMap<>(entries).values()) {
