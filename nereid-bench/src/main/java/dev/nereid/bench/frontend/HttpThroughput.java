@@ -1,4 +1,4 @@
-package dev.nereid.bench.http;
+package dev.nereid.bench.frontend;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -31,11 +31,11 @@ import java.util.Locale;
  * </ul>
  *
  * <pre>
- * taskset -c 1 java -cp nereid-bench/target/benchmarks.jar dev.nereid.bench.http.HttpThroughput small \
+ * taskset -c 1 java -cp nereid-bench/target/benchmarks.jar dev.nereid.bench.frontend.HttpThroughput small \
  *     [connections=32] [seconds=5] [rounds=3] [server cpus=0] [baseline threads=1]
- * taskset -c 1 java -cp nereid-bench/target/benchmarks.jar dev.nereid.bench.http.HttpThroughput binary \
+ * taskset -c 1 java -cp nereid-bench/target/benchmarks.jar dev.nereid.bench.frontend.HttpThroughput binary \
  *     [MiB=64] [round trips=10] [server cpus=0]
- * taskset -c 1 java -cp nereid-bench/target/benchmarks.jar dev.nereid.bench.http.HttpThroughput grpc-binary \
+ * taskset -c 1 java -cp nereid-bench/target/benchmarks.jar dev.nereid.bench.frontend.HttpThroughput grpc-binary \
  *     [MiB=64] [round trips=10] [server cpus=0]
  * </pre>
  *

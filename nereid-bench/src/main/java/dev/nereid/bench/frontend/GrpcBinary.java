@@ -1,4 +1,4 @@
-package dev.nereid.bench.http;
+package dev.nereid.bench.frontend;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;

@@ -1,4 +1,4 @@
-package dev.nereid.bench.http;
+package dev.nereid.bench.frontend;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;

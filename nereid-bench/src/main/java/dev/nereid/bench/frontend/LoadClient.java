@@ -1,4 +1,4 @@
-package dev.nereid.bench.http;
+package dev.nereid.bench.frontend;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -1,4 +1,4 @@
-package dev.nereid.bench.http;
+package dev.nereid.bench.frontend;
 
 import dev.nereid.Server;
 import dev.nereid.ServerOptions;
@@ -20,7 +20,7 @@ import java.nio.file.Path;
  * input) stops it.
  *
  * <pre>
- * java -cp benchmarks.jar dev.nereid.bench.http.HttpServerProcess nereid|grpc|baseline [baseline threads] [max request bytes]
+ * java -cp benchmarks.jar dev.nereid.bench.frontend.HttpServerProcess nereid|grpc|baseline [baseline threads] [max request bytes]
  * </pre>
  */
 public final class HttpServerProcess {
