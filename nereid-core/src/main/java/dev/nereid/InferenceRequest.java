@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -24,6 +25,7 @@ public final class InferenceRequest {
   private final Map<String, Object> parameters;
   private final Map<String, Object> inputs;
   private final Set<String> requestedOutputs;
+  private final Runnable releaseCallback;
 
   private InferenceRequest(Builder b) {
     this.requestId = b.requestId;
@@ -35,6 +37,7 @@ public final class InferenceRequest {
     this.parameters = Collections.unmodifiableMap(new LinkedHashMap<>(b.parameters));
     this.inputs = Collections.unmodifiableMap(new LinkedHashMap<>(b.inputs));
     this.requestedOutputs = Collections.unmodifiableSet(new LinkedHashSet<>(b.requestedOutputs));
+    this.releaseCallback = b.releaseCallback;
   }
 
   /** A builder for a request. */
@@ -61,6 +64,7 @@ public final class InferenceRequest {
     b.parameters.putAll(parameters);
     b.inputs.putAll(inputs);
     b.requestedOutputs.addAll(requestedOutputs);
+    b.releaseCallback = releaseCallback;
     return b;
   }
 
@@ -109,6 +113,11 @@ public final class InferenceRequest {
     return requestedOutputs;
   }
 
+  /** What the server runs when it no longer reads this request's inputs; see {@link Builder#releaseCallback}. */
+  public Optional<Runnable> releaseCallback() {
+    return Optional.ofNullable(releaseCallback);
+  }
+
   @Override
   public String toString() {
     return "InferenceRequest[id=" + requestId + ", inputs=" + inputs.keySet() + "]";
@@ -125,6 +134,7 @@ public final class InferenceRequest {
     private final Map<String, Object> parameters = new LinkedHashMap<>();
     private final Map<String, Object> inputs = new LinkedHashMap<>();
     private final Set<String> requestedOutputs = new LinkedHashSet<>();
+    private Runnable releaseCallback;
 
     Builder() {}
 
@@ -209,6 +219,27 @@ public final class InferenceRequest {
     /** Asks for this output; with none asked for, every output is returned. */
     public Builder output(String name) {
       requestedOutputs.add(Objects.requireNonNull(name, "name"));
+      return this;
+    }
+
+    /**
+     * Sets what the server runs when it will read this request's input tensors no more, as Triton's
+     * request release callback: for a caller that lends memory it reuses (a pooled network buffer)
+     * and must know when it may have it back.
+     *
+     * <p>The server runs it exactly once for each infer call given this request: after the request's
+     * final response, once everything that was handed the inputs is done with them (the steps of an
+     * ensemble, a backend that holds them with {@link dev.nereid.spi.BackendRequest#holdInputs()}); or
+     * at once, before the call returns or its future fails, when the request is refused before it
+     * is queued. Until then the memory behind the input tensors must stay valid and unchanged.
+     * Output tensors may share that memory (an identity model returns its inputs), so a caller that
+     * reads its responses after the release keeps the memory until it is done with them too.
+     *
+     * <p>It runs on whichever thread releases the request (often a model's instance thread): keep it
+     * short, never block in it. An exception it throws is logged and otherwise ignored.
+     */
+    public Builder releaseCallback(Runnable callback) {
+      this.releaseCallback = Objects.requireNonNull(callback, "callback");
       return this;
     }
 

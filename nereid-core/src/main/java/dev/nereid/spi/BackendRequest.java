@@ -50,6 +50,17 @@ public interface BackendRequest {
     return requestedOutputs().isEmpty() || requestedOutputs().contains(name);
   }
 
+  /**
+   * Keeps this request's inputs valid past its final response until the returned handle runs: for a
+   * backend that hands them to work that may finish after it answers (an ensemble's other steps, a
+   * background task). The request is released (see {@link dev.nereid.InferenceRequest.Builder#releaseCallback})
+   * only when its final response is sent and every hold has ended. Running the handle again does nothing.
+   *
+   * <p>Without a hold a backend must not read the inputs, nor keep anything that shares their memory,
+   * after it sends the request's final response: the caller may reuse that memory at once.
+   */
+  Runnable holdInputs();
+
   /** Whether the caller cancelled the request; a long-running backend should check and stop. */
   boolean isCancelled();
 

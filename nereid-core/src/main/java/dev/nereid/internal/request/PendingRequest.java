@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +28,8 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
   private final ResponseSink sink;
   private final long arrivalNanos;
   private final AtomicBoolean finished = new AtomicBoolean();
+  /** The final response's claim on the inputs plus one per {@link #holdInputs()} not yet ended. */
+  private final AtomicInteger holds = new AtomicInteger(1);
   private volatile boolean cancelled;
   private long executionStartNanos;
   private long queueDeadlineNanos;
@@ -171,6 +174,33 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
   }
 
   @Override
+  public Runnable holdInputs() {
+    for (int n = holds.get(); ; n = holds.get()) {
+      if (n == 0) {
+        throw new IllegalStateException("request '" + id() + "' for model '" + owner.modelName()
+            + "' was already released; hold its inputs before sending its final response");
+      }
+      if (holds.compareAndSet(n, n + 1)) break;
+    }
+    AtomicBoolean ended = new AtomicBoolean();
+    return () -> {
+      if (ended.compareAndSet(false, true)) releaseOne();
+    };
+  }
+
+  /** Ends one claim on the inputs; the last runs the caller's release callback. */
+  private void releaseOne() {
+    if (holds.decrementAndGet() != 0) return;
+    Runnable callback = request.releaseCallback().orElse(null);
+    if (callback == null) return;
+    try {
+      callback.run();
+    } catch (RuntimeException e) {
+      log.warn("release callback of request '{}' for model '{}' failed", id(), owner.modelName(), e);
+    }
+  }
+
+  @Override
   public ResponseSender responder() {
     return this;
   }
@@ -241,6 +271,7 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
   private void finish(InferenceResponse response, FinalOutcome outcome) {
     owner.onFinal(this, outcome);
     sink.onResponse(response);
+    releaseOne();
   }
 
   @Override
