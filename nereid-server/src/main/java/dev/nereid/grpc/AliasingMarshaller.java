@@ -1,5 +1,6 @@
 package dev.nereid.grpc;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.ExtensionRegistryLite;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -10,12 +11,9 @@ import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
-import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Parses request messages so that their {@code bytes} fields alias one buffer holding the message
@@ -47,23 +45,14 @@ public final class AliasingMarshaller<T extends MessageLite> implements MethodDe
   @SuppressWarnings("unchecked")
   static <T extends MessageLite> ServerServiceDefinition apply(ServerServiceDefinition service, Class<T> requestType,
       Parser<T> parser) {
-    ServiceDescriptor original = service.getServiceDescriptor();
-    ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(original.getName())
-        .setSchemaDescriptor(original.getSchemaDescriptor());
-    List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
-    for (ServerMethodDefinition<?, ?> method : service.getMethods()) {
-      ServerMethodDefinition<?, ?> replaced = method;
+    return ServiceMethods.map(service, method -> {
       MethodDescriptor<?, ?> m = method.getMethodDescriptor();
       if (m.getRequestMarshaller() instanceof MethodDescriptor.PrototypeMarshaller<?> p
           && requestType.isInstance(p.getMessagePrototype())) {
-        replaced = withAliasing((ServerMethodDefinition<T, Object>) method, parser);
+        return withAliasing((ServerMethodDefinition<T, Object>) method, parser);
       }
-      methods.add(replaced);
-      descriptor.addMethod(replaced.getMethodDescriptor());
-    }
-    ServerServiceDefinition.Builder b = ServerServiceDefinition.builder(descriptor.build());
-    methods.forEach(b::addMethod);
-    return b.build();
+      return method;
+    });
   }
 
   private static <T extends MessageLite, R> ServerMethodDefinition<T, R> withAliasing(
@@ -82,20 +71,31 @@ public final class AliasingMarshaller<T extends MessageLite> implements MethodDe
   @Override
   public T parse(InputStream stream) {
     try {
-      // Protobuf aliases only buffers it is told are immutable; this array is, as nothing else holds it.
-      CodedInputStream in = UnsafeByteOperations.unsafeWrap(readFully(stream)).newCodedInput();
-      in.enableAliasing(true);
-      in.setSizeLimit(Integer.MAX_VALUE);
-      return parser.parseFrom(in, ExtensionRegistryLite.getEmptyRegistry());
-    } catch (InvalidProtocolBufferException e) {
-      throw Status.INTERNAL.withDescription("Invalid protobuf byte sequence").withCause(e).asRuntimeException();
+      return parse(UnsafeByteOperations.unsafeWrap(readFully(stream)), parser);
     } catch (IOException e) {
       throw Status.INTERNAL.withDescription("cannot read the request message").withCause(e).asRuntimeException();
     }
   }
 
+  /**
+   * Parses a message whose {@code bytes} fields alias {@code message}, which nothing may change while
+   * the parsed message is in use. A malformed message fails as grpc-java's own marshaller fails: INTERNAL
+   * caused by the {@link InvalidProtocolBufferException} (which {@link MalformedMessages} answers).
+   */
+  static <T> T parse(ByteString message, Parser<T> parser) {
+    try {
+      // Protobuf aliases only buffers it is told are immutable, as this one is by the caller's word.
+      CodedInputStream in = message.newCodedInput();
+      in.enableAliasing(true);
+      in.setSizeLimit(Integer.MAX_VALUE);
+      return parser.parseFrom(in, ExtensionRegistryLite.getEmptyRegistry());
+    } catch (InvalidProtocolBufferException e) {
+      throw Status.INTERNAL.withDescription("Invalid protobuf byte sequence").withCause(e).asRuntimeException();
+    }
+  }
+
   /** The stream's bytes, copied once when its length is known (as it is for gRPC's message streams). */
-  private static byte[] readFully(InputStream stream) throws IOException {
+  static byte[] readFully(InputStream stream) throws IOException {
     if (!(stream instanceof KnownLength)) {
       return stream.readAllBytes();
     }

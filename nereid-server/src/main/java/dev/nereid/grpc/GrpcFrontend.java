@@ -2,12 +2,14 @@ package dev.nereid.grpc;
 
 import dev.nereid.NereidException;
 import dev.nereid.Server;
+import dev.nereid.frontend.BufferPool;
 import dev.nereid.grpc.proto.ModelInferRequest;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -18,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -44,16 +47,21 @@ import org.slf4j.LoggerFactory;
  */
 public final class GrpcFrontend implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GrpcFrontend.class);
+  private static final long MAX_IDLE_POOL_BYTES = 256L << 20;
+  private static final long MAX_IN_USE_POOL_BYTES = 1L << 30;
 
   private final io.grpc.Server grpc;
   private final ExecutorService executor;
   private final EventLoops loops;
   private final Options options;
+  private final BufferPool requestMemory;
   private final int port;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private GrpcFrontend(io.grpc.Server grpc, ExecutorService executor, EventLoops loops, Options options) {
+  private GrpcFrontend(io.grpc.Server grpc, ExecutorService executor, EventLoops loops, Options options,
+      BufferPool requestMemory) {
     this.grpc = grpc;
+    this.requestMemory = requestMemory;
     this.executor = executor;
     this.loops = loops;
     this.options = options;
@@ -76,6 +84,9 @@ public final class GrpcFrontend implements AutoCloseable {
     interceptors.add(new RestrictedApis(options.restrictedApis()));
     ExecutorService executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("nereid-grpc-", 0).factory());
     EventLoops loops = new EventLoops(Runtime.getRuntime().availableProcessors());
+    // Kept between requests: the largest message allowed, up to 256 MiB; handed out at once: four times that, up to 1 GiB.
+    BufferPool requestMemory = new BufferPool(Math.min(options.maxInboundMessageSize(), MAX_IDLE_POOL_BYTES),
+        Math.min(4L * options.maxInboundMessageSize(), MAX_IN_USE_POOL_BYTES));
     // Calls run on the event loops (no hand-off per call); the services move what may block to the executor.
     io.grpc.Server grpc = NettyServerBuilder.forAddress(new InetSocketAddress(options.address(), options.port()))
         .bossEventLoopGroup(loops.group())
@@ -83,9 +94,8 @@ public final class GrpcFrontend implements AutoCloseable {
         .channelType(loops.serverChannelType())
         .directExecutor()
         .maxInboundMessageSize(options.maxInboundMessageSize())
-        .addService(ServerInterceptors.intercept(MalformedMessages.guard(AliasingMarshaller.apply(
-            new InferenceService(server, executor, loops).bindService(), ModelInferRequest.class,
-            ModelInferRequest.parser())), interceptors))
+        .addService(ServerInterceptors.intercept(MalformedMessages.guard(inferenceService(server, executor, loops, requestMemory)),
+            interceptors))
         .addService(ServerInterceptors.intercept(MalformedMessages.guard(new HealthService(server).bindService()),
             interceptors))
         .build();
@@ -98,7 +108,24 @@ public final class GrpcFrontend implements AutoCloseable {
           + options.port() + ": " + e.getMessage(), e);
     }
     log.info("gRPC front end listening on {}:{}", options.address(), grpc.getPort());
-    return new GrpcFrontend(grpc, executor, loops, options);
+    return new GrpcFrontend(grpc, executor, loops, options, requestMemory);
+  }
+
+  /**
+   * Triton's inference service: {@code ModelInfer} on its own handler, which reads large requests into
+   * pooled memory; stream requests parsed by aliasing; the rest as generated.
+   */
+  private static ServerServiceDefinition inferenceService(Server server, Executor blocking, EventLoops loops,
+      BufferPool pool) {
+    ServerServiceDefinition generated = new InferenceService(server, blocking).bindService();
+    ServerServiceDefinition service = ServiceMethods.handleStreams(generated, "ModelInfer",
+        new ModelInferCall(server, loops, pool));
+    return AliasingMarshaller.apply(service, ModelInferRequest.class, ModelInferRequest.parser());
+  }
+
+  /** Bytes of pooled request memory held by requests not yet released: for tests. */
+  long requestMemoryInUse() {
+    return requestMemory.inUse();
   }
 
   /** The port the front end listens on (the one picked when the options asked for port 0). */

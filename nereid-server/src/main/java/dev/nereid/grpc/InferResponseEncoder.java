@@ -6,12 +6,15 @@ import dev.nereid.NereidException;
 import dev.nereid.Tensor;
 import dev.nereid.grpc.proto.InferParameter;
 import dev.nereid.grpc.proto.ModelInferResponse;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Turns an {@link InferenceResponse} into a {@link ModelInferResponse}. Outputs always travel in
  * {@code raw_output_contents}, as Triton sends them and every client reads them; each entry wraps the
- * output tensor's buffer without copying it.
+ * output tensor's buffer without copying it, or is copied straight from it into the transport.
  */
 final class InferResponseEncoder {
   /** Response parameter that marks the last response of a request on a stream. */
@@ -20,17 +23,29 @@ final class InferResponseEncoder {
   private InferResponseEncoder() {}
 
   static ModelInferResponse encode(InferenceResponse response) {
-    return builder(response).build();
+    return withRawContents(header(response), response);
+  }
+
+  /** The response as the stream a unary call writes: outputs copied once, straight from the tensors' memory. */
+  static ResponseStream encodeStream(InferenceResponse response) {
+    List<ByteBuffer> raw = new ArrayList<>(response.outputs().size());
+    response.outputs().values().forEach(tensor -> raw.add(tensor.data()));
+    return new ResponseStream(header(response).build(), raw);
   }
 
   /** The encoded response, flagged with {@code triton_final_response} as a stream sends it on request. */
   static ModelInferResponse encodeFlagged(InferenceResponse response) {
-    return builder(response)
-        .putParameters(FINAL_RESPONSE, InferParameter.newBuilder().setBoolParam(response.isFinal()).build())
-        .build();
+    return withRawContents(header(response)
+        .putParameters(FINAL_RESPONSE, InferParameter.newBuilder().setBoolParam(response.isFinal()).build()), response);
   }
 
-  private static ModelInferResponse.Builder builder(InferenceResponse response) {
+  private static ModelInferResponse withRawContents(ModelInferResponse.Builder b, InferenceResponse response) {
+    response.outputs().values().forEach(tensor -> b.addRawOutputContents(UnsafeByteOperations.unsafeWrap(tensor.data())));
+    return b.build();
+  }
+
+  /** Everything but {@code raw_output_contents}, which follow in the order of {@code response.outputs()}. */
+  private static ModelInferResponse.Builder header(InferenceResponse response) {
     ModelInferResponse.Builder b = ModelInferResponse.newBuilder()
         .setModelName(response.model())
         .setModelVersion(Long.toString(response.modelVersion()))
@@ -46,7 +61,6 @@ final class InferResponseEncoder {
         output.addShape(tensor.dim(i));
       }
       total += tensor.byteSize();
-      b.addRawOutputContents(UnsafeByteOperations.unsafeWrap(tensor.data()));
     }
     if (total > Integer.MAX_VALUE) {
       throw new NereidException.InvalidArgument("Response has byte size " + total

@@ -1,7 +1,5 @@
 package dev.nereid.grpc;
 
-import dev.nereid.InferenceResponse;
-import dev.nereid.Model;
 import dev.nereid.ModelIndexEntry;
 import dev.nereid.ModelStatistics;
 import dev.nereid.NereidException;
@@ -13,16 +11,14 @@ import io.grpc.stub.StreamObserver;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
  * {@code inference.GRPCInferenceService} over an embedded {@link Server}. Calls arrive on the
- * front end's event loops. Inference is decoded and submitted there and answered on the same loop when
- * the core completes it; every other call moves to the blocking executor first, since model loads,
- * metadata and statistics may wait on the server.
+ * front end's event loops. {@code ModelInfer} is {@link ModelInferCall}'s (decoded and submitted on the
+ * loop, answered on it when the core completes); every other call but the stream moves to the blocking
+ * executor first, since model loads, metadata and statistics may wait on the server.
  */
 final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
   private static final String NO_SHARED_MEMORY =
@@ -30,12 +26,10 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
 
   private final Server server;
   private final Executor blocking;
-  private final EventLoops loops;
 
-  InferenceService(Server server, Executor blocking, EventLoops loops) {
+  InferenceService(Server server, Executor blocking) {
     this.server = server;
     this.blocking = blocking;
-    this.loops = loops;
   }
 
   @Override
@@ -144,45 +138,6 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
   }
 
   // --- inference
-
-  @Override
-  public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
-    ServerCallStreamObserver<ModelInferResponse> call = (ServerCallStreamObserver<ModelInferResponse>) out;
-    AtomicReference<CompletableFuture<InferenceResponse>> pending = new AtomicReference<>();
-    call.setOnCancelHandler(() -> {
-      CompletableFuture<InferenceResponse> f = pending.get();
-      if (f != null) f.cancel(false);
-    });
-    CompletableFuture<InferenceResponse> future;
-    try {
-      InferRequestDecoder.Decoded decoded = InferRequestDecoder.decode(request);
-      Model model = server.model(decoded.model(), decoded.version());
-      if (model.decoupled()) {
-        throw new NereidException.Unsupported("ModelInfer RPC doesn't support models with decoupled transaction policy");
-      }
-      Executor loop = loops.current();
-      future = loop == null ? model.inferAsync(decoded.request()) : model.inferAsync(decoded.request(), loop);
-    } catch (RuntimeException e) {
-      call.onError(Statuses.toException(e));
-      return;
-    }
-    pending.set(future);
-    future.whenComplete((response, error) -> {
-      if (error != null) {
-        call.onError(Statuses.toException(error));
-        return;
-      }
-      ModelInferResponse encoded;
-      try {
-        encoded = InferResponseEncoder.encode(response);
-      } catch (RuntimeException e) {
-        call.onError(Statuses.toException(e));
-        return;
-      }
-      call.onNext(encoded);
-      call.onCompleted();
-    });
-  }
 
   @Override
   public StreamObserver<ModelInferRequest> modelStreamInfer(StreamObserver<ModelStreamInferResponse> out) {

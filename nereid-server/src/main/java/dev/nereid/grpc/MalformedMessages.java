@@ -27,7 +27,7 @@ final class MalformedMessages implements ServerInterceptor {
    * lost its zero-copy path into the transport ({@code Drainable}) and a 64 MiB response was
    * serialised into a fresh array and then copied twice more.
    */
-  private static final MethodDescriptor.Marshaller<InputStream> STREAMS = new MethodDescriptor.Marshaller<>() {
+  static final MethodDescriptor.Marshaller<InputStream> STREAMS = new MethodDescriptor.Marshaller<>() {
     @Override
     public InputStream stream(InputStream value) {
       return value;

@@ -23,8 +23,9 @@ class BodyBuffersTest {
     assertThat(buffers.inUse()).isZero();
 
     ByteBuf second = buffers.take(500_000);
-    assertThat(second.capacity()).as("the idle buffer, empty again").isEqualTo(600_000);
+    assertThat(second.capacity()).as("exactly the size asked for").isEqualTo(500_000);
     assertThat(second.writerIndex()).isZero();
+    assertThat(buffers.inUse()).as("the idle 600,000-byte buffer, reused").isEqualTo(600_000);
     second.release();
   }
 

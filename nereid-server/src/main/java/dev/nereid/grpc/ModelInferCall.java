@@ -1,0 +1,151 @@
+package dev.nereid.grpc;
+
+import dev.nereid.InferenceRequest;
+import dev.nereid.InferenceResponse;
+import dev.nereid.Model;
+import dev.nereid.NereidException;
+import dev.nereid.Server;
+import dev.nereid.frontend.BufferPool;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.Status;
+import java.io.InputStream;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * The unary {@code ModelInfer} call, handled on the message streams rather than through a generated
+ * stub, so that it owns the memory its request was read into. A large request lives in pooled memory
+ * ({@link RequestReader}) with two holders: the server, which gives it up through the request's release
+ * callback once no model reads the inputs any more (a cancelled request may still be running; an
+ * ensemble may answer before its last step ends), and this call, which gives it up once the response,
+ * whose outputs may share that memory, has been copied into the transport. The memory goes back to the
+ * pool only when both are done.
+ *
+ * <p>Its checks are those of grpc-java's unary handler: exactly one request message, then half-close.
+ */
+final class ModelInferCall implements ServerCallHandler<InputStream, InputStream> {
+  private final Server server;
+  private final EventLoops loops;
+  private final RequestReader reader;
+
+  ModelInferCall(Server server, EventLoops loops, BufferPool pool) {
+    this.server = server;
+    this.loops = loops;
+    this.reader = new RequestReader(pool);
+  }
+
+  @Override
+  public ServerCall.Listener<InputStream> startCall(ServerCall<InputStream, InputStream> call, Metadata headers) {
+    call.request(2); // a second message is an error, as in grpc-java's unary calls
+    return new Listener(call);
+  }
+
+  /** One call. grpc-java delivers its events one at a time; the answer may come from another thread. */
+  private final class Listener extends ServerCall.Listener<InputStream> {
+    private final ServerCall<InputStream, InputStream> call;
+    private RequestReader.Read read;
+    private boolean ended;
+    private volatile CompletableFuture<InferenceResponse> pending;
+
+    Listener(ServerCall<InputStream, InputStream> call) {
+      this.call = call;
+    }
+
+    @Override
+    public void onMessage(InputStream message) {
+      if (ended) return;
+      if (read != null) {
+        fail(Status.INTERNAL.withDescription("Too many requests"));
+        return;
+      }
+      read = reader.read(message); // a malformed message throws; MalformedMessages answers it
+    }
+
+    @Override
+    public void onHalfClose() {
+      if (ended) return;
+      if (read == null) {
+        fail(Status.INTERNAL.withDescription("Half-closed without a request"));
+        return;
+      }
+      ended = true;
+      infer(read);
+      read = null;
+    }
+
+    @Override
+    public void onCancel() {
+      CompletableFuture<InferenceResponse> f = pending;
+      if (f != null) f.cancel(false);
+      dropUnstarted();
+    }
+
+    @Override
+    public void onComplete() {
+      dropUnstarted();
+    }
+
+    private void fail(Status status) {
+      ended = true;
+      dropUnstarted();
+      call.close(status, new Metadata());
+    }
+
+    /** A request read but never handed to the server: its memory has no other holder. */
+    private void dropUnstarted() {
+      if (read != null && read.memory() != null) read.memory().release();
+      read = null;
+    }
+
+    private void infer(RequestReader.Read read) {
+      BufferPool.Lease memory = read.memory();
+      CompletableFuture<InferenceResponse> future;
+      try {
+        InferRequestDecoder.Decoded decoded = InferRequestDecoder.decode(read.message());
+        Model model = server.model(decoded.model(), decoded.version());
+        if (model.decoupled()) {
+          throw new NereidException.Unsupported("ModelInfer RPC doesn't support models with decoupled transaction policy");
+        }
+        InferenceRequest request = decoded.request();
+        if (memory != null) {
+          // From here the server holds the memory too, and lets it go through this callback (at once if it refuses).
+          request = request.toBuilder().releaseCallback(memory.retain()::release).build();
+        }
+        Executor loop = loops.current();
+        future = loop == null ? model.inferAsync(request) : model.inferAsync(request, loop);
+      } catch (RuntimeException e) {
+        if (memory != null) memory.release();
+        call.close(Statuses.toStatus(e), new Metadata());
+        return;
+      }
+      pending = future;
+      future.whenComplete((response, error) -> {
+        try {
+          respond(response, error);
+        } finally {
+          if (memory != null) memory.release();
+        }
+      });
+    }
+
+    private void respond(InferenceResponse response, Throwable error) {
+      if (error != null) {
+        call.close(Statuses.toStatus(error), new Metadata());
+        return;
+      }
+      ResponseStream encoded;
+      try {
+        encoded = InferResponseEncoder.encodeStream(response);
+      } catch (RuntimeException e) {
+        call.close(Statuses.toStatus(e), new Metadata());
+        return;
+      }
+      if (call.isCancelled()) return;
+      call.sendHeaders(new Metadata());
+      call.sendMessage(encoded); // drained into the transport's buffers before it returns
+      call.close(Status.OK, new Metadata());
+    }
+  }
+}
