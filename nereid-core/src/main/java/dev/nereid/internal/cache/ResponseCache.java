@@ -87,8 +87,8 @@ public final class ResponseCache {
     }
     Map<String, Tensor> copy = new LinkedHashMap<>();
     outputs.forEach((name, t) -> {
-      ByteBuffer own = ArrayCodec.allocate(t.byteSize()).put(t.data()).flip();
-      copy.put(name, Tensor.of(t.dataType(), t.shape(), own.asReadOnlyBuffer()));
+      Tensor own = ArrayCodec.copyOf(t);
+      copy.put(name, Tensor.of(own.dataType(), own.shape(), own.data().asReadOnlyBuffer()));
     });
     lock.lock();
     try {

@@ -36,6 +36,11 @@ final class EnsembleRun {
   private int running; // calls started and not finished
   private boolean ended; // the final response or error was sent
   private final List<Runnable> cancels = new ArrayList<>();
+  /**
+   * The run's own hold on the request's inputs, ended when its last call finishes: the ensemble may
+   * answer while steps still read them, and every step takes a hold of its own while the run's lasts.
+   */
+  private final Runnable inputsHeld;
 
   /** The tensors of the request, or of one response of a decoupled step, and which steps ran on them. */
   private static final class Scope {
@@ -60,6 +65,7 @@ final class EnsembleRun {
     this.graph = graph;
     this.models = models;
     this.request = request;
+    this.inputsHeld = request.holdInputs();
   }
 
   /** Starts every step whose inputs the request carries. Returns at once. */
@@ -137,6 +143,9 @@ final class EnsembleRun {
     });
     call.inputs().forEach(b::input);
     step.outputMap().keySet().forEach(b::output);
+    // The step's inputs may be views of the ensemble's (a caller's pooled memory): kept valid until the
+    // step's own request is released, which for a cancelled step is when its model is done with them.
+    b.releaseCallback(request.holdInputs());
     Model model = models.get(step.index());
     if (step.decoupled()) {
       model.inferStream(b.build()).subscribe(new StepSubscriber(call));
@@ -236,9 +245,11 @@ final class EnsembleRun {
   private void callFinished() {
     boolean last;
     boolean outputsMissing = false;
+    boolean idle;
     lock.lock();
     try {
-      last = --running == 0 && !ended;
+      idle = --running == 0;
+      last = idle && !ended;
       if (last) {
         ended = true;
         outputsMissing = !graph.decoupled();
@@ -246,13 +257,15 @@ final class EnsembleRun {
     } finally {
       lock.unlock();
     }
-    if (!last) return;
-    if (outputsMissing) {
-      request.responder().fail(new NereidException.Internal("ensemble '" + ensemble + "' finished without producing "
-          + "its outputs " + graph.outputs() + ": an optional input it needs was left out"));
-    } else {
-      request.responder().complete();
+    if (last) {
+      if (outputsMissing) {
+        request.responder().fail(new NereidException.Internal("ensemble '" + ensemble + "' finished without producing "
+            + "its outputs " + graph.outputs() + ": an optional input it needs was left out"));
+      } else {
+        request.responder().complete();
+      }
     }
+    if (idle) inputsHeld.run();
   }
 
   private void stepFailed(Step step, Throwable error) {

@@ -453,19 +453,33 @@ public final class RealServer {
 
   // --- requests
 
-  /** Validates a request and hands it to the model's scheduler. */
+  /**
+   * Validates a request and hands it to the model's scheduler. A request refused here (the exception
+   * thrown) has its release callback run before this returns, as no final response will run it.
+   */
   public void submit(String name, long version, InferenceRequest request, ResponseSink sink, boolean mayRunOnCaller) {
-    while (true) {
-      if (stopping) {
-        throw new NereidException.Unavailable("Server is stopping: request for model '" + name + "' refused");
+    PendingRequest pending = null;
+    try {
+      while (true) {
+        if (stopping) {
+          throw new NereidException.Unavailable("Server is stopping: request for model '" + name + "' refused");
+        }
+        LoadedModel model = resolve(name, version);
+        Map<String, Tensor> inputs = RequestValidator.validate(model.signature(), request);
+        pending = new PendingRequest(model, request, inputs, sink);
+        if (model.submit(pending, mayRunOnCaller)) {
+          return;
+        }
+        // That version retired between lookup and admission: look again.
+        pending = null;
       }
-      LoadedModel model = resolve(name, version);
-      Map<String, Tensor> inputs = RequestValidator.validate(model.signature(), request);
-      PendingRequest pending = new PendingRequest(model, request, inputs, sink);
-      if (model.submit(pending, mayRunOnCaller)) {
-        return;
+    } catch (RuntimeException | Error e) {
+      if (pending != null) {
+        pending.refused();
+      } else {
+        PendingRequest.runReleaseCallback(request, name);
       }
-      // That version retired between lookup and admission: look again.
+      throw e;
     }
   }
 

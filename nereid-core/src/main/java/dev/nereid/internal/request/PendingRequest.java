@@ -190,13 +190,25 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
 
   /** Ends one claim on the inputs; the last runs the caller's release callback. */
   private void releaseOne() {
-    if (holds.decrementAndGet() != 0) return;
+    if (holds.decrementAndGet() == 0) runReleaseCallback(request, owner.modelName());
+  }
+
+  /**
+   * Releases a request the server refused after it was built (a full queue, a model unloading): it
+   * never gets a final response, so its claim on the inputs ends here. Does nothing once it has one.
+   */
+  public void refused() {
+    if (finished.compareAndSet(false, true)) releaseOne();
+  }
+
+  /** Runs the caller's release callback, if the request has one; a failure in it is logged, not thrown. */
+  public static void runReleaseCallback(InferenceRequest request, String model) {
     Runnable callback = request.releaseCallback().orElse(null);
     if (callback == null) return;
     try {
       callback.run();
     } catch (RuntimeException e) {
-      log.warn("release callback of request '{}' for model '{}' failed", id(), owner.modelName(), e);
+      log.warn("release callback of request '{}' for model '{}' failed", request.requestId(), model, e);
     }
   }
 

@@ -334,7 +334,8 @@ public final class SequenceBatcher implements Scheduler {
         try {
           for (StateSpec spec : states) {
             Tensor next = visible.remove(spec.output());
-            if (next != null) sequence.state.put(spec.input(), next);
+            // Copied: an output may share the request's input memory, which its caller reuses once released.
+            if (next != null) sequence.state.put(spec.input(), ArrayCodec.copyOf(next));
           }
         } finally {
           lock.unlock();

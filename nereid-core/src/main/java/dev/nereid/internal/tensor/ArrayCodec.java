@@ -2,6 +2,7 @@ package dev.nereid.internal.tensor;
 
 import dev.nereid.DataType;
 import dev.nereid.NereidException;
+import dev.nereid.Tensor;
 import java.lang.reflect.Array;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -24,6 +25,11 @@ public final class ArrayCodec {
       throw new NereidException.InvalidArgument("tensor of " + bytes + " bytes is larger than 2 GiB");
     }
     return ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  /** A tensor equal to {@code t} in memory of its own: for keeping it past the life of memory it may share. */
+  public static Tensor copyOf(Tensor t) {
+    return Tensor.of(t.dataType(), t.shape(), allocate(t.byteSize()).put(t.data()).flip());
   }
 
   /** The Java type a value's leaves have, as a data type; null when it cannot be told. */
