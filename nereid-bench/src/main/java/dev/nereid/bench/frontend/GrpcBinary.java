@@ -24,7 +24,11 @@ import java.util.Locale;
 final class GrpcBinary {
   private GrpcBinary() {}
 
-  static void run(int mib, int roundTrips, String cpus) throws Exception {
+  /**
+   * @param client how the client parses responses: {@code aliasing} (one copy, into a fresh array) or
+   *     {@code detached} (no copy: views of the transport's buffers, given back after each round trip)
+   */
+  static void run(int mib, int roundTrips, String cpus, String client) throws Exception {
     int bytes = mib << 20;
     ByteBuffer data = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
     for (int i = 0; i < bytes / 4; i++) data.putFloat(i * 0.5f);
@@ -36,15 +40,20 @@ final class GrpcBinary {
         .addRawInputContents(raw)
         .build();
     MethodDescriptor<ModelInferRequest, ModelInferResponse> stock = GRPCInferenceServiceGrpc.getModelInferMethod();
+    DetachedResponses detached = new DetachedResponses(stock.getResponseMarshaller());
+    MethodDescriptor.Marshaller<ModelInferResponse> responses = switch (client) {
+      case "aliasing" -> AliasingMarshaller.of(stock.getResponseMarshaller(), ModelInferResponse.parser());
+      case "detached" -> detached;
+      default -> throw new IllegalArgumentException("client must be aliasing or detached, got " + client);
+    };
     MethodDescriptor<ModelInferRequest, ModelInferResponse> method =
-        stock.toBuilder(stock.getRequestMarshaller(),
-            AliasingMarshaller.of(stock.getResponseMarshaller(), ModelInferResponse.parser())).build();
+        stock.toBuilder(stock.getRequestMarshaller(), responses).build();
     try (HttpThroughput.ServerProcess server = HttpThroughput.ServerProcess.start(cpus, "grpc")) {
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port)
           .usePlaintext().maxInboundMessageSize(Integer.MAX_VALUE).build();
       try {
-        System.out.printf(Locale.ROOT, "identity FP32 %d MiB as gRPC raw contents in and out, one channel, server cpus %s%n",
-            mib, cpus);
+        System.out.printf(Locale.ROOT, "identity FP32 %d MiB as gRPC raw contents in and out, one channel, server cpus %s,"
+            + " %s client%n", mib, cpus, client);
         for (int i = 0; i < roundTrips + 2; i++) {
           long cpu = server.cpuNanos()[0];
           long start = System.nanoTime();
@@ -54,6 +63,7 @@ final class GrpcBinary {
           if (i == 0 && !response.getRawOutputContents(0).equals(raw)) {
             throw new IOException("the output tensor differs from the input");
           }
+          detached.releaseAll();
           System.out.printf(Locale.ROOT, "%s %6.1f ms  %7.0f MB/s of tensor per round trip  server CPU %.1f ms%n",
               i < 2 ? "warm-up" : "round  ", seconds * 1e3, bytes / seconds / 1e6, cpuMillis);
         }

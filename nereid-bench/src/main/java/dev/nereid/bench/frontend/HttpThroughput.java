@@ -27,7 +27,8 @@ import java.util.Locale;
  *       and output binary) on one connection; tensor bytes per second of round trip.
  *   <li>{@code grpc-binary}: the same tensor through gRPC {@code ModelInfer} as {@code raw_input_contents}
  *       and back as {@code raw_output_contents}, from a grpc-java blocking call whose response parser
- *       aliases the bytes fields (as the server's does) instead of copying them twice.
+ *       aliases the bytes fields (as the server's does) instead of copying them twice ({@code aliasing}),
+ *       or parses views of the transport's buffers with no copy at all ({@code detached}).
  * </ul>
  *
  * <pre>
@@ -36,7 +37,7 @@ import java.util.Locale;
  * taskset -c 1 java -cp nereid-bench/target/benchmarks.jar dev.nereid.bench.frontend.HttpThroughput binary \
  *     [MiB=64] [round trips=10] [server cpus=0]
  * taskset -c 1 java -cp nereid-bench/target/benchmarks.jar dev.nereid.bench.frontend.HttpThroughput grpc-binary \
- *     [MiB=64] [round trips=10] [server cpus=0]
+ *     [MiB=64] [round trips=10] [server cpus=0] [client=aliasing|detached]
  * </pre>
  *
  * <p>{@code NEREID_BENCH_SERVER_JVM} adds JVM options to the server processes (a flight recording, say).
@@ -57,7 +58,8 @@ public final class HttpThroughput {
     } else if (mode.equals("binary")) {
       binary(arg(args, 1, 64), arg(args, 2, 10), args.length > 3 ? args[3] : "0");
     } else if (mode.equals("grpc-binary")) {
-      GrpcBinary.run(arg(args, 1, 64), arg(args, 2, 10), args.length > 3 ? args[3] : "0");
+      GrpcBinary.run(arg(args, 1, 64), arg(args, 2, 10), args.length > 3 ? args[3] : "0",
+          args.length > 4 ? args[4] : "aliasing");
     } else {
       throw new IllegalArgumentException("mode must be small, binary or grpc-binary, got " + mode);
     }
