@@ -158,36 +158,35 @@ class RequestReleaseTest {
     assertThat(List.of(running.runs.get(), queued.runs.get(), refused.runs.get())).containsExactly(1, 1, 1);
   }
 
-  @Test
-  void aCancelledRequestIsReleasedWhenItsModelIsDoneNotWhenItIsCancelled() throws Exception {
-    GateBackend.Gate gate = GateBackend.gate("release_gated");
+  /**
+   * Cancels a call to {@code model} while the gate of {@code gated} holds its execution, and checks the
+   * request is released only once the gate lets that execution finish.
+   */
+  private static void cancelWhileGated(String gated, String model, String input, String why) throws Exception {
+    GateBackend.Gate gate = GateBackend.gate(gated);
     Release release = new Release();
-    CompletableFuture<InferenceResponse> answer = server.model("release_gated").inferAsync(request("INPUT0", release, 1f));
+    CompletableFuture<InferenceResponse> answer = server.model(model).inferAsync(request(input, release, 1f));
     gate.awaitEntered(1);
     answer.cancel(true);
     assertThatThrownBy(answer::get).isInstanceOf(CancellationException.class);
-    assertThat(release.runs).as("the model is still inside its execution, reading the inputs").hasValue(0);
+    assertThat(release.runs).as(why).hasValue(0);
     gate.open(1);
     release.await();
     assertThat(release.runs).hasValue(1);
   }
 
   @Test
+  void aCancelledRequestIsReleasedWhenItsModelIsDoneNotWhenItIsCancelled() throws Exception {
+    cancelWhileGated("release_gated", "release_gated", "INPUT0", "the model is still inside its execution, reading the inputs");
+  }
+
+  @Test
   void aCancelledEnsembleIsReleasedOnlyWhenItsRunningStepIsDone() throws Exception {
-    GateBackend.Gate gate = GateBackend.gate("release_step");
-    Release release = new Release();
-    CompletableFuture<InferenceResponse> answer = server.model("release_ensemble").inferAsync(request("IN", release, 1f));
-    gate.awaitEntered(1);
-    answer.cancel(true);
-    assertThatThrownBy(answer::get).isInstanceOf(CancellationException.class);
-    assertThat(release.runs).as("the step still reads the ensemble's input").hasValue(0);
-    gate.open(1);
-    release.await();
-    assertThat(release.runs).hasValue(1);
+    cancelWhileGated("release_step", "release_ensemble", "IN", "the step still reads the ensemble's input");
 
     // Answered normally, an ensemble is released too.
     Release answered = new Release();
-    gate.openWide();
+    GateBackend.gate("release_step").openWide();
     assertThat(server.model("release_ensemble").infer(request("IN", answered, 5f)).next().output("OUT").toFloatArray())
         .containsExactly(5f);
     answered.await();

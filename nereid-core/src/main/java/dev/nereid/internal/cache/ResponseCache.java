@@ -86,10 +86,7 @@ public final class ResponseCache {
       return;
     }
     Map<String, Tensor> copy = new LinkedHashMap<>();
-    outputs.forEach((name, t) -> {
-      Tensor own = ArrayCodec.copyOf(t);
-      copy.put(name, Tensor.of(own.dataType(), own.shape(), own.data().asReadOnlyBuffer()));
-    });
+    outputs.forEach((name, t) -> copy.put(name, ArrayCodec.copyOf(t, true)));
     lock.lock();
     try {
       Entry previous = entries.put(key, new Entry(java.util.Collections.unmodifiableMap(copy), bytes));

@@ -29,7 +29,13 @@ public final class ArrayCodec {
 
   /** A tensor equal to {@code t} in memory of its own: for keeping it past the life of memory it may share. */
   public static Tensor copyOf(Tensor t) {
-    return Tensor.of(t.dataType(), t.shape(), allocate(t.byteSize()).put(t.data()).flip());
+    return copyOf(t, false);
+  }
+
+  /** Like {@link #copyOf(Tensor)}; {@code readOnly} for a copy handed to many readers (a cached answer). */
+  public static Tensor copyOf(Tensor t, boolean readOnly) {
+    ByteBuffer own = allocate(t.byteSize()).put(t.data()).flip();
+    return Tensor.of(t.dataType(), t.shape(), readOnly ? own.asReadOnlyBuffer() : own);
   }
 
   /** The Java type a value's leaves have, as a data type; null when it cannot be told. */
