@@ -11,6 +11,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -55,12 +56,14 @@ public final class GrpcFrontend implements AutoCloseable {
   private final EventLoops loops;
   private final Options options;
   private final BufferPool requestMemory;
+  private final RecyclingAllocator transportMemory;
   private final int port;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private GrpcFrontend(io.grpc.Server grpc, ExecutorService executor, EventLoops loops, Options options,
-      BufferPool requestMemory) {
+      BufferPool requestMemory, RecyclingAllocator transportMemory) {
     this.grpc = grpc;
+    this.transportMemory = transportMemory;
     this.requestMemory = requestMemory;
     this.executor = executor;
     this.loops = loops;
@@ -87,8 +90,11 @@ public final class GrpcFrontend implements AutoCloseable {
     // Kept between requests: the largest message allowed, up to 256 MiB; handed out at once: four times that, up to 1 GiB.
     BufferPool requestMemory = new BufferPool(Math.min(options.maxInboundMessageSize(), MAX_IDLE_POOL_BYTES),
         Math.min(4L * options.maxInboundMessageSize(), MAX_IN_USE_POOL_BYTES));
+    RecyclingAllocator transportMemory = new RecyclingAllocator(MAX_IDLE_POOL_BYTES);
     // Calls run on the event loops (no hand-off per call); the services move what may block to the executor.
-    io.grpc.Server grpc = NettyServerBuilder.forAddress(new InetSocketAddress(options.address(), options.port()))
+    io.grpc.Server grpc = NettyServerBuilder.forAddress(new InetSocketAddress(options.address(), options.port()),
+            ComposingPlaintext.serverCredentials())
+        .withChildOption(ChannelOption.ALLOCATOR, transportMemory)
         .bossEventLoopGroup(loops.group())
         .workerEventLoopGroup(loops.group())
         .channelType(loops.serverChannelType())
@@ -108,7 +114,7 @@ public final class GrpcFrontend implements AutoCloseable {
           + options.port() + ": " + e.getMessage(), e);
     }
     log.info("gRPC front end listening on {}:{}", options.address(), grpc.getPort());
-    return new GrpcFrontend(grpc, executor, loops, options, requestMemory);
+    return new GrpcFrontend(grpc, executor, loops, options, requestMemory, transportMemory);
   }
 
   /**
@@ -126,6 +132,11 @@ public final class GrpcFrontend implements AutoCloseable {
   /** Bytes of pooled request memory held by requests not yet released: for tests. */
   long requestMemoryInUse() {
     return requestMemory.inUse();
+  }
+
+  /** Bytes of recyclable transport buffers the connections have allocated fresh so far: for tests. */
+  long transportMemoryAllocated() {
+    return transportMemory.allocatedBytes();
   }
 
   /** The port the front end listens on (the one picked when the options asked for port 0). */

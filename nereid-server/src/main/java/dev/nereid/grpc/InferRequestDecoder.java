@@ -1,5 +1,6 @@
 package dev.nereid.grpc;
 
+import com.google.protobuf.ByteString;
 import dev.nereid.DataType;
 import dev.nereid.InferenceRequest;
 import dev.nereid.NereidException;
@@ -10,6 +11,7 @@ import dev.nereid.grpc.proto.ModelInferRequest.InferInputTensor;
 import dev.nereid.grpc.proto.ModelInferRequest.InferRequestedOutputTensor;
 import java.nio.ByteBuffer;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -36,11 +38,24 @@ final class InferRequestDecoder {
   private InferRequestDecoder() {}
 
   static Decoded decode(ModelInferRequest request) {
+    return decode(request, rawContents(request));
+  }
+
+  /** The request's own {@code raw_input_contents}, as views. */
+  static List<ByteBuffer> rawContents(ModelInferRequest request) {
+    return request.getRawInputContentsList().stream().map(ByteString::asReadOnlyByteBuffer).toList();
+  }
+
+  /**
+   * Decodes a request whose {@code raw_input_contents} were split off as it was read ({@link RequestReader}):
+   * {@code raw} stands for them, and the message's own list is ignored.
+   */
+  static Decoded decode(ModelInferRequest request, List<ByteBuffer> raw) {
     String model = request.getModelName();
     long version = ModelVersions.parse(request.getModelVersion());
     InferenceRequest.Builder builder = InferenceRequest.builder().requestId(request.getId());
     boolean emptyFinal = applyParameters(builder, request.getParametersMap());
-    addInputs(builder, request, model);
+    addInputs(builder, request, raw, model);
     addOutputs(builder, request);
     return new Decoded(model, version, builder.build(), emptyFinal);
   }
@@ -106,8 +121,9 @@ final class InferRequestDecoder {
         "invalid value type for '" + key + "' parameter, expected " + expected + ".");
   }
 
-  private static void addInputs(InferenceRequest.Builder builder, ModelInferRequest request, String model) {
-    int raw = request.getRawInputContentsCount();
+  private static void addInputs(InferenceRequest.Builder builder, ModelInferRequest request, List<ByteBuffer> rawContents,
+      String model) {
+    int raw = rawContents.size();
     if (raw > 0 && raw != request.getInputsCount()) {
       throw new NereidException.InvalidArgument("expected " + request.getInputsCount()
           + " raw_input_contents (one per input, in the order of 'inputs') for model '" + model + "', got " + raw);
@@ -133,7 +149,7 @@ final class InferRequestDecoder {
         }
         data = TypedContents.decode(input.getContents(), type, name, model);
       } else if (raw > 0) {
-        data = request.getRawInputContents(i).asReadOnlyByteBuffer();
+        data = rawContents.get(i).asReadOnlyBuffer();
       } else {
         throw new NereidException.InvalidArgument(
             "unable to find data for input tensor '" + name + "' for model '" + model + "' in request.");

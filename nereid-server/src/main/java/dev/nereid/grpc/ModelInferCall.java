@@ -103,7 +103,7 @@ final class ModelInferCall implements ServerCallHandler<InputStream, InputStream
       BufferPool.Lease memory = read.memory();
       CompletableFuture<InferenceResponse> future;
       try {
-        InferRequestDecoder.Decoded decoded = InferRequestDecoder.decode(read.message());
+        InferRequestDecoder.Decoded decoded = InferRequestDecoder.decode(read.message(), read.rawInputContents());
         Model model = server.model(decoded.model(), decoded.version());
         if (model.decoupled()) {
           throw new NereidException.Unsupported("ModelInfer RPC doesn't support models with decoupled transaction policy");

@@ -28,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -113,7 +114,26 @@ class GrpcMalformedRequestTest {
     return List.of(
         new Object[] {"truncated varint", new byte[] {(byte) 0x0a, (byte) 0xff}},
         new Object[] {"length past the end", new byte[] {0x0a, 0x7f, 'x'}},
-        new Object[] {"invalid wire type", new byte[] {0x0f, 0x01}});
+        new Object[] {"invalid wire type", new byte[] {0x0f, 0x01}},
+        // At 1 MiB and more the raw contents are split off before protobuf parses the rest.
+        new Object[] {"large, cut short by one byte", Arrays.copyOf(large().toByteArray(), large().getSerializedSize() - 1)},
+        new Object[] {"large, an invalid wire type after the raw contents", concat(large().toByteArray(), new byte[] {0x0f, 0x01})},
+        new Object[] {"large, a malformed input before the raw contents",
+            concat(new byte[] {0x2a, 0x02, 0x0a, 0x7f}, large().toByteArray())});
+  }
+
+  /** A well-formed identity request of 2 MiB. */
+  private static ModelInferRequest large() {
+    return ModelInferRequest.newBuilder().setModelName("identity")
+        .addInputs(Wire.input("fp32_input", "FP32", 1, 512 * 1024))
+        .addRawInputContents(ByteString.copyFrom(new byte[2 << 20]))
+        .build();
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] all = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    return all;
   }
 
   private static final ByteString STRINGS = Wire.strings("a".getBytes(StandardCharsets.UTF_8), new byte[] {0, 1});

@@ -8,9 +8,15 @@ import dev.nereid.ServerOptions;
 import dev.nereid.grpc.proto.GRPCInferenceServiceGrpc;
 import dev.nereid.grpc.proto.ModelInferRequest;
 import dev.nereid.grpc.proto.ModelInferResponse;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,6 +72,66 @@ class GrpcRequestMemoryTest {
       assertThat(response.getRawOutputContents(0).equals(raw)).as("round %d came back byte for byte", round).isTrue();
       awaitMemoryBack();
     }
+  }
+
+  @Test
+  void theConnectionsReuseTheirBuffersFromOneLargeCallToTheNext() {
+    ByteString raw = pattern(8 * MIB, 3);
+    fx.blocking.modelInfer(identity("fp32_input", raw));
+    awaitMemoryBack();
+    long afterFirst = fx.frontend.transportMemoryAllocated();
+    assertThat(afterFirst).as("a large call's reads and frames come from recyclable memory").isGreaterThan(8L * MIB);
+    for (int round = 0; round < 3; round++) {
+      assertThat(fx.blocking.modelInfer(identity("fp32_input", raw)).getRawOutputContents(0).equals(raw)).isTrue();
+      awaitMemoryBack();
+    }
+    // Read sizes vary a little from call to call; a fresh set per call would be 16 MiB or more each.
+    assertThat(fx.frontend.transportMemoryAllocated() - afterFirst).as("fresh memory for three more calls")
+        .isLessThan(4L * MIB);
+  }
+
+  @Test
+  void aClientWithComposingReadsAndRecycledBuffersGetsTheSameAnswers() throws InterruptedException {
+    ManagedChannel channel = ComposingPlaintext.onChannel(NettyChannelBuilder.forAddress("127.0.0.1", fx.frontend.port()))
+        .maxInboundMessageSize(Integer.MAX_VALUE).build();
+    try {
+      GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub = GRPCInferenceServiceGrpc.newBlockingStub(channel);
+      for (int round = 0; round < 3; round++) {
+        ByteString large = pattern(6 * MIB, 20 + round);
+        assertThat(stub.modelInfer(identity("fp32_input", large)).getRawOutputContents(0).equals(large)).isTrue();
+        ByteString small = pattern(64, 30 + round);
+        assertThat(stub.modelInfer(identity("fp32_input", small)).getRawOutputContents(0).equals(small)).isTrue();
+      }
+    } finally {
+      channel.shutdownNow();
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    }
+    awaitMemoryBack();
+  }
+
+  @Test
+  void aLargeRequestIsReadTheSameWhateverTheOrderOfItsFields() throws Exception {
+    ByteString raw = pattern(2 * MIB, 12);
+    ModelInferRequest request = identity("fp32_input", raw);
+    // Raw contents first, then the rest, then an unknown group that protobuf skips: still one valid message.
+    ByteString reordered = request.toBuilder().clearModelName().clearInputs().build().toByteString()
+        .concat(request.toBuilder().clearRawInputContents().build().toByteString())
+        .concat(ByteString.copyFrom(new byte[] {(byte) 0xcb, 0x01, (byte) 0xcc, 0x01})); // group 25, empty
+    MethodDescriptor<InputStream, ModelInferResponse> method = GRPCInferenceServiceGrpc.getModelInferMethod()
+        .toBuilder(new MethodDescriptor.Marshaller<InputStream>() {
+          @Override
+          public InputStream stream(InputStream value) {
+            return value;
+          }
+
+          @Override
+          public InputStream parse(InputStream stream) {
+            return stream;
+          }
+        }, GRPCInferenceServiceGrpc.getModelInferMethod().getResponseMarshaller()).build();
+    ModelInferResponse response = ClientCalls.blockingUnaryCall(fx.channel, method, CallOptions.DEFAULT, reordered.newInput());
+    assertThat(response.getRawOutputContents(0).equals(raw)).isTrue();
+    awaitMemoryBack();
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.nereid.bench.frontend;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import dev.nereid.grpc.AliasingMarshaller;
+import dev.nereid.grpc.ComposingPlaintext;
 import dev.nereid.grpc.proto.GRPCInferenceServiceGrpc;
 import dev.nereid.grpc.proto.ModelInferRequest;
 import dev.nereid.grpc.proto.ModelInferResponse;
@@ -29,6 +30,7 @@ final class GrpcBinary {
    *     {@code detached} (no copy: views of the transport's buffers, given back after each round trip)
    */
   static void run(int mib, int roundTrips, String cpus, String client) throws Exception {
+    boolean composing = !Boolean.getBoolean("nereid.bench.mergingClient");
     int bytes = mib << 20;
     ByteBuffer data = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
     for (int i = 0; i < bytes / 4; i++) data.putFloat(i * 0.5f);
@@ -49,8 +51,9 @@ final class GrpcBinary {
     MethodDescriptor<ModelInferRequest, ModelInferResponse> method =
         stock.toBuilder(stock.getRequestMarshaller(), responses).build();
     try (HttpThroughput.ServerProcess server = HttpThroughput.ServerProcess.start(cpus, "grpc")) {
-      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port)
-          .usePlaintext().maxInboundMessageSize(Integer.MAX_VALUE).build();
+      NettyChannelBuilder builder = NettyChannelBuilder.forAddress("127.0.0.1", server.port)
+          .maxInboundMessageSize(Integer.MAX_VALUE);
+      ManagedChannel channel = (composing ? ComposingPlaintext.onChannel(builder) : builder.usePlaintext()).build();
       try {
         System.out.printf(Locale.ROOT, "identity FP32 %d MiB as gRPC raw contents in and out, one channel, server cpus %s,"
             + " %s client%n", mib, cpus, client);
