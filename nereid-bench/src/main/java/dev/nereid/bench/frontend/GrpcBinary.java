@@ -13,6 +13,8 @@ import io.grpc.MethodDescriptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Locale;
@@ -20,14 +22,36 @@ import java.util.Locale;
 /**
  * The gRPC half of the 64 MiB comparison: one FP32 tensor to the identity model as
  * {@code raw_input_contents} and back as {@code raw_output_contents}, against a gRPC server process
- * pinned apart from this client, as {@link HttpThroughput}'s {@code binary} mode does for HTTP.
+ * pinned apart from this client, as {@link HttpThroughput}'s {@code binary} mode does for HTTP. The
+ * channel uses the server's own transport settings ({@link ComposingPlaintext#onChannel}); with
+ * {@code -Dnereid.bench.mergingClient=true} it is grpc-java's stock plaintext channel instead.
  */
 final class GrpcBinary {
   private GrpcBinary() {}
 
+  /** Reads a response to its end without parsing it: the message stands for "it arrived". */
+  private static final class DrainedResponses implements MethodDescriptor.Marshaller<ModelInferResponse> {
+    @Override
+    public InputStream stream(ModelInferResponse value) {
+      throw new UnsupportedOperationException("responses only");
+    }
+
+    @Override
+    public ModelInferResponse parse(InputStream stream) {
+      try {
+        stream.skipNBytes(stream.available());
+        if (stream.read() != -1) throw new IOException("the response is longer than it said");
+        return ModelInferResponse.getDefaultInstance();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
   /**
-   * @param client how the client parses responses: {@code aliasing} (one copy, into a fresh array) or
-   *     {@code detached} (no copy: views of the transport's buffers, given back after each round trip)
+   * @param client how the client reads responses: {@code aliasing} (parsed, the tensor copied once into
+   *     a fresh array) or {@code drain} (read and discarded unparsed, as the HTTP client does); the
+   *     first round trip, a warm-up, is parsed and checked either way
    */
   static void run(int mib, int roundTrips, String cpus, String client) throws Exception {
     boolean composing = !Boolean.getBoolean("nereid.bench.mergingClient");
@@ -42,14 +66,17 @@ final class GrpcBinary {
         .addRawInputContents(raw)
         .build();
     MethodDescriptor<ModelInferRequest, ModelInferResponse> stock = GRPCInferenceServiceGrpc.getModelInferMethod();
-    DetachedResponses detached = new DetachedResponses(stock.getResponseMarshaller());
+    MethodDescriptor.Marshaller<ModelInferResponse> aliasing =
+        AliasingMarshaller.of(stock.getResponseMarshaller(), ModelInferResponse.parser());
     MethodDescriptor.Marshaller<ModelInferResponse> responses = switch (client) {
-      case "aliasing" -> AliasingMarshaller.of(stock.getResponseMarshaller(), ModelInferResponse.parser());
-      case "detached" -> detached;
-      default -> throw new IllegalArgumentException("client must be aliasing or detached, got " + client);
+      case "aliasing" -> aliasing;
+      case "drain" -> new DrainedResponses();
+      default -> throw new IllegalArgumentException("client must be aliasing or drain, got " + client);
     };
     MethodDescriptor<ModelInferRequest, ModelInferResponse> method =
         stock.toBuilder(stock.getRequestMarshaller(), responses).build();
+    MethodDescriptor<ModelInferRequest, ModelInferResponse> checked =
+        stock.toBuilder(stock.getRequestMarshaller(), aliasing).build();
     try (HttpThroughput.ServerProcess server = HttpThroughput.ServerProcess.start(cpus, "grpc")) {
       NettyChannelBuilder builder = NettyChannelBuilder.forAddress("127.0.0.1", server.port)
           .maxInboundMessageSize(Integer.MAX_VALUE);
@@ -60,13 +87,13 @@ final class GrpcBinary {
         for (int i = 0; i < roundTrips + 2; i++) {
           long cpu = server.cpuNanos()[0];
           long start = System.nanoTime();
-          ModelInferResponse response = ClientCalls.blockingUnaryCall(channel, method, CallOptions.DEFAULT, request);
+          ModelInferResponse response = ClientCalls.blockingUnaryCall(channel, i == 0 ? checked : method,
+              CallOptions.DEFAULT, request);
           double seconds = (System.nanoTime() - start) / 1e9;
           double cpuMillis = (server.cpuNanos()[0] - cpu) / 1e6;
           if (i == 0 && !response.getRawOutputContents(0).equals(raw)) {
             throw new IOException("the output tensor differs from the input");
           }
-          detached.releaseAll();
           System.out.printf(Locale.ROOT, "%s %6.1f ms  %7.0f MB/s of tensor per round trip  server CPU %.1f ms%n",
               i < 2 ? "warm-up" : "round  ", seconds * 1e3, bytes / seconds / 1e6, cpuMillis);
         }

@@ -28,7 +28,8 @@ import java.util.Locale;
  *   <li>{@code grpc-binary}: the same tensor through gRPC {@code ModelInfer} as {@code raw_input_contents}
  *       and back as {@code raw_output_contents}, from a grpc-java blocking call whose response parser
  *       aliases the bytes fields (as the server's does) instead of copying them twice ({@code aliasing}),
- *       or parses views of the transport's buffers with no copy at all ({@code detached}).
+ *       or reads the response and discards it unparsed, as the {@code binary} client does
+ *       ({@code drain}); see {@link GrpcBinary}.
  * </ul>
  *
  * <pre>
@@ -37,7 +38,7 @@ import java.util.Locale;
  * taskset -c 1 java -cp nereid-bench/target/benchmarks.jar dev.nereid.bench.frontend.HttpThroughput binary \
  *     [MiB=64] [round trips=10] [server cpus=0]
  * taskset -c 1 java -cp nereid-bench/target/benchmarks.jar dev.nereid.bench.frontend.HttpThroughput grpc-binary \
- *     [MiB=64] [round trips=10] [server cpus=0] [client=aliasing|detached]
+ *     [MiB=64] [round trips=10] [server cpus=0] [client=aliasing|drain]
  * </pre>
  *
  * <p>{@code NEREID_BENCH_SERVER_JVM} adds JVM options to the server processes (a flight recording, say).
