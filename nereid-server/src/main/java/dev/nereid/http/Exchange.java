@@ -26,6 +26,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,7 +56,10 @@ final class Exchange {
   private volatile boolean keepAlive;
   private final Queue<ReferenceCounted> held = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean responded = new AtomicBoolean();
+  private final AtomicBoolean finished = new AtomicBoolean();
   private final AtomicBoolean released = new AtomicBoolean();
+  /** Holders of the request's memory: the response until it is written, and the server while it reads. */
+  private final AtomicInteger claims = new AtomicInteger(1);
 
   Exchange(ChannelHandlerContext ctx, FullHttpRequest request, Owner owner, boolean keepAlive) {
     this.ctx = ctx;
@@ -98,7 +102,20 @@ final class Exchange {
     };
   }
 
-  /** Keeps a buffer alive until the response is written; then it is released. */
+  /**
+   * A claim of the server's on the request's memory (the body and the buffers held here), for the
+   * request's release callback: the memory goes back once the response is written and the returned
+   * callback has run. Running it again does nothing.
+   */
+  Runnable claimForServer() {
+    claims.incrementAndGet();
+    AtomicBoolean dropped = new AtomicBoolean();
+    return () -> {
+      if (dropped.compareAndSet(false, true)) dropClaim();
+    };
+  }
+
+  /** Keeps a buffer alive until the response is written and the server is done with it; then it is released. */
   void holdUntilDone(ReferenceCounted buffer) {
     held.add(buffer);
     if (released.get() && held.remove(buffer)) {
@@ -108,7 +125,7 @@ final class Exchange {
 
   /**
    * A direct buffer of exactly {@code bytes} from the connection's pool, for a tensor read from JSON:
-   * held, like the request, until the response is written, since outputs may share it.
+   * held, like the request, until the response is written (outputs may share it) and the server is done with it.
    */
   ByteBuffer tensorBuffer(int bytes) {
     ByteBuf buffer = ctx.alloc().directBuffer(bytes, bytes);
@@ -197,10 +214,16 @@ final class Exchange {
   }
 
   private void finish() {
-    if (released.compareAndSet(false, true)) {
+    if (finished.compareAndSet(false, true)) {
+      dropClaim();
+      owner.exchangeDone(this, keepAlive);
+    }
+  }
+
+  private void dropClaim() {
+    if (claims.decrementAndGet() == 0 && released.compareAndSet(false, true)) {
       request.release();
       for (ReferenceCounted buffer; (buffer = held.poll()) != null; ) buffer.release();
-      owner.exchangeDone(this, keepAlive);
     }
   }
 

@@ -50,9 +50,18 @@ final class InferEndpoint {
   private void submit(Exchange exchange, Model model, ByteBuf body, int headerLength, boolean raw, boolean runHere) {
     boolean hasBinary = headerLength < body.readableBytes();
     ByteBuf contiguous = hasBinary ? contiguous(exchange, body) : body;
-    InferRequestDecoder.Decoded decoded = raw
-        ? new InferRequestDecoder.Decoded(RawRequestDecoder.decode(model, contiguous), OutputSelection.ALL_BINARY)
-        : InferRequestDecoder.decode(model.name(), contiguous, headerLength, exchange::tensorBuffer);
+    // Tensors are views of the body and of the exchange's buffers: the server holds them too, until a
+    // model that answered early (an ensemble's failing step, a backend reading on) is done with them.
+    Runnable release = exchange.claimForServer();
+    InferRequestDecoder.Decoded decoded;
+    try {
+      decoded = raw
+          ? new InferRequestDecoder.Decoded(RawRequestDecoder.decode(model, contiguous, release), OutputSelection.ALL_BINARY)
+          : InferRequestDecoder.decode(model.name(), contiguous, headerLength, exchange::tensorBuffer, release);
+    } catch (RuntimeException e) {
+      release.run();
+      throw e;
+    }
     // The response comes back on the connection's event loop, one thread hop from the model; only
     // writing large outputs as JSON is worth moving to a worker.
     model.inferAsync(decoded.request(), exchange.eventLoop(), runHere).whenComplete((response, error) -> {

@@ -28,15 +28,17 @@ final class InferRequestDecoder {
   /**
    * Decodes a request whose first {@code headerLength} bytes are JSON; the rest holds the binary
    * inputs in input order. A body with binary inputs must be one contiguous buffer. Tensors given as
-   * JSON are written into buffers from {@code buffers}.
+   * JSON are written into buffers from {@code buffers}. {@code release} becomes the request's release
+   * callback: the server runs it once no model reads the tensors any more.
    */
-  static Decoded decode(String model, ByteBuf body, int headerLength, IntFunction<ByteBuffer> buffers) {
+  static Decoded decode(String model, ByteBuf body, int headerLength, IntFunction<ByteBuffer> buffers,
+      Runnable release) {
     int start = body.readerIndex();
     JsonNode root = Json.parse(body.slice(start, headerLength));
     if (!root.isObject()) {
       throw invalid("failed to parse the request JSON buffer: the request must be a JSON object");
     }
-    InferenceRequest.Builder builder = InferenceRequest.builder();
+    InferenceRequest.Builder builder = InferenceRequest.builder().releaseCallback(release);
     JsonNode id = root.get("id");
     if (id != null) {
       if (!id.isTextual()) throw invalid("Unable to parse 'id'");

@@ -18,8 +18,11 @@ import java.util.List;
 final class RawRequestDecoder {
   private RawRequestDecoder() {}
 
-  /** The request; its tensor is a view of {@code body} unless the input is BYTES. */
-  static InferenceRequest decode(Model model, ByteBuf body) {
+  /**
+   * The request; its tensor is a view of {@code body} unless the input is BYTES. {@code release} is its
+   * release callback.
+   */
+  static InferenceRequest decode(Model model, ByteBuf body, Runnable release) {
     ModelMetadata metadata = model.metadata();
     List<ModelMetadata.TensorMetadata> inputs = metadata.inputs();
     if (inputs.size() != 1) {
@@ -67,6 +70,7 @@ final class RawRequestDecoder {
     }
     return InferenceRequest.builder()
         .input(input.name(), InferRequestDecoder.binaryTensor(model.name(), input.name(), type, shape, data))
+        .releaseCallback(release)
         .build();
   }
 }
