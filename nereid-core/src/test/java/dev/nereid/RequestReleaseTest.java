@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -225,19 +226,25 @@ class RequestReleaseTest {
   }
 
   @Test
-  void aSequencesStateOutlivesTheMemoryOfTheRequestThatProducedIt() {
+  void aSequencesStateOutlivesTheMemoryOfTheRequestThatProducedIt() throws InterruptedException {
     // The caller reuses its input memory as soon as the request is released, as a network front end
     // reuses a pooled buffer: the state the model kept from that input must not change with it.
     ByteBuffer memory = ByteBuffer.allocateDirect(4).order(ByteOrder.LITTLE_ENDIAN);
     Model model = server.model("previous_value");
     float[] sent = {5f, 6f, 7f};
     float[] expected = {0f, 5f, 6f};
+    Semaphore released = new Semaphore(0);
     for (int i = 0; i < sent.length; i++) {
       memory.putFloat(0, sent[i]);
       InferenceRequest request = InferenceRequest.builder().correlationId(42).sequenceStart(i == 0)
           .sequenceEnd(i == sent.length - 1).input("X", Tensor.of(DataType.FP32, new long[] {1}, memory))
-          .releaseCallback(() -> memory.putFloat(0, -1f)).build();
+          .releaseCallback(() -> {
+            memory.putFloat(0, -1f);
+            released.release();
+          }).build();
       assertThat(model.infer(request).next().output("Y").toFloatArray()).as("request %d", i).containsExactly(expected[i]);
+      // The release may come just after the answer; the memory is reused only once it has.
+      assertThat(released.tryAcquire(10, TimeUnit.SECONDS)).as("request %d released", i).isTrue();
     }
   }
 }
