@@ -53,8 +53,9 @@ class RequestReleaseTest {
         .model("release_step", GATED, 1)
         .model("release_ensemble", ensemble(FP32_IO, "release_step: INPUT0=IN -> OUTPUT0=OUT"), 1)
         .model("release_branch", GATED, 1)
-        .model("release_failing", ensemble(FP32_IO,
-            "release_branch: INPUT0=IN -> OUTPUT0=a", "throwing: X=IN -> Y=b", "add: A=a, B=b -> SUM=OUT"), 1)
+        .model("release_trigger", GATED, 1)
+        .model("release_failing", ensemble(FP32_IO, "release_branch: INPUT0=IN -> OUTPUT0=a",
+            "release_trigger: INPUT0=IN -> OUTPUT0=t", "throwing: X=t -> Y=b", "add: A=a, B=b -> SUM=OUT"), 1)
         .model("previous_value", JavaModels.config(PreviousValueModel.class, """
             max_batch_size: 0
             input [ { name: "X" data_type: TYPE_FP32 dims: [ 1 ] } ]
@@ -195,14 +196,18 @@ class RequestReleaseTest {
 
   @Test
   void anEnsembleThatFailsWhileAStepStillRunsIsReleasedWhenThatStepIsDone() throws Exception {
-    GateBackend.Gate gate = GateBackend.gate("release_branch");
+    GateBackend.Gate branch = GateBackend.gate("release_branch");
+    GateBackend.Gate trigger = GateBackend.gate("release_trigger");
     Release release = new Release();
-    // 'throwing' fails on -1 at once; the other branch waits at its gate, reading IN.
     CompletableFuture<InferenceResponse> answer = server.model("release_failing").inferAsync(request("IN", release, -1f));
+    // Both branches are running; letting the trigger through makes 'throwing' fail on -1 while the
+    // other branch still waits at its gate, reading IN.
+    branch.awaitEntered(1);
+    trigger.awaitEntered(1);
+    trigger.open(1);
     assertThatThrownBy(() -> answer.get(10, TimeUnit.SECONDS)).hasMessageContaining("throwing");
-    gate.awaitEntered(1);
     assertThat(release.runs).as("answered, but a step still reads the ensemble's input").hasValue(0);
-    gate.open(1);
+    branch.open(1);
     release.await();
     assertThat(release.runs).hasValue(1);
   }
