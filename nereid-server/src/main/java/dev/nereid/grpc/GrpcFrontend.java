@@ -93,7 +93,7 @@ public final class GrpcFrontend implements AutoCloseable {
     RecyclingAllocator transportMemory = new RecyclingAllocator(MAX_IDLE_POOL_BYTES);
     // Calls run on the event loops (no hand-off per call); the services move what may block to the executor.
     io.grpc.Server grpc = NettyServerBuilder.forAddress(new InetSocketAddress(options.address(), options.port()),
-            ComposingPlaintext.serverCredentials())
+            PlaintextTransport.serverCredentials())
         .withChildOption(ChannelOption.ALLOCATOR, transportMemory)
         .bossEventLoopGroup(loops.group())
         .workerEventLoopGroup(loops.group())

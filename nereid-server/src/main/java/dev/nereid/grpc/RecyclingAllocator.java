@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * from direct buffers kept for reuse, smaller and larger ones from Netty's pool.
  *
  * <p>Netty's pool frees a chunk as soon as nothing in it is in use. A large message holds its reads
- * until it is complete (with {@link ComposingPlaintext}, every one of them) and its response's frames
+ * until it is complete (with {@link PlaintextTransport}, every one of them) and its response's frames
  * until they are written, so each large call filled fresh chunks and emptied them again: on JDK 25
  * grpc's Netty allocates chunks through an {@code Arena}, which zeroes them, and that zeroing was most
  * of the server's time on a 64 MiB call. Here a released buffer goes back to a free list for its size

@@ -92,7 +92,7 @@ class GrpcRequestMemoryTest {
 
   @Test
   void aClientWithComposingReadsAndRecycledBuffersGetsTheSameAnswers() throws InterruptedException {
-    ManagedChannel channel = ComposingPlaintext.onChannel(NettyChannelBuilder.forAddress("127.0.0.1", fx.frontend.port()))
+    ManagedChannel channel = PlaintextTransport.onChannel(NettyChannelBuilder.forAddress("127.0.0.1", fx.frontend.port()))
         .maxInboundMessageSize(Integer.MAX_VALUE).build();
     try {
       GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub = GRPCInferenceServiceGrpc.newBlockingStub(channel);

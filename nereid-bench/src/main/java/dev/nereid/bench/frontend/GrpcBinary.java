@@ -3,7 +3,7 @@ package dev.nereid.bench.frontend;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import dev.nereid.grpc.AliasingMarshaller;
-import dev.nereid.grpc.ComposingPlaintext;
+import dev.nereid.grpc.PlaintextTransport;
 import dev.nereid.grpc.proto.GRPCInferenceServiceGrpc;
 import dev.nereid.grpc.proto.ModelInferRequest;
 import dev.nereid.grpc.proto.ModelInferResponse;
@@ -23,7 +23,7 @@ import java.util.Locale;
  * The gRPC half of the 64 MiB comparison: one FP32 tensor to the identity model as
  * {@code raw_input_contents} and back as {@code raw_output_contents}, against a gRPC server process
  * pinned apart from this client, as {@link HttpThroughput}'s {@code binary} mode does for HTTP. The
- * channel uses the server's own transport settings ({@link ComposingPlaintext#onChannel}); with
+ * channel uses the server's own transport settings ({@link PlaintextTransport#onChannel}); with
  * {@code -Dnereid.bench.mergingClient=true} it is grpc-java's stock plaintext channel instead.
  */
 final class GrpcBinary {
@@ -80,10 +80,11 @@ final class GrpcBinary {
     try (HttpThroughput.ServerProcess server = HttpThroughput.ServerProcess.start(cpus, "grpc")) {
       NettyChannelBuilder builder = NettyChannelBuilder.forAddress("127.0.0.1", server.port)
           .maxInboundMessageSize(Integer.MAX_VALUE);
-      ManagedChannel channel = (composing ? ComposingPlaintext.onChannel(builder) : builder.usePlaintext()).build();
+      ManagedChannel channel = (composing ? PlaintextTransport.onChannel(builder) : builder.usePlaintext()).build();
       try {
         System.out.printf(Locale.ROOT, "identity FP32 %d MiB as gRPC raw contents in and out, one channel, server cpus %s,"
             + " %s client%n", mib, cpus, client);
+        RoundTrips trips = new RoundTrips(bytes);
         for (int i = 0; i < roundTrips + 2; i++) {
           long cpu = server.cpuNanos()[0];
           long start = System.nanoTime();
@@ -94,9 +95,9 @@ final class GrpcBinary {
           if (i == 0 && !response.getRawOutputContents(0).equals(raw)) {
             throw new IOException("the output tensor differs from the input");
           }
-          System.out.printf(Locale.ROOT, "%s %6.1f ms  %7.0f MB/s of tensor per round trip  server CPU %.1f ms%n",
-              i < 2 ? "warm-up" : "round  ", seconds * 1e3, bytes / seconds / 1e6, cpuMillis);
+          trips.add(i, seconds, cpuMillis);
         }
+        trips.printSummary();
       } finally {
         channel.shutdownNow();
       }

@@ -129,6 +129,7 @@ public final class HttpThroughput {
     try (ServerProcess nereid = ServerProcess.start(cpus, "nereid", "1", Integer.toString(bytes + (1 << 20)));
         SocketChannel ch = SocketChannel.open(new InetSocketAddress("127.0.0.1", nereid.port))) {
       System.out.printf(Locale.ROOT, "identity FP32 %d MiB binary in and out, one connection, server cpus %s%n", mib, cpus);
+      RoundTrips trips = new RoundTrips(bytes);
       for (int i = 0; i < roundTrips + 2; i++) {
         long cpu = nereid.cpuNanos()[0];
         long start = System.nanoTime();
@@ -138,9 +139,9 @@ public final class HttpThroughput {
         double seconds = (System.nanoTime() - start) / 1e9;
         double cpuMillis = (nereid.cpuNanos()[0] - cpu) / 1e6;
         if (i == 0) check(response, body, bytes, request, head.length + json.length);
-        System.out.printf(Locale.ROOT, "%s %6.1f ms  %7.0f MB/s of tensor per round trip  server CPU %.1f ms%n",
-            i < 2 ? "warm-up" : "round  ", seconds * 1e3, bytes / seconds / 1e6, cpuMillis);
+        trips.add(i, seconds, cpuMillis);
       }
+      trips.printSummary();
     }
   }
 
