@@ -27,8 +27,12 @@ final class RoundTrips {
   void printSummary() {
     List<double[]> settled = rounds.subList(rounds.size() / 2, rounds.size());
     if (settled.isEmpty()) return;
-    double seconds = settled.stream().mapToDouble(r -> r[0]).sum() / settled.size();
-    double cpu = settled.stream().mapToDouble(r -> r[1]).sum() / settled.size();
+    double seconds = 0;
+    double cpu = 0;
+    for (double[] r : settled) {
+      seconds += r[0] / settled.size();
+      cpu += r[1] / settled.size();
+    }
     System.out.printf(Locale.ROOT, "RESULT last %d round trips: %.1f ms mean, %.0f MB/s per direction, server CPU %.1f ms"
         + " per round trip%n", settled.size(), seconds * 1e3, tensorBytes / seconds / 1e6, cpu);
   }
