@@ -3,6 +3,7 @@ package dev.nereid.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nereid.ModelControlMode;
+import dev.nereid.testing.javamodels.LateReaderModel;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
@@ -31,7 +32,7 @@ class RequestMemoryTest {
   static void start() {
     TestHttp.writeModel(repository, "late_reader", """
         backend: "java"
-        parameters { key: "class" value { string_value: "dev.nereid.http.LateReaderModel" } }
+        parameters { key: "class" value { string_value: "dev.nereid.testing.javamodels.LateReaderModel" } }
         input [ { name: "X" data_type: TYPE_FP32 dims: [ -1 ] } ]
         output [ { name: "Y" data_type: TYPE_FP32 dims: [ -1 ] } ]
         """);
@@ -48,8 +49,8 @@ class RequestMemoryTest {
     assertThat(post(binaryRequest(1f)).statusCode()).isEqualTo(200);
     // The first request is answered but its model still holds X; the next one needs a body buffer too.
     assertThat(post(binaryRequest(3f)).statusCode()).isEqualTo(200);
-    assertThat(lateSums(2)).as("each request's late sum, in either order").containsExactlyInAnyOrder(1.0 * ELEMENTS,
-        3.0 * ELEMENTS);
+    assertThat(lateSums(2)).as("each request's late sum, in either order").containsExactlyInAnyOrder(1f * ELEMENTS,
+        3f * ELEMENTS);
   }
 
   @Test
@@ -57,17 +58,17 @@ class RequestMemoryTest {
     HttpResponse<byte[]> first = post(jsonRequest(2f));
     assertThat(first.statusCode()).isEqualTo(200);
     for (int i = 0; i < 20; i++) assertThat(post(jsonRequest(5f)).statusCode()).isEqualTo(200);
-    List<Double> sums = lateSums(21);
-    assertThat(sums).as("the first request's late sum").containsOnlyOnce(2.0 * 4);
-    assertThat(sums).filteredOn(s -> s == 5.0 * 4).hasSize(20);
+    List<Float> sums = lateSums(21);
+    assertThat(sums).as("the first request's late sum").containsOnlyOnce(2f * 4);
+    assertThat(sums).filteredOn(s -> s == 5f * 4).hasSize(20);
   }
 
   /** Lets {@code count} held requests finish and collects their late sums, in the order they finish. */
-  private static List<Double> lateSums(int count) throws InterruptedException {
-    List<Double> sums = new ArrayList<>();
+  private static List<Float> lateSums(int count) throws InterruptedException {
+    List<Float> sums = new ArrayList<>();
     for (int i = 0; i < count; i++) LateReaderModel.finish();
     for (int i = 0; i < count; i++) {
-      Double sum = LateReaderModel.lateSums().poll(30, TimeUnit.SECONDS);
+      Float sum = LateReaderModel.lateSums().poll(30, TimeUnit.SECONDS);
       assertThat(sum).as("late sum %d of %d", i + 1, count).isNotNull();
       sums.add(sum);
     }
