@@ -36,6 +36,11 @@ class DynamicBatchingTest {
 
   /** A gate model (INPUT0 INT32 [2] -> OUTPUT0) with this dynamic_batching block; returns its name. */
   private String gateModel(int maxBatch, String dynamicBatching) throws IOException {
+    return gateModel(maxBatch, 1, dynamicBatching, "");
+  }
+
+  /** A gate model with this many instances, dynamic_batching block and extra config lines; returns its name. */
+  private String gateModel(int maxBatch, int instances, String dynamicBatching, String extra) throws IOException {
     String name = "gate" + MODELS.incrementAndGet();
     Files.createDirectories(repo.resolve(name).resolve("1"));
     Files.writeString(repo.resolve(name).resolve("config.pbtxt"), """
@@ -43,9 +48,10 @@ class DynamicBatchingTest {
         max_batch_size: %d
         input [ { name: "INPUT0" data_type: TYPE_INT32 dims: [ 2 ] } ]
         output [ { name: "OUTPUT0" data_type: TYPE_INT32 dims: [ 2 ] } ]
-        instance_group [ { kind: KIND_CPU count: 1 } ]
+        instance_group [ { kind: KIND_CPU count: %d } ]
         dynamic_batching { %s }
-        """.formatted(maxBatch, dynamicBatching));
+        %s
+        """.formatted(maxBatch, instances, dynamicBatching, extra));
     return name;
   }
 
@@ -339,6 +345,70 @@ class DynamicBatchingTest {
       }
     }
     assertThat(gate.sizes()).containsExactly(1, 3);
+  }
+
+  @Test
+  void afterTheQueueDelayQueuedWorkIsSplitAcrossTheIdleInstances() throws Exception {
+    // Four idle instances, eight requests queued within the delay: the gate sees four executions at once,
+    // where one batch of eight on one instance would leave three instances idle.
+    String name = gateModel(16, 4, "max_queue_delay_microseconds: 100000", "");
+    Model model = start(name);
+    GateBackend.Gate gate = GateBackend.gate(name);
+    List<CompletableFuture<InferenceResponse>> sent = new ArrayList<>();
+    for (int i = 0; i < 8; i++) sent.add(model.inferAsync(request("r" + i, i)));
+    gate.awaitEntered(4);
+    gate.openWide();
+    for (int i = 0; i < 8; i++) assertThat(sent.get(i).get(10, TimeUnit.SECONDS).requestId()).isEqualTo("r" + i);
+    assertThat(gate.sizes()).hasSizeGreaterThanOrEqualTo(4).allSatisfy(size -> assertThat(size).isLessThanOrEqualTo(2));
+    assertThat(gate.sizes().stream().mapToInt(Integer::intValue).sum()).isEqualTo(8);
+  }
+
+  @Test
+  void tritonPolicyKeepsOneBatchWhateverTheOtherInstancesDo() throws Exception {
+    String name = gateModel(16, 4, "max_queue_delay_microseconds: 100000",
+        "parameters { key: \"nereid_batch_policy\" value { string_value: \"triton\" } }");
+    Model model = start(name);
+    GateBackend.Gate gate = GateBackend.gate(name);
+    gate.openWide();
+    List<CompletableFuture<InferenceResponse>> sent = new ArrayList<>();
+    for (int i = 0; i < 8; i++) sent.add(model.inferAsync(request("r" + i, i)));
+    for (CompletableFuture<InferenceResponse> f : sent) f.get(10, TimeUnit.SECONDS);
+    assertThat(gate.sizes()).containsExactly(8);
+  }
+
+  @Test
+  void anUnknownBatchPolicyLeavesTheModelUnavailableWithTheReason() throws Exception {
+    String name = gateModel(16, 1, "", "parameters { key: \"nereid_batch_policy\" value { string_value: \"greedy\" } }");
+    server = new Server(ServerOptions.of(repo)).start();
+    assertThat(server.model(name).ready()).isFalse();
+    assertThat(server.model(name).reason()).contains("'" + name + "'").contains("nereid_batch_policy")
+        .contains("'adaptive' or 'triton'").contains("'greedy'");
+  }
+
+  @Test
+  void aFreedInstanceTakesItsShareOfTheQueueAndBatchesStayInArrivalOrder() throws Exception {
+    String name = gateModel(8, 2, "", "");
+    Model model = start(name);
+    GateBackend.Gate gate = GateBackend.gate(name);
+    List<CompletableFuture<InferenceResponse>> busy = List.of(model.inferAsync(request("busyA", 0)),
+        model.inferAsync(request("busyB", 0)));
+    gate.awaitEntered(2);
+    List<CompletableFuture<InferenceResponse>> queued = new ArrayList<>();
+    for (int i = 1; i <= 8; i++) queued.add(model.inferAsync(request("r" + i, i)));
+    // One instance comes back while the other is still busy: it takes its share, not all eight, so the
+    // requests behind it do not wait for eight rows of work when another instance is about to be free.
+    gate.open(1);
+    gate.awaitEntered(3);
+    List<String> first = gate.batches().get(2);
+    assertThat(first).hasSizeBetween(1, 5).isEqualTo(List.of("r1", "r2", "r3", "r4", "r5").subList(0, first.size()));
+    gate.openWide();
+    for (CompletableFuture<InferenceResponse> f : busy) f.get(10, TimeUnit.SECONDS);
+    for (int i = 1; i <= 8; i++) assertThat(queued.get(i - 1).get(10, TimeUnit.SECONDS).requestId()).isEqualTo("r" + i);
+    // Every batch is a run of consecutive arrivals: no request was passed over for a later one.
+    List<List<String>> batches = new ArrayList<>(gate.batches().subList(2, gate.batches().size()));
+    batches.sort(java.util.Comparator.comparingInt(b -> Integer.parseInt(b.get(0).substring(1))));
+    assertThat(batches.stream().flatMap(List::stream).toList())
+        .containsExactly("r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8");
   }
 
   private static InferenceRequest allTypes(String id, int seed, int rows) {

@@ -9,6 +9,7 @@ import dev.nereid.internal.request.FinalOutcome;
 import dev.nereid.internal.request.ModelSignature;
 import dev.nereid.internal.request.PendingRequest;
 import dev.nereid.internal.request.RequestOwner;
+import dev.nereid.internal.scheduler.BatchPolicy;
 import dev.nereid.internal.scheduler.DefaultScheduler;
 import dev.nereid.internal.scheduler.DynamicBatcher;
 import dev.nereid.internal.scheduler.SequenceBatcher;
@@ -78,8 +79,8 @@ public final class LoadedModel implements RequestOwner {
     for (CreatedInstance c : created) {
       Map<String, Long> need = resources(c.group());
       long priority = Math.max(1, c.group().getRateLimiter().getPriority());
-      wrapped.add(new ModelInstance(name, c.name(), c.backend(), stats, batching, ragged, services.rateLimiter(),
-          need, priority));
+      wrapped.add(new ModelInstance(name, c.name(), c.group().getKind().name(), c.backend(), stats, batching, ragged,
+          services.rateLimiter(), need, priority));
     }
     this.instances = List.copyOf(wrapped);
     this.cache = config.getResponseCache().getEnable() ? services.responseCache() : null;
@@ -88,8 +89,8 @@ public final class LoadedModel implements RequestOwner {
       this.scheduler = new SequenceBatcher(name, config.getMaxBatchSize(), config.getSequenceBatching(),
           context.modelDirectory(), instances, queueCapacity);
     } else if (config.hasDynamicBatching() && config.getMaxBatchSize() > 0) {
-      this.scheduler = new DynamicBatcher(name, config.getMaxBatchSize(), config.getDynamicBatching(), instances,
-          queueCapacity, ragged);
+      this.scheduler = new DynamicBatcher(name, config.getMaxBatchSize(), config.getDynamicBatching(),
+          BatchPolicy.of(config), instances, queueCapacity, ragged);
     } else {
       this.scheduler = new DefaultScheduler(name, instances, queueCapacity);
     }

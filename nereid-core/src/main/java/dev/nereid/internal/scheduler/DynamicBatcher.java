@@ -6,112 +6,159 @@ import dev.nereid.internal.request.FinalOutcome;
 import dev.nereid.internal.request.OrderedDelivery;
 import dev.nereid.internal.request.PendingRequest;
 import dev.nereid.proto.ModelDynamicBatching;
-import dev.nereid.proto.ModelQueuePolicy;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Triton's dynamic batcher: requests wait in one queue per priority level; a batcher thread joins
- * compatible requests (same non-batch dimensions, unless an input allows ragged batches) into batches
- * of up to {@code max_batch_size}, sends a batch as soon as it reaches the maximum or a preferred size,
- * or once its oldest request has waited {@code max_queue_delay_microseconds}, and hands it to an idle
- * instance. The lock guards only the queues and the idle list: it is never held while a model runs.
+ * The dynamic batcher: requests wait in a {@link PolicyQueue} (priority levels, bounds, timeouts); idle
+ * instances join compatible requests (same non-batch dimensions, unless an input allows ragged
+ * batches) into batches of up to {@code max_batch_size}. How large a batch is and when it leaves is
+ * the {@link BatchPolicy}: {@code ADAPTIVE} by default, Triton's exact rules on request.
  *
- * <p>With no queue delay, a caller that blocks for its answer anyway and finds the queues empty and
- * an instance idle runs its request itself, so batching costs nothing at low load.
+ * <p>Threads: there is no batcher thread. Each instance has its own thread, and an idle one is either
+ * the <em>leader</em>, which forms the next batch and waits (without holding any lock) for arrivals or
+ * for the queue delay, or a follower waiting to lead. The leader takes its batch, hands leadership to a
+ * follower and runs the batch itself, so a request goes from the caller to the thread that runs it in
+ * one hand-off. Callers take no lock: they are counted and put in a lock-free inbox, and wake the
+ * leader. The formation lock is taken once per batch by instance threads only, and never held while a
+ * model runs.
+ *
+ * <p>A caller that blocks for its answer anyway, when nothing is queued, an instance is idle and the
+ * policy would send a lone request at once (no queue delay, or a measured cost curve that says larger
+ * batches do not pay), runs its request itself, so batching costs nothing at low load.
  */
 public final class DynamicBatcher implements Scheduler {
   private final String modelName;
   private final int maxBatchSize;
   private final long[] preferred;
   private final long maxDelayNanos;
-  private final int levels;
-  private final int defaultLevel;
-  private final ModelQueuePolicy[] policies;
-  private final int[] capacities;
+  private final BatchPolicy policy;
   private final Set<String> raggedInputs;
+  private final PolicyQueue queue;
+  private final OrderedDelivery order;
+  private final List<Worker> workers = new ArrayList<>();
 
   private final ReentrantLock lock = new ReentrantLock();
-  private final Condition changed = lock.newCondition();
-  private final ArrayDeque<PendingRequest>[] queues;
-  private final ArrayDeque<PendingRequest> delayed = new ArrayDeque<>();
-  private final WorkerPool pool;
-  private final OrderedDelivery order;
-  private final Thread batcher;
-  private int queuedCount;
-  private long earliestDeadline = Long.MAX_VALUE;
+  private final Condition followers = lock.newCondition();
+  /** The idle instance forming the next batch; guarded by the lock. */
+  private Worker leader;
+  /** The leader while it waits without the lock, for callers to wake. */
+  private volatile Thread parkedLeader;
+  /** Whether the policy sends a lone request at once, so a caller may run it itself. */
+  private volatile boolean immediate;
   private volatile boolean stopped;
 
-  @SuppressWarnings("unchecked")
-  public DynamicBatcher(String modelName, int maxBatchSize, ModelDynamicBatching config, List<ModelInstance> instances,
-      int defaultCapacity, Set<String> raggedInputs) {
+  /** One instance, its thread, and the cost curve of its kind. */
+  private final class Worker {
+    final ModelInstance instance;
+    final CostCurve curve;
+    final Thread thread;
+
+    Worker(ModelInstance instance, CostCurve curve) {
+      this.instance = instance;
+      this.curve = curve;
+      this.thread = Thread.ofPlatform().daemon().name("nereid-" + instance.name()).unstarted(this::work);
+    }
+
+    private void work() {
+      while (true) {
+        List<PendingRequest> batch = nextBatch(this);
+        if (batch == null) return;
+        try {
+          run(this, batch);
+        } finally {
+          instance.release();
+        }
+      }
+    }
+  }
+
+  public DynamicBatcher(String modelName, int maxBatchSize, ModelDynamicBatching config, BatchPolicy policy,
+      List<ModelInstance> instances, int defaultCapacity, Set<String> raggedInputs) {
     this.modelName = modelName;
     this.maxBatchSize = maxBatchSize;
     this.preferred = config.getPreferredBatchSizeList().stream().mapToLong(Integer::longValue).sorted().toArray();
     this.maxDelayNanos = TimeUnit.MICROSECONDS.toNanos(config.getMaxQueueDelayMicroseconds());
-    this.levels = Math.max(1, (int) config.getPriorityLevels());
-    this.defaultLevel = config.getDefaultPriorityLevel() >= 1 && config.getDefaultPriorityLevel() <= levels
-        ? (int) config.getDefaultPriorityLevel() : levels == 1 ? 1 : levels;
-    this.policies = new ModelQueuePolicy[levels + 1];
-    this.capacities = new int[levels + 1];
-    this.queues = new ArrayDeque[levels + 1];
-    Map<Long, ModelQueuePolicy> perLevel = config.getPriorityQueuePolicyMap();
-    for (int level = 1; level <= levels; level++) {
-      ModelQueuePolicy policy = perLevel.getOrDefault((long) level, config.getDefaultQueuePolicy());
-      policies[level] = policy;
-      capacities[level] = policy.getMaxQueueSize() > 0 ? (int) Math.min(policy.getMaxQueueSize(), Integer.MAX_VALUE)
-          : defaultCapacity;
-      queues[level] = new ArrayDeque<>();
-    }
+    this.policy = policy;
     this.raggedInputs = Set.copyOf(raggedInputs);
+    this.queue = PolicyQueue.of(modelName, config, defaultCapacity);
     this.order = config.getPreserveOrdering() ? new OrderedDelivery() : null;
-    this.pool = new WorkerPool(instances, lock, changed, batch -> {}, () -> queuedCount > 0);
-    this.batcher = Thread.ofPlatform().daemon().name("nereid-batcher-" + modelName).start(this::runBatcher);
+    this.immediate = maxDelayNanos == 0;
+    Map<String, CostCurve> curves = new HashMap<>();
+    for (ModelInstance instance : instances) {
+      workers.add(new Worker(instance, curves.computeIfAbsent(instance.kind(), k -> new CostCurve(maxBatchSize))));
+    }
+    workers.forEach(w -> w.thread.start());
   }
 
   @Override
   public void enqueue(PendingRequest request, boolean mayRunOnCaller) {
-    int level = levelOf(request.request().priority());
-    ModelQueuePolicy policy = policies[level];
-    long timeoutMicros = policy.getAllowTimeoutOverride() && request.request().timeoutMicros() > 0
-        ? request.request().timeoutMicros() : policy.getDefaultTimeoutMicroseconds();
-    long deadline = timeoutMicros > 0 ? request.arrivalNanos() + TimeUnit.MICROSECONDS.toNanos(timeoutMicros) : 0;
-    request.queuePolicy(level, deadline, policy.getTimeoutAction() == ModelQueuePolicy.TimeoutAction.DELAY);
-    WorkerPool.Worker inline = null;
+    if (stopped) {
+      throw new NereidException.Unavailable("model '" + modelName + "' is unloading");
+    }
+    if (mayRunOnCaller && immediate && queue.count() == 0) {
+      Worker idle = claimIdle();
+      if (idle != null) {
+        ticket(request);
+        try {
+          run(idle, List.of(request));
+        } finally {
+          idle.instance.release();
+        }
+        return;
+      }
+    }
+    queue.admit(request);
+    ticket(request);
+    queue.offer(request);
+    Thread waiting = parkedLeader;
+    if (waiting != null) LockSupport.unpark(waiting);
+    long deadline = request.queueDeadlineNanos();
+    if (deadline != 0) {
+      // Every instance may be busy, with no leader to see the timeout pass.
+      QueueTimer.at(deadline, this::expireNow);
+    }
+  }
+
+  /** Applies queue timeouts now, whatever the instances are doing. */
+  private void expireNow() {
+    List<PendingRequest> rejected = new ArrayList<>(0);
     lock.lock();
     try {
-      if (stopped) {
-        throw new NereidException.Unavailable("model '" + modelName + "' is unloading");
-      }
-      if (mayRunOnCaller && maxDelayNanos == 0 && queuedCount == 0 && pool.hasIdle()) {
-        inline = pool.takeIdle();
-        ticket(request);
-      } else {
-        if (queues[level].size() >= capacities[level]) {
-          throw new NereidException.Unavailable("inference request for model '" + modelName
-              + "' rejected: the queue is full (max_queue_size " + capacities[level] + " at priority level " + level + ")");
-        }
-        ticket(request);
-        queues[level].add(request);
-        queuedCount++;
-        if (deadline != 0 && (earliestDeadline == Long.MAX_VALUE || deadline - earliestDeadline < 0)) {
-          earliestDeadline = deadline;
-        }
-        changed.signal();
-      }
+      if (stopped) return;
+      queue.absorb();
+      queue.expire(System.nanoTime(), rejected);
     } finally {
       lock.unlock();
     }
-    if (inline != null) {
-      pool.runOnCaller(inline, List.of(request));
+    reject(rejected);
+  }
+
+  private void reject(List<PendingRequest> rejected) {
+    for (PendingRequest r : rejected) {
+      r.fail(new NereidException.Unavailable("Request timeout expired: request for model '" + modelName
+          + "' waited in the queue longer than its timeout"), FinalOutcome.REJECTED);
     }
+    rejected.clear();
+  }
+
+  /** Claims an idle instance for the calling thread, starting from one chosen by the thread, or null. */
+  private Worker claimIdle() {
+    int n = workers.size();
+    int start = (int) Math.floorMod(Thread.currentThread().threadId(), (long) n);
+    for (int i = 0; i < n; i++) {
+      Worker w = workers.get((start + i) % n);
+      if (w.instance.tryClaim()) return w;
+    }
+    return null;
   }
 
   private void ticket(PendingRequest request) {
@@ -120,25 +167,23 @@ public final class DynamicBatcher implements Scheduler {
     }
   }
 
-  private int levelOf(long priority) {
-    return priority >= 1 && priority <= levels ? (int) priority : defaultLevel;
+  /** Runs a batch on a claimed instance and learns from its execution time. */
+  private void run(Worker w, List<PendingRequest> batch) {
+    long rows = 0;
+    for (PendingRequest r : batch) rows += ModelInstance.batchSize(r);
+    long start = System.nanoTime();
+    w.instance.execute(batch);
+    w.curve.record(rows, System.nanoTime() - start);
+    if (policy == BatchPolicy.ADAPTIVE && maxDelayNanos > 0 && ThreadLocalRandom.current().nextInt(16) == 0) {
+      immediate = w.curve.hasEvidence() && !w.curve.largerBatchPays(1, maxBatchSize);
+    }
   }
 
   @Override
   public boolean remove(PendingRequest request) {
     lock.lock();
     try {
-      for (int level = 1; level <= levels; level++) {
-        if (queues[level].remove(request)) {
-          queuedCount--;
-          return true;
-        }
-      }
-      if (delayed.remove(request)) {
-        queuedCount--;
-        return true;
-      }
-      return false;
+      return queue.remove(request);
     } finally {
       lock.unlock();
     }
@@ -146,27 +191,14 @@ public final class DynamicBatcher implements Scheduler {
 
   @Override
   public int queued() {
-    lock.lock();
-    try {
-      return queuedCount;
-    } finally {
-      lock.unlock();
-    }
+    return queue.count();
   }
 
   @Override
   public List<PendingRequest> drainQueued() {
     lock.lock();
     try {
-      List<PendingRequest> all = new ArrayList<>();
-      for (int level = 1; level <= levels; level++) {
-        all.addAll(queues[level]);
-        queues[level].clear();
-      }
-      all.addAll(delayed);
-      delayed.clear();
-      queuedCount = 0;
-      return all;
+      return queue.drain();
     } finally {
       lock.unlock();
     }
@@ -177,112 +209,137 @@ public final class DynamicBatcher implements Scheduler {
     lock.lock();
     try {
       stopped = true;
-      changed.signalAll();
+      followers.signalAll();
     } finally {
       lock.unlock();
     }
-    WorkerPool.join(batcher, deadlineNanos);
-    return pool.stop(deadlineNanos);
+    Thread waiting = parkedLeader;
+    if (waiting != null) LockSupport.unpark(waiting);
+    List<ModelInstance> exited = new ArrayList<>();
+    for (Worker w : workers) {
+      WorkerPool.join(w.thread, deadlineNanos);
+      if (!w.thread.isAlive()) exited.add(w.instance);
+    }
+    return exited;
   }
 
-  // --- the batcher thread
+  // --- instance threads
 
-  private void runBatcher() {
-    List<PendingRequest> expired = new ArrayList<>();
+  /** Waits until this worker gets a batch, its instance claimed; null once the batcher stopped. */
+  private List<PendingRequest> nextBatch(Worker w) {
+    List<PendingRequest> rejected = new ArrayList<>(0);
     while (true) {
       List<PendingRequest> batch = null;
-      WorkerPool.Worker worker = null;
+      boolean instanceInUse = false;
+      long wakeAt = Long.MAX_VALUE;
       lock.lock();
       try {
-        if (stopped) return;
+        while (!stopped && leader != null && leader != w) {
+          followers.awaitUninterruptibly();
+        }
+        if (stopped) {
+          if (leader == w) leader = null;
+          followers.signalAll();
+          return null;
+        }
+        leader = w;
         long now = System.nanoTime();
-        expireTimedOut(now, expired);
-        long waitUntil = Long.MAX_VALUE;
-        if (queuedCount > 0 && pool.hasIdle()) {
-          Decision d = decide(now);
-          if (d.batch != null) {
-            batch = d.batch;
-            worker = pool.takeIdle();
+        queue.absorb();
+        queue.expire(now, rejected);
+        if (queue.count() > 0) {
+          Decision d = decide(w, now);
+          if (d.batch() == null) {
+            wakeAt = d.retryAt();
+          } else if (w.instance.tryClaim()) {
+            queue.take(d.batch());
+            batch = d.batch();
           } else {
-            waitUntil = d.retryAt;
+            instanceInUse = true; // a caller runs a request on this instance itself
           }
         }
-        if (batch == null && expired.isEmpty()) {
-          long wakeAt = Math.min(waitUntil, earliestDeadline);
-          if (wakeAt == Long.MAX_VALUE) {
-            changed.awaitUninterruptibly();
-          } else {
-            long nanos = wakeAt - System.nanoTime();
-            if (nanos > 0) {
-              try {
-                changed.awaitNanos(nanos);
-              } catch (InterruptedException e) {
-                if (stopped) return;
-              }
-            }
-          }
+        wakeAt = Math.min(wakeAt, queue.earliestDeadline());
+        if (batch != null || instanceInUse) {
+          leader = null;
+          followers.signal();
         }
       } finally {
         lock.unlock();
       }
-      for (PendingRequest r : expired) {
-        r.fail(new NereidException.Unavailable("Request timeout expired: request for model '" + modelName
-            + "' waited in the queue longer than its timeout"), FinalOutcome.REJECTED);
-      }
-      expired.clear();
+      reject(rejected);
       if (batch != null) {
-        pool.dispatch(worker, batch);
+        return batch;
       }
+      if (instanceInUse) {
+        w.instance.claim();
+        w.instance.release();
+        continue;
+      }
+      parkedLeader = Thread.currentThread();
+      if (!queue.hasNew() && !stopped) {
+        if (wakeAt == Long.MAX_VALUE) {
+          LockSupport.park(this);
+        } else {
+          long nanos = wakeAt - System.nanoTime();
+          if (nanos > 0) LockSupport.parkNanos(this, nanos);
+        }
+      }
+      parkedLeader = null;
     }
   }
 
   /** A batch to send now, or when to look again. */
-  private record Decision(List<PendingRequest> batch, long retryAt) {}
+  private record Decision(List<PendingRequest> batch, long retryAt) {
+    static Decision retry(long at) {
+      return new Decision(null, at);
+    }
+  }
 
-  private Decision decide(long now) {
+  /** Chooses the next batch from the queue, without taking it; under the lock. */
+  private Decision decide(Worker w, long now) {
     List<PendingRequest> candidate = new ArrayList<>();
     long size = 0;
     long oldestArrival = Long.MAX_VALUE;
     boolean blocked = false;
     PendingRequest first = null;
-    outer:
-    for (int level = 1; level <= levels + 1; level++) {
-      ArrayDeque<PendingRequest> queue = level <= levels ? queues[level] : delayed;
-      for (PendingRequest r : queue) {
-        long rows = ModelInstance.batchSize(r);
-        if (first != null && (size + rows > maxBatchSize || !compatible(first, r))) {
-          blocked = true;
-          break outer;
-        }
-        if (first == null) first = r;
-        candidate.add(r);
-        size += rows;
-        oldestArrival = Math.min(oldestArrival, r.arrivalNanos());
-        if (size == maxBatchSize) break outer;
+    for (PendingRequest r : queue.inOrder()) {
+      long rows = ModelInstance.batchSize(r);
+      if (first != null && (size + rows > maxBatchSize || !compatible(first, r))) {
+        blocked = true;
+        break;
       }
+      if (first == null) first = r;
+      candidate.add(r);
+      size += rows;
+      oldestArrival = Math.min(oldestArrival, r.arrivalNanos());
+      if (size >= maxBatchSize) break;
     }
     if (candidate.isEmpty()) {
-      return new Decision(null, Long.MAX_VALUE);
-    }
-    int take = -1;
-    if (size >= maxBatchSize || blocked) {
-      take = candidate.size();
-    } else if (preferred.length > 0) {
-      take = largestPreferredPrefix(candidate);
+      return Decision.retry(Long.MAX_VALUE);
     }
     boolean delayOver = maxDelayNanos == 0 || now - oldestArrival >= maxDelayNanos;
-    if (take < 0 && delayOver) {
-      take = candidate.size();
+    if (policy == BatchPolicy.TRITON) {
+      if (size >= maxBatchSize || blocked || delayOver) return new Decision(candidate, 0);
+      int take = largestPreferredPrefix(candidate);
+      return take > 0 ? new Decision(candidate.subList(0, take), 0) : Decision.retry(oldestArrival + maxDelayNanos);
     }
-    if (take < 0) {
-      return new Decision(null, oldestArrival + maxDelayNanos);
+    long share = w.curve.shareOf(queue.rows(), workers.size());
+    boolean wait = !delayOver && (!w.curve.hasEvidence() || w.curve.largerBatchPays(share, maxBatchSize));
+    if (wait) {
+      // Filling a batch pays (or nothing is known yet): Triton's rules, within the queue delay.
+      if (size >= maxBatchSize || blocked) return new Decision(candidate, 0);
+      int take = largestPreferredPrefix(candidate);
+      return take > 0 ? new Decision(candidate.subList(0, take), 0) : Decision.retry(oldestArrival + maxDelayNanos);
     }
-    List<PendingRequest> batch = new ArrayList<>(candidate.subList(0, take));
-    for (PendingRequest r : batch) {
-      if (!queues[r.priorityLevel()].remove(r)) delayed.remove(r);
+    // Send now, this instance's share of the queued work; the other instances take theirs.
+    int take = 1;
+    long rows = ModelInstance.batchSize(candidate.get(0));
+    while (take < candidate.size()) {
+      long next = ModelInstance.batchSize(candidate.get(take));
+      if (rows + next > share) break;
+      rows += next;
+      take++;
     }
-    queuedCount -= batch.size();
-    return new Decision(batch, 0);
+    return new Decision(candidate.subList(0, take), 0);
   }
 
   private int largestPreferredPrefix(List<PendingRequest> candidate) {
@@ -311,32 +368,5 @@ public final class DynamicBatcher implements Scheduler {
       }
     }
     return true;
-  }
-
-  /** Moves or collects requests whose queue timeout passed; called under the lock. */
-  private void expireTimedOut(long now, List<PendingRequest> expired) {
-    if (earliestDeadline == Long.MAX_VALUE || now - earliestDeadline < 0) {
-      return;
-    }
-    long next = Long.MAX_VALUE;
-    for (int level = 1; level <= levels; level++) {
-      for (Iterator<PendingRequest> it = queues[level].iterator(); it.hasNext(); ) {
-        PendingRequest r = it.next();
-        long deadline = r.queueDeadlineNanos();
-        if (deadline == 0) continue;
-        if (now - deadline >= 0) {
-          it.remove();
-          if (r.delayOnTimeout()) {
-            delayed.add(r);
-          } else {
-            queuedCount--;
-            expired.add(r);
-          }
-        } else if (next == Long.MAX_VALUE || deadline - next < 0) {
-          next = deadline;
-        }
-      }
-    }
-    earliestDeadline = next;
   }
 }

@@ -29,6 +29,7 @@ public final class ModelInstance {
 
   private final String modelName;
   private final String name;
+  private final String kind;
   private final BackendInstance backend;
   private final ModelStats stats;
   private final boolean batching;
@@ -42,11 +43,14 @@ public final class ModelInstance {
   /**
    * @param rateLimiter the server's rate limiter, or null; with it, each batch first waits for
    *     {@code resources}, served by {@code rateLimiterPriority} (lower first)
+   * @param kind the instance group's kind ({@code KIND_CPU}, {@code KIND_GPU}, ...): instances of one kind
+   *     share what a batcher learns of their execution times
    */
-  public ModelInstance(String modelName, String name, BackendInstance backend, ModelStats stats, boolean batching,
+  public ModelInstance(String modelName, String name, String kind, BackendInstance backend, ModelStats stats, boolean batching,
       Set<String> raggedInputs, RateLimiter rateLimiter, Map<String, Long> resources, long rateLimiterPriority) {
     this.modelName = modelName;
     this.name = name;
+    this.kind = kind;
     this.backend = backend;
     this.stats = stats;
     this.batching = batching;
@@ -58,6 +62,10 @@ public final class ModelInstance {
 
   public String name() {
     return name;
+  }
+
+  public String kind() {
+    return kind;
   }
 
   public BackendInstance backend() {
@@ -75,7 +83,8 @@ public final class ModelInstance {
   }
 
   boolean tryClaim() {
-    return busy.compareAndSet(false, true);
+    // Read first: a busy instance costs a shared read, not a failed write that bounces its cache line.
+    return !busy.get() && busy.compareAndSet(false, true);
   }
 
   void claim() {

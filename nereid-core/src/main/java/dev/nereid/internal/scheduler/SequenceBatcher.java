@@ -66,7 +66,7 @@ public final class SequenceBatcher implements Scheduler {
   private final long maxDelayNanos;
   private final long[] preferred;
   private final long idleNanos;
-  private final int capacity;
+  private final PolicyQueue admission;
   private final List<ControlTensor> controls;
   private final List<StateSpec> states;
   private final Set<String> stateOutputs;
@@ -76,7 +76,6 @@ public final class SequenceBatcher implements Scheduler {
   private final Map<Object, Sequence> sequences = new HashMap<>();
   private final WorkerPool pool;
   private final Thread batcher;
-  private int queuedCount;
   private volatile boolean stopped;
 
   public SequenceBatcher(String modelName, int maxBatchSize, ModelSequenceBatching config, Path modelDirectory,
@@ -92,11 +91,12 @@ public final class SequenceBatcher implements Scheduler {
     long idleMicros = config.getMaxSequenceIdleMicroseconds() > 0 ? config.getMaxSequenceIdleMicroseconds()
         : DEFAULT_IDLE_MICROS;
     this.idleNanos = TimeUnit.MICROSECONDS.toNanos(idleMicros);
-    this.capacity = capacity;
+    // Requests wait in their sequences; the shared policy queue bounds and counts them.
+    this.admission = PolicyQueue.bounded(modelName, capacity);
     this.controls = controls(modelName, config, batching);
     this.states = states(modelName, config, modelDirectory, batching);
     this.stateOutputs = states.stream().map(StateSpec::output).collect(Collectors.toUnmodifiableSet());
-    this.pool = new WorkerPool(instances, lock, changed, batch -> {}, () -> queuedCount > 0);
+    this.pool = new WorkerPool(instances, lock, changed, batch -> {}, () -> admission.count() > 0);
     this.batcher = Thread.ofPlatform().daemon().name("nereid-sequencer-" + modelName).start(this::runBatcher);
   }
 
@@ -119,17 +119,13 @@ public final class SequenceBatcher implements Scheduler {
             + "ended, or was released after " + TimeUnit.NANOSECONDS.toMicros(idleNanos)
             + " us without requests: max_sequence_idle_microseconds)");
       }
-      if (queuedCount >= capacity) {
-        throw new NereidException.Unavailable("inference request for model '" + modelName
-            + "' rejected: the queue is full (" + capacity + " requests)");
-      }
+      admission.admit(request);
       if (sequence == null) {
         sequence = new Sequence(id);
         sequences.put(id, sequence);
       }
       sequence.pending.add(request);
       sequence.lastActivity = System.nanoTime();
-      queuedCount++;
       changed.signalAll();
     } finally {
       lock.unlock();
@@ -142,7 +138,7 @@ public final class SequenceBatcher implements Scheduler {
     try {
       Sequence sequence = sequences.get(request.request().correlationId());
       if (sequence != null && sequence.pending.remove(request)) {
-        queuedCount--;
+        admission.release(request);
         return true;
       }
       return false;
@@ -153,12 +149,7 @@ public final class SequenceBatcher implements Scheduler {
 
   @Override
   public int queued() {
-    lock.lock();
-    try {
-      return queuedCount;
-    } finally {
-      lock.unlock();
-    }
+    return admission.count();
   }
 
   @Override
@@ -170,7 +161,7 @@ public final class SequenceBatcher implements Scheduler {
         all.addAll(s.pending);
         s.pending.clear();
       }
-      queuedCount = 0;
+      for (PendingRequest r : all) admission.release(r);
       return all;
     } finally {
       lock.unlock();
@@ -211,7 +202,7 @@ public final class SequenceBatcher implements Scheduler {
         if (stopped) return;
         long now = System.nanoTime();
         long wakeAt = releaseIdle(now);
-        if (queuedCount > 0) {
+        if (admission.count() > 0) {
           for (WorkerPool.Worker candidate : pool.workers()) {
             if (!pool.takeIdle(candidate)) continue;
             Decision d = decide(candidate, now);
@@ -279,7 +270,7 @@ public final class SequenceBatcher implements Scheduler {
     List<PendingRequest> batch = new ArrayList<>(chosen.size());
     for (Sequence s : chosen) {
       PendingRequest request = s.pending.poll();
-      queuedCount--;
+      admission.release(request);
       s.running = true;
       if (direct) s.affinity = worker;
       prepare(request, s);
