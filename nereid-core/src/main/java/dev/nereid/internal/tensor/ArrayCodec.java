@@ -27,6 +27,15 @@ public final class ArrayCodec {
     return ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
   }
 
+  /**
+   * Like {@link #allocate}, for data that lives about as long as a request: a small buffer is a slice
+   * of a shared slab ({@link DirectSlabs}), which costs no JVM-wide cleaner registration. Keep a tensor
+   * beyond its request with {@link #copyOf(Tensor)}.
+   */
+  public static ByteBuffer allocateForRequest(long bytes) {
+    return bytes <= DirectSlabs.MAX_SLICE ? DirectSlabs.allocate((int) bytes) : allocate(bytes);
+  }
+
   /** A tensor equal to {@code t} in memory of its own: for keeping it past the life of memory it may share. */
   public static Tensor copyOf(Tensor t) {
     return copyOf(t, false);
@@ -100,7 +109,7 @@ public final class ArrayCodec {
       forEachLeaf(value, type, leaf -> elements.add(bytesOf(leaf)));
       return BytesCodec.encode(elements);
     }
-    ByteBuffer out = allocate(count * type.byteSize());
+    ByteBuffer out = allocateForRequest(count * type.byteSize());
     if (fastPath(value, type, out)) {
       return out;
     }

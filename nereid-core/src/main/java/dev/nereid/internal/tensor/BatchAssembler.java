@@ -43,7 +43,7 @@ public final class BatchAssembler {
       throw new NereidException.InvalidArgument("cannot batch input '" + input + "': shapes differ beyond the batch "
           + "dimension and the input does not allow ragged batches");
     }
-    ByteBuffer out = ArrayCodec.allocate(bytes);
+    ByteBuffer out = ArrayCodec.allocateForRequest(bytes);
     for (Tensor t : parts) out.put(t.data());
     out.flip();
     long[] shape;

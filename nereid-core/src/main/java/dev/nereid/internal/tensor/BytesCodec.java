@@ -16,7 +16,7 @@ public final class BytesCodec {
   public static ByteBuffer encode(List<byte[]> elements) {
     long size = 0;
     for (byte[] e : elements) size += 4L + e.length;
-    ByteBuffer out = ArrayCodec.allocate(size);
+    ByteBuffer out = ArrayCodec.allocateForRequest(size);
     for (byte[] e : elements) out.putInt(e.length).put(e);
     return out.flip();
   }
