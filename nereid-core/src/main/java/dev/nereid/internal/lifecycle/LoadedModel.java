@@ -56,7 +56,9 @@ public final class LoadedModel implements RequestOwner {
   private final Scheduler scheduler;
   private final ResponseCache cache;
   private final ModelStats stats = new ModelStats();
-  private final Set<PendingRequest> inFlight = ConcurrentHashMap.newKeySet();
+  // Sized far beyond the requests in flight so that concurrent callers' entries fall in different
+  // cache lines of the table: a small table put every core's insert and removal on the same few lines.
+  private final Set<PendingRequest> inFlight = ConcurrentHashMap.newKeySet(4096);
   private final CompletableFuture<Void> drained = new CompletableFuture<>();
   private volatile boolean retiring;
 

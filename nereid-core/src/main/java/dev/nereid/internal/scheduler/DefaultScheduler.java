@@ -44,7 +44,12 @@ public final class DefaultScheduler implements Scheduler {
       throw new NereidException.Unavailable("model '" + modelName + "' is unloading");
     }
     if (mayRunOnCaller && size.get() == 0) {
-      for (ModelInstance instance : instances) {
+      // Start from an instance chosen by the thread, not from the first: callers spread over the
+      // instances instead of all contending for the first ones, and a thread tends to find its own.
+      int n = instances.size();
+      int start = (int) Math.floorMod(Thread.currentThread().threadId(), (long) n);
+      for (int i = 0; i < n; i++) {
+        ModelInstance instance = instances.get(start + i < n ? start + i : start + i - n);
         if (instance.tryClaim()) {
           try {
             instance.execute(List.of(request));

@@ -74,7 +74,9 @@ public final class ModelStats {
     }
     if (outcome == FinalOutcome.SUCCESS) {
       success.add(1, durationNanos);
-      lastInferenceMillis.set(System.currentTimeMillis());
+      // Written only when the millisecond changed: one shared cache line, not a write per request.
+      long now = System.currentTimeMillis();
+      if (lastInferenceMillis.get() != now) lastInferenceMillis.set(now);
     } else {
       fail.add(1, durationNanos);
       failuresByOutcome[outcome.ordinal()].increment();
