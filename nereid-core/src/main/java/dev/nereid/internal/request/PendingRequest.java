@@ -6,6 +6,8 @@ import dev.nereid.NereidException;
 import dev.nereid.Tensor;
 import dev.nereid.spi.BackendRequest;
 import dev.nereid.spi.ResponseSender;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -18,16 +20,48 @@ import org.slf4j.LoggerFactory;
 /**
  * A request the server accepted: validated inputs, where its responses go, and the guarantee that it
  * gets exactly one final response, whoever sends it (backend, scheduler, cancellation or shutdown).
+ *
+ * <p>Its life is one explicit {@link State}, changed only by the transitions the state allows; any
+ * other change (queueing a request twice, running a released one, releasing one twice) throws
+ * {@link IllegalStateException} instead of passing silently.
  */
 public final class PendingRequest implements BackendRequest, ResponseSender {
   private static final Logger log = LoggerFactory.getLogger(PendingRequest.class);
+  private static final VarHandle STATE;
+
+  static {
+    try {
+      STATE = MethodHandles.lookup().findVarHandle(PendingRequest.class, "state", State.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /**
+   * Where a request is in its life. Legal moves: ACCEPTED to QUEUED, EXECUTING or ANSWERED; QUEUED to
+   * EXECUTING or ANSWERED; EXECUTING to ANSWERED; ANSWERED to RELEASED. A request the server refuses
+   * after building it (a full queue) counts as answered by that refusal.
+   */
+  public enum State {
+    /** Validated and owned by a model version, not yet in a queue. */
+    ACCEPTED,
+    /** Waiting in a scheduler's queue. */
+    QUEUED,
+    /** Handed to an instance; it may still send responses. */
+    EXECUTING,
+    /** Its final response (or refusal) was given; later responses are dropped. */
+    ANSWERED,
+    /** Its inputs are released: the caller may reuse their memory. */
+    RELEASED
+  }
 
   private final RequestOwner owner;
   private final InferenceRequest request;
   private final Map<String, Tensor> inputs;
   private final ResponseSink sink;
   private final long arrivalNanos;
-  private final AtomicBoolean finished = new AtomicBoolean();
+  @SuppressWarnings("unused") // through STATE
+  private volatile State state = State.ACCEPTED;
   /** The final response's claim on the inputs plus one per {@link #holdInputs()} not yet ended. */
   private final AtomicInteger holds = new AtomicInteger(1);
   private volatile boolean cancelled;
@@ -65,9 +99,45 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
     return arrivalNanos;
   }
 
-  /** Records when execution started; the queue time is the time since arrival. */
+  /** Where the request is in its life. */
+  public State state() {
+    return state;
+  }
+
+  /** ACCEPTED to QUEUED: a scheduler put it in its queue. */
+  public void queued() {
+    if (!STATE.compareAndSet(this, State.ACCEPTED, State.QUEUED)) {
+      throw illegal(State.QUEUED);
+    }
+  }
+
+  /**
+   * ACCEPTED or QUEUED to EXECUTING, recording when; the queue time is the time since arrival. A
+   * request answered meanwhile (aborted by a stop while its batch formed) stays answered or released:
+   * whatever the backend then sends is dropped.
+   */
   public void executionStarted(long nanos) {
     this.executionStartNanos = nanos;
+    while (true) {
+      State current = state;
+      if (current == State.ANSWERED || current == State.RELEASED) return;
+      if (current != State.ACCEPTED && current != State.QUEUED) throw illegal(State.EXECUTING);
+      if (STATE.compareAndSet(this, current, State.EXECUTING)) return;
+    }
+  }
+
+  /** Moves to ANSWERED once; false if it already was (someone else gave the final response). */
+  private boolean answer() {
+    while (true) {
+      State current = state;
+      if (current == State.ANSWERED || current == State.RELEASED) return false;
+      if (STATE.compareAndSet(this, current, State.ANSWERED)) return true;
+    }
+  }
+
+  private IllegalStateException illegal(State to) {
+    return new IllegalStateException("request '" + id() + "' for model '" + owner.modelName() + "' cannot go from "
+        + state + " to " + to);
   }
 
   public long executionStartNanos() {
@@ -188,9 +258,12 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
     };
   }
 
-  /** Ends one claim on the inputs; the last runs the caller's release callback. */
+  /** Ends one claim on the inputs; the last moves the request to RELEASED and runs the caller's release callback. */
   private void releaseOne() {
-    if (holds.decrementAndGet() == 0) runReleaseCallback(request, owner.modelName());
+    if (holds.decrementAndGet() == 0) {
+      if (!STATE.compareAndSet(this, State.ANSWERED, State.RELEASED)) throw illegal(State.RELEASED);
+      runReleaseCallback(request, owner.modelName());
+    }
   }
 
   /**
@@ -198,7 +271,7 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
    * never gets a final response, so its claim on the inputs ends here. Does nothing once it has one.
    */
   public void refused() {
-    if (finished.compareAndSet(false, true)) releaseOne();
+    if (answer()) releaseOne();
   }
 
   /** Runs the caller's release callback, if the request has one; a failure in it is logged, not thrown. */
@@ -226,7 +299,7 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
 
   @Override
   public void send(Map<String, Tensor> outputs, Map<String, Object> parameters, boolean isFinal) {
-    if (finished.get()) {
+    if (isComplete()) {
       log.debug("model '{}' sent a response after the final one for request '{}'; dropped", owner.modelName(), id());
       return;
     }
@@ -243,7 +316,7 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
       sink.onResponse(response);
       return;
     }
-    if (finished.compareAndSet(false, true)) {
+    if (answer()) {
       // The scheduler settles first (a sequence ends, state is kept), so the caller's next request sees it.
       if (seen != null) seen.finished(this, true);
       deliverFinal(response, FinalOutcome.SUCCESS);
@@ -262,7 +335,7 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
 
   /** Ends the request with an error; the outcome says why, for statistics. */
   public void fail(NereidException error, FinalOutcome outcome) {
-    if (finished.compareAndSet(false, true)) {
+    if (answer()) {
       Interceptor seen = interceptor;
       if (seen != null) seen.finished(this, false);
       deliverFinal(new InferenceResponse(owner.modelName(), owner.modelVersion(), id(), Map.of(), Map.of(),
@@ -288,7 +361,8 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
 
   @Override
   public boolean isComplete() {
-    return finished.get();
+    State current = state;
+    return current == State.ANSWERED || current == State.RELEASED;
   }
 
   /**
@@ -297,7 +371,7 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
    */
   public void cancel() {
     cancelled = true;
-    if (!finished.get() && owner.removeQueued(this)) {
+    if (!isComplete() && owner.removeQueued(this)) {
       fail(new NereidException.Cancelled("request '" + id() + "' for model '" + owner.modelName() + "' was cancelled"),
           FinalOutcome.CANCELED);
     }

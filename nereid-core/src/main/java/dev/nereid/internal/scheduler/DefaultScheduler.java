@@ -65,6 +65,7 @@ public final class DefaultScheduler implements Scheduler {
       throw new NereidException.Unavailable("inference request for model '" + modelName
           + "' rejected: the queue is full (max_queue_size " + capacity + ")");
     }
+    request.queued();
     queue.add(request);
   }
 

@@ -118,6 +118,7 @@ public final class DynamicBatcher implements Scheduler {
     }
     queue.admit(request);
     ticket(request);
+    request.queued();
     queue.offer(request);
     Thread waiting = parkedLeader;
     if (waiting != null) LockSupport.unpark(waiting);

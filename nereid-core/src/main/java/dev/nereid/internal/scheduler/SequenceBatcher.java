@@ -124,6 +124,7 @@ public final class SequenceBatcher implements Scheduler {
         sequence = new Sequence(id);
         sequences.put(id, sequence);
       }
+      request.queued();
       sequence.pending.add(request);
       sequence.lastActivity = System.nanoTime();
       changed.signalAll();
