@@ -119,7 +119,18 @@ public final class Model {
    * inline on the thread that calls {@code execute}: that is a model's instance thread.
    */
   public CompletableFuture<InferenceResponse> inferAsync(InferenceRequest request, Executor executor) {
-    return inferAsync(request, executor, false);
+    return inferAsync(request, executor, CallerThread.NEVER_RUNS);
+  }
+
+  /**
+   * Like {@link #inferAsync(InferenceRequest, Executor)}; with {@link CallerThread#RUNS_WHEN_IDLE}, when
+   * nothing is queued for the model and one of its instances is idle, the model runs on the calling
+   * thread before this returns, as it does for {@link #infer}. Either way the future completes on
+   * {@code executor}.
+   */
+  public CompletableFuture<InferenceResponse> inferAsync(InferenceRequest request, Executor executor,
+      CallerThread callerThread) {
+    return inferAsync(request, executor, callerThread == CallerThread.RUNS_WHEN_IDLE);
   }
 
   /**
@@ -129,7 +140,10 @@ public final class Model {
    * fewer. For a caller whose thread may be held for one execution, such as an event loop serving a
    * fast model. Otherwise the request is queued as usual; either way the future completes on
    * {@code executor}.
+   *
+   * @deprecated use {@link #inferAsync(InferenceRequest, Executor, CallerThread)}, which names the choice
    */
+  @Deprecated
   public CompletableFuture<InferenceResponse> inferAsync(InferenceRequest request, Executor executor,
       boolean runHereWhenIdle) {
     FutureSink sink = new FutureSink(Objects.requireNonNull(executor, "executor"));

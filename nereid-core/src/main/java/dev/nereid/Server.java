@@ -131,9 +131,19 @@ public final class Server implements AutoCloseable {
     return running().index(false);
   }
 
-  /** The repository index, or only its READY versions. */
+  /** The repository index: every version, or only the READY ones. */
+  public SortedMap<ModelKey, ModelIndexEntry> models(ModelFilter filter) {
+    return running().index(filter == ModelFilter.READY);
+  }
+
+  /**
+   * The repository index, or only its READY versions.
+   *
+   * @deprecated use {@link #models(ModelFilter)}, which says at the call site which versions it lists
+   */
+  @Deprecated
   public SortedMap<ModelKey, ModelIndexEntry> models(boolean excludeNotReady) {
-    return running().index(excludeNotReady);
+    return models(excludeNotReady ? ModelFilter.READY : ModelFilter.ALL);
   }
 
   /**
@@ -170,7 +180,18 @@ public final class Server implements AutoCloseable {
 
   /** Unloads a model in EXPLICIT mode, returning at once. */
   public void unload(String name) {
-    unload(name, false, false);
+    running().unload(name, false, false);
+  }
+
+  /**
+   * Unloads a model in EXPLICIT mode; requests in flight finish first. With {@link UnloadOption#DEPENDENTS}
+   * the ensembles that use it are unloaded too; with {@link UnloadOption#WAIT} this returns only once
+   * every version is unloaded.
+   */
+  public void unload(String name, UnloadOption... options) {
+    java.util.EnumSet<UnloadOption> set = java.util.EnumSet.noneOf(UnloadOption.class);
+    for (UnloadOption o : options) set.add(java.util.Objects.requireNonNull(o, "unload option"));
+    running().unload(name, set.contains(UnloadOption.DEPENDENTS), set.contains(UnloadOption.WAIT));
   }
 
   /**
@@ -178,7 +199,9 @@ public final class Server implements AutoCloseable {
    *
    * @param unloadDependents also unload the ensembles that use this model
    * @param waitUntilUnloaded return only once every version is unloaded
+   * @deprecated use {@link #unload(String, UnloadOption...)}, whose options say what they do at the call site
    */
+  @Deprecated
   public void unload(String name, boolean unloadDependents, boolean waitUntilUnloaded) {
     running().unload(name, unloadDependents, waitUntilUnloaded);
   }

@@ -16,17 +16,113 @@ import java.util.concurrent.locks.ReentrantLock;
  * config). Lifecycle operations on one model are serialized by its lock; serving reads only volatiles.
  */
 final class ModelEntry {
-  /** One version: its state, why, and the loaded model serving it (null unless READY or UNLOADING). */
+  /**
+   * One version: its state, why, and the loaded model serving it (null unless READY or UNLOADING).
+   * The slot owns its state: it changes only through the transitions below, which refuse any other
+   * move with IllegalStateException (LOADING to READY or UNAVAILABLE; READY to UNLOADING, or to READY
+   * with a reloaded model; UNLOADING to UNAVAILABLE "unloaded"). Written under the model's lock; read
+   * by serving threads through volatiles.
+   */
   static final class VersionSlot {
-    volatile ModelState state = ModelState.UNKNOWN;
-    volatile String reason = "";
-    volatile LoadedModel loaded;
+    private volatile ModelState state = ModelState.UNKNOWN;
+    private volatile String reason = "";
+    private volatile LoadedModel loaded;
     /** While UNLOADING: completes once the version is unloaded. */
-    volatile CompletableFuture<Void> unloading;
+    private volatile CompletableFuture<Void> unloading;
 
-    void set(ModelState newState, String newReason) {
-      state = newState;
-      reason = newReason;
+    ModelState state() {
+      return state;
+    }
+
+    String reason() {
+      return reason;
+    }
+
+    LoadedModel loaded() {
+      return loaded;
+    }
+
+    CompletableFuture<Void> unloading() {
+      return unloading;
+    }
+
+    /** A load of this version starts (from nothing, a failure, an unload, or while one finishes). */
+    void loading() {
+      check(state != ModelState.LOADING && state != ModelState.READY, ModelState.LOADING);
+      state = ModelState.LOADING;
+      reason = "";
+    }
+
+    /** LOADING (or READY, for a reload that replaces the serving model) to READY with this model. */
+    void ready(LoadedModel model) {
+      check(state == ModelState.LOADING || state == ModelState.READY, ModelState.READY);
+      loaded = model;
+      state = ModelState.READY;
+      reason = "";
+    }
+
+    /** LOADING to UNAVAILABLE: the load failed. */
+    void loadFailed(String why) {
+      check(state == ModelState.LOADING, ModelState.UNAVAILABLE);
+      // A model still being unloaded from this slot is closed by its retirement; it must not
+      // overwrite this failure with "unloaded" when it finishes.
+      loaded = null;
+      state = ModelState.UNAVAILABLE;
+      reason = why;
+    }
+
+    /** READY to UNLOADING, the model finishing its requests until {@code done} completes. */
+    void unloading(CompletableFuture<Void> done) {
+      check(state == ModelState.READY || state == ModelState.UNLOADING, ModelState.UNLOADING);
+      state = ModelState.UNLOADING;
+      reason = "";
+      unloading = done;
+    }
+
+    /**
+     * UNLOADING to UNAVAILABLE with the reason, if {@code model} is still the slot's (a load since
+     * then keeps its own result).
+     */
+    void unloaded(LoadedModel model, String why) {
+      if (loaded != model || model == null) return;
+      if (state == ModelState.LOADING) {
+        loaded = null; // a new load of this version started meanwhile: its outcome decides the state
+        return;
+      }
+      check(state == ModelState.UNLOADING, ModelState.UNAVAILABLE);
+      loaded = null;
+      state = ModelState.UNAVAILABLE;
+      reason = why;
+    }
+
+    /** The server stops: a slot with a model takes no more requests (its retirement, if any, goes on). */
+    void stopping() {
+      if (loaded != null) state = ModelState.UNLOADING;
+    }
+
+    /** The server stopped: whatever the slot was doing, its model is gone. */
+    void stopped(String why) {
+      if (loaded == null) return;
+      loaded = null;
+      state = ModelState.UNAVAILABLE;
+      reason = why;
+    }
+
+    /** A failed version is unloaded on request: it stays UNAVAILABLE, now as unloaded. */
+    void failureUnloaded(String why) {
+      if (state == ModelState.UNAVAILABLE) reason = why;
+    }
+
+    /** Says why, without changing the state (a reload that failed, a retirement's cause). */
+    void explain(String why) {
+      reason = why;
+    }
+
+    private void check(boolean legal, ModelState to) {
+      if (!legal) {
+        throw new IllegalStateException("model version cannot go from " + state + " to " + to
+            + (reason.isEmpty() ? "" : " (" + reason + ")"));
+      }
     }
   }
 
@@ -56,15 +152,15 @@ final class ModelEntry {
     if (version < 0) {
       for (Map.Entry<Long, VersionSlot> e : versions.descendingMap().entrySet()) {
         VersionSlot slot = e.getValue();
-        LoadedModel loaded = slot.loaded;
-        if (slot.state == ModelState.READY && loaded != null) return loaded;
+        LoadedModel loaded = slot.loaded();
+        if (slot.state() == ModelState.READY && loaded != null) return loaded;
       }
       return null;
     }
     VersionSlot slot = versions.get(version);
     if (slot == null) return null;
-    LoadedModel loaded = slot.loaded;
-    return slot.state == ModelState.READY ? loaded : null;
+    LoadedModel loaded = slot.loaded();
+    return slot.state() == ModelState.READY ? loaded : null;
   }
 
   void modelFailed(String reason) {
@@ -75,7 +171,7 @@ final class ModelEntry {
   /** A new config was refused while versions still serve: they keep serving, and say why they were not reloaded. */
   void reloadFailed(String reason) {
     for (VersionSlot slot : versions.values()) {
-      if (slot.state == ModelState.READY && slot.loaded != null) slot.reason = reason;
+      if (slot.state() == ModelState.READY && slot.loaded() != null) slot.explain(reason);
     }
   }
 

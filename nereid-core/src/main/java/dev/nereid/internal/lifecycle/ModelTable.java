@@ -67,11 +67,11 @@ final class ModelTable {
         throw new NereidException.NotFound("Request for unknown model: '" + name + "' version " + version + " is not found");
       }
       throw new NereidException.Unavailable("'" + name + "' version " + version + " is not at ready state ("
-          + slot.state + (slot.reason.isEmpty() ? "" : ": " + slot.reason) + ")");
+          + slot.state() + (slot.reason().isEmpty() ? "" : ": " + slot.reason()) + ")");
     }
     String reason = entry.modelReason;
     if (reason.isEmpty()) {
-      reason = entry.versions.values().stream().map(s -> s.reason).filter(r -> !r.isEmpty()).findFirst().orElse("");
+      reason = entry.versions.values().stream().map(ModelEntry.VersionSlot::reason).filter(r -> !r.isEmpty()).findFirst().orElse("");
     }
     if (entry.versions.isEmpty() && entry.modelState == ModelState.UNKNOWN) {
       throw new NereidException.Unavailable("Request for unavailable model: '" + name + "' is not loaded");
@@ -85,8 +85,8 @@ final class ModelTable {
     for (ModelEntry entry : entries.values()) {
       if (entry.modelState == ModelState.UNAVAILABLE && !UNLOADED.equals(entry.modelReason)) return false;
       for (ModelEntry.VersionSlot slot : entry.versions.values()) {
-        ModelState s = slot.state;
-        if (s == ModelState.LOADING || (s == ModelState.UNAVAILABLE && !UNLOADED.equals(slot.reason))) return false;
+        ModelState s = slot.state();
+        if (s == ModelState.LOADING || (s == ModelState.UNAVAILABLE && !UNLOADED.equals(slot.reason()))) return false;
       }
     }
     return true;
@@ -110,8 +110,8 @@ final class ModelTable {
         if (!readyOnly) index.put(new ModelKey(name, -1), new ModelIndexEntry(name, -1, entry.modelState, entry.modelReason));
       }
       entry.versions.forEach((version, slot) -> {
-        if (!readyOnly || slot.state == ModelState.READY) {
-          index.put(new ModelKey(name, version), new ModelIndexEntry(name, version, slot.state, slot.reason));
+        if (!readyOnly || slot.state() == ModelState.READY) {
+          index.put(new ModelKey(name, version), new ModelIndexEntry(name, version, slot.state(), slot.reason()));
         }
       });
     }
@@ -127,20 +127,20 @@ final class ModelTable {
     LoadedModel serving = entry.serving(version);
     if (serving != null) {
       ModelEntry.VersionSlot slot = entry.versions.get(serving.version());
-      return new ModelIndexEntry(name, serving.version(), ModelState.READY, slot == null ? "" : slot.reason);
+      return new ModelIndexEntry(name, serving.version(), ModelState.READY, slot == null ? "" : slot.reason());
     }
     ModelEntry.VersionSlot slot = version >= 0 ? entry.versions.get(version)
         : entry.versions.isEmpty() ? null : entry.versions.lastEntry().getValue();
     if (slot == null) {
       return new ModelIndexEntry(name, version, entry.modelState, entry.modelReason);
     }
-    return new ModelIndexEntry(name, version, slot.state, slot.reason);
+    return new ModelIndexEntry(name, version, slot.state(), slot.reason());
   }
 
   ModelMetadata metadata(String name, long version) {
     LoadedModel model = resolve(name, version);
     List<String> versions = entries.get(name).versions.entrySet().stream()
-        .filter(e -> e.getValue().state == ModelState.READY).map(e -> Long.toString(e.getKey())).toList();
+        .filter(e -> e.getValue().state() == ModelState.READY).map(e -> Long.toString(e.getKey())).toList();
     return model.metadata(versions);
   }
 
@@ -156,7 +156,7 @@ final class ModelTable {
     }
     List<ModelStatistics> all = new ArrayList<>();
     entry.versions.forEach((v, slot) -> {
-      LoadedModel loaded = slot.loaded;
+      LoadedModel loaded = slot.loaded();
       if (loaded != null) all.add(loaded.stats().snapshot(name, v));
     });
     return all;
@@ -172,7 +172,7 @@ final class ModelTable {
     List<ServerMetrics.Source> sources = new ArrayList<>();
     for (ModelEntry entry : new TreeMap<>(entries).values()) {
       entry.versions.forEach((v, slot) -> {
-        LoadedModel loaded = slot.loaded;
+        LoadedModel loaded = slot.loaded();
         if (loaded != null) sources.add(new ServerMetrics.Source(entry.name, v, loaded.stats()));
       });
     }

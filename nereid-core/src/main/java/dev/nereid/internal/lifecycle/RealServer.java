@@ -331,9 +331,9 @@ public final class RealServer {
     try {
       boolean retired = false;
       for (ModelEntry.VersionSlot slot : entry.versions.values()) {
-        if (slot.loaded != null && slot.state == ModelState.READY) {
+        if (slot.loaded() != null && slot.state() == ModelState.READY) {
           retireVersion(entry, slot, reason);
-          slot.reason = reason; // while UNLOADING too, so that callers see why at once
+          slot.explain(reason); // while UNLOADING too, so that callers see why at once
           retired = true;
         }
       }
@@ -360,16 +360,14 @@ public final class RealServer {
    * will be unloaded (at once when nothing serves it).
    */
   private CompletableFuture<Void> unloadVersion(ModelEntry entry, ModelEntry.VersionSlot slot) {
-    if (slot.state == ModelState.UNLOADING) {
-      CompletableFuture<Void> unloading = slot.unloading;
+    if (slot.state() == ModelState.UNLOADING) {
+      CompletableFuture<Void> unloading = slot.unloading();
       return unloading != null ? unloading : CompletableFuture.completedFuture(null);
     }
-    if (slot.loaded != null) {
+    if (slot.loaded() != null) {
       return retireVersion(entry, slot, ModelTable.UNLOADED);
     }
-    if (slot.state == ModelState.UNAVAILABLE) {
-      slot.set(ModelState.UNAVAILABLE, ModelTable.UNLOADED);
-    }
+    slot.failureUnloaded(ModelTable.UNLOADED);
     return CompletableFuture.completedFuture(null);
   }
 
@@ -386,9 +384,9 @@ public final class RealServer {
   private String loadVersion(ModelEntry entry, Backend backend, ModelContext context) {
     ModelEntry.VersionSlot slot = entry.slot(context.version());
     // A version being unloaded is not replaced without downtime: it already takes no requests.
-    LoadedModel previous = slot.state == ModelState.UNLOADING ? null : slot.loaded;
+    LoadedModel previous = slot.state() == ModelState.UNLOADING ? null : slot.loaded();
     if (previous == null) {
-      slot.set(ModelState.LOADING, "");
+      slot.loading();
     }
     try {
       LoadedModel loaded = LoadedModel.load(backend, context, services);
@@ -398,8 +396,7 @@ public final class RealServer {
         loaded.close(System.nanoTime());
         throw new NereidException.Unavailable("the server is stopping");
       }
-      slot.loaded = loaded;
-      slot.set(ModelState.READY, "");
+      slot.ready(loaded);
       if (previous != null) {
         retireInBackground(previous, null);
       }
@@ -410,13 +407,10 @@ public final class RealServer {
       String reason = "failed to load '" + context.name() + "' version " + context.version() + ": " + message;
       if (previous != null) {
         log.warn("{}; the previous instance keeps serving", reason, e);
-        slot.reason = "reload failed: " + message;
+        slot.explain("reload failed: " + message);
       } else {
         log.error(reason, e);
-        // A model still being unloaded from this slot is closed by its retirement; it must not
-        // overwrite this failure with "unloaded" when it finishes.
-        slot.loaded = null;
-        slot.set(ModelState.UNAVAILABLE, reason);
+        slot.loadFailed(reason);
       }
       return reason;
     }
@@ -424,20 +418,22 @@ public final class RealServer {
 
   /** Retires a slot's model: UNLOADING until its requests finish, then UNAVAILABLE with the reason. */
   private CompletableFuture<Void> retireVersion(ModelEntry entry, ModelEntry.VersionSlot slot, String reason) {
-    LoadedModel loaded = slot.loaded;
-    slot.set(ModelState.UNLOADING, "");
-    return slot.unloading = retireInBackground(loaded, () -> {
+    LoadedModel loaded = slot.loaded();
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    slot.unloading(done);
+    retireInBackground(loaded, () -> {
       // Under the model's lock: a load of this version running now must not have its result undone.
       entry.lock.lock();
       try {
-        if (slot.loaded == loaded) {
-          slot.loaded = null;
-          slot.set(ModelState.UNAVAILABLE, reason);
-        }
+        slot.unloaded(loaded, reason);
       } finally {
         entry.lock.unlock();
       }
+    }).whenComplete((v, e) -> {
+      if (e == null) done.complete(null);
+      else done.completeExceptionally(e);
     });
+    return done;
   }
 
   /** Closes a model once its requests have finished, unless {@link #stop()} has taken it over. */
@@ -704,7 +700,7 @@ public final class RealServer {
     long deadline = System.nanoTime() + options.exitTimeout().toNanos();
     for (ModelEntry entry : models.all()) {
       for (ModelEntry.VersionSlot slot : entry.versions.values()) {
-        if (slot.loaded != null) slot.set(ModelState.UNLOADING, "");
+        slot.stopping();
       }
     }
     List<LoadedModel> loaded = new ArrayList<>();
@@ -732,10 +728,7 @@ public final class RealServer {
     }
     for (ModelEntry entry : models.all()) {
       for (ModelEntry.VersionSlot slot : entry.versions.values()) {
-        if (slot.loaded != null) {
-          slot.loaded = null;
-          slot.set(ModelState.UNAVAILABLE, ModelTable.UNLOADED);
-        }
+        slot.stopped(ModelTable.UNLOADED);
       }
       if (entry.overrideDirectory != null) LoadOverrides.deleteFolder(entry.overrideDirectory);
     }
