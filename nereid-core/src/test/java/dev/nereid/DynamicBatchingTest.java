@@ -411,6 +411,23 @@ class DynamicBatchingTest {
         .containsExactly("r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8");
   }
 
+  @Test
+  void onceBatchesAreMeasuredNotToPayALoneRequestNoLongerWaitsTheQueueDelay() throws Exception {
+    // A queue delay of a minute: without evidence (and under Triton's policy) a lone request waits it out.
+    String name = gateModel(4, 1, "max_queue_delay_microseconds: 60000000", "");
+    Model model = start(name);
+    GateBackend.Gate gate = GateBackend.gate(name);
+    gate.openWide();
+    // Full batches leave at once; the gate model costs the same per row at any size, which the batcher
+    // learns from these executions.
+    for (int i = 0; i < 40; i++) {
+      assertThat(model.inferAsync(request("full" + i, i, 4)).get(10, TimeUnit.SECONDS).requestId()).isEqualTo("full" + i);
+    }
+    InferenceResponse lone = model.inferAsync(request("lone", 1)).get(10, TimeUnit.SECONDS);
+    assertThat(lone.requestId()).isEqualTo("lone");
+    assertThat(gate.sizes().get(gate.sizes().size() - 1)).isEqualTo(1);
+  }
+
   private static InferenceRequest allTypes(String id, int seed, int rows) {
     InferenceRequest.Builder b = InferenceRequest.builder().requestId(id);
     for (DataType type : DataType.values()) {
