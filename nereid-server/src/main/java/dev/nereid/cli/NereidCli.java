@@ -21,6 +21,7 @@ import picocli.CommandLine.ScopeType;
     versionProvider = NereidCli.Version.class,
     description = "An in-process inference server for Triton model repositories.",
     subcommands = {
+      AnalyzeCommand.class,
       InferCommand.class,
       ModelsCommand.class,
       PerfCommand.class,

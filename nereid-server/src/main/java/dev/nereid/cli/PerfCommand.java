@@ -93,7 +93,7 @@ final class PerfCommand implements Callable<Integer> {
       jsonInputs.add(input);
     }
     given.putAll(InputParser.inputs(jsonInputs));
-    Map<String, long[]> inputShapes = shapes(shapes);
+    Map<String, long[]> inputShapes = shapes(spec.commandLine(), shapes);
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     if (url != null) {
@@ -186,7 +186,8 @@ final class PerfCommand implements Callable<Integer> {
     }
   }
 
-  private Map<String, long[]> shapes(List<String> arguments) {
+  /** Reads {@code --shape NAME:D1,D2,...} arguments; {@code nereid analyze} takes the same. */
+  static Map<String, long[]> shapes(CommandLine commandLine, List<String> arguments) {
     Map<String, long[]> out = new LinkedHashMap<>();
     for (String a : arguments) {
       int colon = a.lastIndexOf(':');
@@ -195,7 +196,7 @@ final class PerfCommand implements Callable<Integer> {
         long[] dims = java.util.Arrays.stream(a.substring(colon + 1).split(",")).mapToLong(Long::parseLong).toArray();
         out.put(a.substring(0, colon), dims);
       } catch (NumberFormatException e) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--shape must be NAME:D1,D2,..., got '" + a + "'");
+        throw new CommandLine.ParameterException(commandLine, "--shape must be NAME:D1,D2,..., got '" + a + "'");
       }
     }
     return out;

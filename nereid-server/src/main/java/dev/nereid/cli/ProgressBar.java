@@ -16,6 +16,7 @@ final class ProgressBar implements AutoCloseable {
   private final PrintWriter err;
   private final String label;
   private boolean lineOpen;
+  private int drawn;
 
   ProgressBar(PrintWriter err, String label) {
     this.err = err;
@@ -29,15 +30,23 @@ final class ProgressBar implements AutoCloseable {
         || total.longValue() <= 0) {
       return false;
     }
-    long d = Math.clamp(done.longValue(), 0, total.longValue());
-    long t = total.longValue();
-    int filled = (int) (WIDTH * d / t);
-    String count = String.format("%" + Long.toString(t).length() + "d/%d", d, t);
-    err.print("\r" + label + " [" + "#".repeat(filled) + "-".repeat(WIDTH - filled) + "] " + count);
-    lineOpen = true;
-    if (d == t) close();
-    err.flush();
+    draw(done.longValue(), total.longValue(), "");
     return true;
+  }
+
+  /** Draws {@code done} of {@code total} units with a note after the count; ends the line when done. */
+  void draw(long done, long total, String note) {
+    long d = Math.clamp(done, 0, total);
+    int filled = (int) (WIDTH * d / total);
+    String count = String.format("%" + Long.toString(total).length() + "d/%d", d, total);
+    String line = label + " [" + "#".repeat(filled) + "-".repeat(WIDTH - filled) + "] " + count
+        + (note.isEmpty() ? "" : " " + note);
+    // Blanks the rest of a longer line drawn before.
+    err.print("\r" + line + " ".repeat(Math.max(0, drawn - line.length())));
+    drawn = line.length();
+    lineOpen = true;
+    if (d == total) close();
+    err.flush();
   }
 
   /** Ends the bar's line, so that what follows on stderr starts on a line of its own. */
@@ -47,6 +56,7 @@ final class ProgressBar implements AutoCloseable {
       err.println();
       err.flush();
       lineOpen = false;
+      drawn = 0;
     }
   }
 }
