@@ -104,7 +104,9 @@ final class TorchInstance implements BackendInstance {
         throw new NereidException.InvalidArgument("model '" + model + "': input '" + input.name()
             + "' is missing; a PyTorch model's forward() takes every input");
       }
-      arguments[input.position()] = run.keep(input.strings() ? strings(tensor, run) : IValue.from(tensor(tensor, run)));
+      arguments[input.position()] = run.keep(input.strings() ? strings(tensor, run)
+          : TorchCasts.needed(tensor.dataType()) ? TorchCasts.narrow(tensor, run.tensors)
+          : IValue.from(tensor(tensor, run)));
     }
     return arguments;
   }
@@ -169,12 +171,16 @@ final class TorchInstance implements BackendInstance {
     if (value.isTensor()) {
       PtNDArray array = value.toTensor(run.tensors);
       DataType type = TorchTypes.fromTorch(array.getDataType());
+      ByteBuffer bytes = JniUtils.getByteBuffer(array, true).order(ByteOrder.LITTLE_ENDIAN);
+      if (type == null && TorchCasts.needed(output.type()) && bytes.remaining() == array.size() * 2) {
+        type = output.type(); // DJL names neither INT16 nor BF16; a 2-byte type it cannot name is one of them
+      }
       if (type != output.type()) {
         throw new NereidException.Internal("model '" + model + "': output '" + output.name() + "' is "
             + (type == null ? array.getDataType() : type.configName()) + " from the model, but the config declares "
             + output.type().configName());
       }
-      ByteBuffer data = outputMemory.copyOf(JniUtils.getByteBuffer(array, true).order(ByteOrder.LITTLE_ENDIAN));
+      ByteBuffer data = outputMemory.copyOf(bytes);
       return Tensor.of(type, array.getShape().getShape(), data);
     }
     if (isStringList(value)) {
