@@ -81,6 +81,7 @@ public class TorchBatchingBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
+      JniUtils.setNumThreads(1); // per calling thread, as Nereid's instances run
       ByteBuffer image = TorchBenchmark.images(1, Thread.currentThread().threadId());
       inputs = Map.of("INPUT__0", Tensor.of(DataType.FP32, new long[] {1, 3, 32, 32}, image));
     }

@@ -124,8 +124,17 @@ public class TorchBenchmark {
     }
   }
 
+  /** The calling thread's libtorch thread count, set as Nereid sets its instance threads'. */
+  @State(Scope.Thread)
+  public static class OneLibtorchThread {
+    @Setup(Level.Trial)
+    public void setUp() {
+      JniUtils.setNumThreads(1);
+    }
+  }
+
   @Benchmark
-  public ByteBuffer raw() {
+  public ByteBuffer raw(OneLibtorchThread threads) {
     return forward(manager, raw, rawInput, batch, rawOutput);
   }
 

@@ -38,6 +38,7 @@ final class TorchInstance implements BackendInstance {
   private final PtSymbolBlock module;
   private final PtNDManager memory;
   private final OutputMemory outputMemory = new OutputMemory();
+  private Thread threadsSetOn;
 
   TorchInstance(ModelContext context, TorchSettings settings, TorchIo io, PtSymbolBlock module, PtNDManager memory) {
     this.model = context.name();
@@ -81,8 +82,13 @@ final class TorchInstance implements BackendInstance {
     try (Run run = new Run(memory)) {
       try {
         IValue[] arguments = arguments(batch, run);
-        // A thread-local switch in libtorch: set on every run, since the core may move an instance between threads.
+        // Thread-local in libtorch: the optimizer switch, and the OpenMP team size of a thread that ran
+        // parallel work before INTRA_OP_THREAD_COUNT was set. The core may move an instance between threads.
         JniUtils.setGraphExecutorOptimize(!settings.disableOptimizedExecution());
+        if (settings.intraOpThreads() > 0 && threadsSetOn != Thread.currentThread()) {
+          JniUtils.setNumThreads(settings.intraOpThreads());
+          threadsSetOn = Thread.currentThread();
+        }
         batch.computeStarted();
         IValue result = run.keep(module.forward(arguments));
         batch.computeEnded();

@@ -30,8 +30,13 @@ final class DirectTorch implements AutoCloseable {
     this.module = JniUtils.loadModule(manager, file, false, new String[0], new String[0], false);
   }
 
-  /** Runs forward on these tensors (positional) and returns the tensor results' bytes, in result order. */
+  /**
+   * Runs forward on these tensors (positional) and returns the tensor results' bytes, in result order.
+   * With one libtorch thread, like the test models that set {@code INTRA_OP_THREAD_COUNT} 1: a matrix
+   * product's last bits depend on how many threads share it.
+   */
   List<byte[]> forward(Tensor... inputs) {
+    JniUtils.setNumThreads(1);
     try (PtNDManager run = (PtNDManager) manager.newSubManager()) {
       IValue[] args = new IValue[inputs.length];
       for (int i = 0; i < inputs.length; i++) {

@@ -111,6 +111,7 @@ class PyTorchModelsTest {
             output [ { name: "OUTPUT__0" data_type: TYPE_FP32 dims: [ 8 ] } ]
             dynamic_batching { max_queue_delay_microseconds: 20000 }
             instance_group [ { kind: KIND_CPU count: 2 } ]
+            parameters { key: "INTRA_OP_THREAD_COUNT" value: { string_value: "1" } }
             """)
         .add("mlp_shared", "mlp.pt", "net.pt", """
             backend: "pytorch"
@@ -120,12 +121,14 @@ class PyTorchModelsTest {
             output [ { name: "OUTPUT__0" data_type: TYPE_FP32 dims: [ 8 ] } ]
             instance_group [ { kind: KIND_CPU count: 2 } ]
             parameters { key: "ENABLE_WEIGHT_SHARING" value: { string_value: "true" } }
+            parameters { key: "INTRA_OP_THREAD_COUNT" value: { string_value: "1" } }
             """)
         .add("mlp_any", "mlp.pt", """
             backend: "pytorch"
             max_batch_size: 4
             input [ { name: "INPUT__0" data_type: TYPE_FP32 dims: [ -1 ] } ]
             output [ { name: "OUTPUT__0" data_type: TYPE_FP32 dims: [ -1 ] } ]
+            parameters { key: "INTRA_OP_THREAD_COUNT" value: { string_value: "1" } }
             """)
         .add("configured", "add_sub.pt", ADD_SUB_INDEXED + """
             parameters { key: "DISABLE_OPTIMIZED_EXECUTION" value: { string_value: "true" } }

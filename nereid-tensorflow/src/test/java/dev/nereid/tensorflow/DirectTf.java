@@ -20,7 +20,11 @@ final class DirectTf implements AutoCloseable {
   private final Signature signature;
 
   DirectTf(Path dir, String signatureKey) {
-    bundle = SavedModelBundle.load(dir.toString(), "serve");
+    // One intra-op thread, like the test models that set TF_NUM_INTRA_THREADS 1: a matrix product's
+    // last bits may depend on how many threads share it.
+    bundle = SavedModelBundle.loader(dir.toString()).withTags("serve").withConfigProto(
+        org.tensorflow.proto.ConfigProto.newBuilder().setIntraOpParallelismThreads(1).setInterOpParallelismThreads(1)
+            .build()).load();
     signature = bundle.function(signatureKey).signature();
   }
 
