@@ -47,11 +47,25 @@ public final class TensorFlowBackend implements Backend {
 
   @Override
   public ModelConfig autoCompleteConfig(ModelContext context) {
+    if (nothingToComplete(context.config())) {
+      return context.config(); // spares a SavedModel load: TensorFlow keeps about 35 KB of every load
+    }
     TfSettings settings = TfSettings.of(context.name(), context.config());
     try (SavedModelBundle bundle = TfModel.open(context.name(), directory(context), settings)) {
       return TfSignature.of(context.name(), bundle, settings.signatureDef())
           .complete(context.name(), context.config(), context.backendConfig());
     }
+  }
+
+  /**
+   * Whether auto-complete would change nothing: batching already set, and every input and output
+   * listed with its type and dims. (With {@code max_batch_size} 0 the signature may still make it 4.)
+   */
+  private static boolean nothingToComplete(ModelConfig config) {
+    return config.getMaxBatchSize() > 0 && config.getInputCount() > 0 && config.getOutputCount() > 0
+        && (config.hasDynamicBatching() || config.hasSequenceBatching() || config.getMaxBatchSize() == 1)
+        && config.getInputList().stream().allMatch(i -> i.getDataTypeValue() != 0 && i.getDimsCount() > 0)
+        && config.getOutputList().stream().allMatch(o -> o.getDataTypeValue() != 0 && o.getDimsCount() > 0);
   }
 
   @Override
