@@ -130,6 +130,14 @@ class PyTorchModelsTest {
             output [ { name: "OUTPUT__0" data_type: TYPE_FP32 dims: [ -1 ] } ]
             parameters { key: "INTRA_OP_THREAD_COUNT" value: { string_value: "1" } }
             """)
+        .add("dict_wrong_key", "dict_out.pt", """
+            backend: "pytorch"
+            max_batch_size: 4
+            input [ { name: "INPUT__0" data_type: TYPE_INT64 dims: [ 2 ] } ]
+            output [ { name: "tripled" data_type: TYPE_INT64 dims: [ 2 ] } ]
+            """)
+        .add("wrong_output_type", "add_sub.pt", ADD_SUB_INDEXED.replace(
+            "{ name: \"OUTPUT__1\" data_type: TYPE_FP32", "{ name: \"OUTPUT__1\" data_type: TYPE_FP64"))
         .add("configured", "add_sub.pt", ADD_SUB_INDEXED + """
             parameters { key: "DISABLE_OPTIMIZED_EXECUTION" value: { string_value: "true" } }
             parameters { key: "INFERENCE_MODE" value: { string_value: "false" } }
@@ -289,6 +297,27 @@ class PyTorchModelsTest {
     Tensor good = randomRows(new Random(3), 2);
     InferenceResponse r = single(server.model("mlp_any").infer(Map.of("INPUT__0", good)));
     assertThat(bytes(r.output("OUTPUT__0"))).isEqualTo(mlp.forward(good).get(0));
+  }
+
+  @Test
+  void aDictWithoutTheConfiguredKeyFailsTheRequestNamingTheKeys() {
+    assertThatThrownBy(() -> single(server.model("dict_wrong_key").infer(Map.of(
+        "INPUT__0", Tensor.of(new long[] {1, 2}, 1, 2)))))
+        .isInstanceOf(NereidException.Internal.class)
+        .hasMessageContaining("forward() returned a dict without key 'tripled'")
+        .hasMessageContaining("doubled").hasMessageContaining("negated");
+  }
+
+  @Test
+  void anOutputOfAnotherTypeThanTheConfigFailsTheRequestNamingBoth() {
+    Tensor a = Tensor.of(new float[] {1, 2, 3, 4}, 1, 4);
+    assertThatThrownBy(() -> single(server.model("wrong_output_type").infer(Map.of("INPUT__0", a, "INPUT__1", a))))
+        .isInstanceOf(NereidException.Internal.class)
+        .hasMessageContaining("output 'OUTPUT__1' is TYPE_FP32 from the model, but the config declares TYPE_FP64");
+    InferenceRequest onlyTheGoodOne = InferenceRequest.builder().input("INPUT__0", a).input("INPUT__1", a)
+        .output("OUTPUT__0").build();
+    assertThat(single(server.model("wrong_output_type").infer(onlyTheGoodOne)).output("OUTPUT__0").toFloatArray())
+        .containsExactly(2, 4, 6, 8);
   }
 
   private static Tensor randomRows(Random random, int rows) {
