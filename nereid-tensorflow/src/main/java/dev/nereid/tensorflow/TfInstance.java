@@ -1,0 +1,140 @@
+package dev.nereid.tensorflow;
+
+import dev.nereid.DataType;
+import dev.nereid.NereidException;
+import dev.nereid.Tensor;
+import dev.nereid.internal.tensor.BytesCodec;
+import dev.nereid.proto.ModelInput;
+import dev.nereid.proto.ModelOutput;
+import dev.nereid.spi.BackendInstance;
+import dev.nereid.spi.BackendRequest;
+import dev.nereid.spi.Batch;
+import dev.nereid.spi.ModelContext;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.exceptions.TensorFlowException;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.ByteDataBuffer;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.types.TString;
+import org.tensorflow.types.family.TType;
+
+/**
+ * One instance of a SavedModel: runs each batch as one {@code Session.run} from the instance's
+ * thread. The input tensors and the run's result are closed before {@code execute} returns; a failed
+ * run fails its batch, and the instance keeps serving.
+ */
+final class TfInstance implements BackendInstance {
+  private final String model;
+  private final long version;
+  private final Session session;
+  private final List<Feed> feeds = new ArrayList<>();
+  private final List<Fetch> fetches = new ArrayList<>();
+  private final OutputMemory outputMemory = new OutputMemory();
+
+  private record Feed(String name, String tensor, DataType type) {}
+
+  private record Fetch(String name, String tensor, DataType type) {}
+
+  TfInstance(ModelContext context, TfSignature signature, Session session) {
+    this.model = context.name();
+    this.version = context.version();
+    this.session = session;
+    for (ModelInput in : context.config().getInputList()) {
+      feeds.add(new Feed(in.getName(), signature.inputs().get(in.getName()).tensor(),
+          DataType.fromConfigNumber(in.getDataTypeValue())));
+    }
+    for (ModelOutput out : context.config().getOutputList()) {
+      fetches.add(new Fetch(out.getName(), signature.outputs().get(out.getName()).tensor(),
+          DataType.fromConfigNumber(out.getDataTypeValue())));
+    }
+  }
+
+  @Override
+  public void execute(Batch batch) {
+    List<BackendRequest> requests = batch.requests();
+    if (requests.stream().allMatch(BackendRequest::isCancelled)) {
+      batch.fail(new NereidException.Cancelled("request(s) for model '" + model + "' were cancelled"));
+      return;
+    }
+    List<TType> inputs = new ArrayList<>(feeds.size());
+    try {
+      Session.Runner runner = session.runner();
+      for (Feed feed : feeds) {
+        Tensor tensor = batch.input(feed.name());
+        if (tensor == null) {
+          throw new NereidException.InvalidArgument("model '" + model + "': input '" + feed.name() + "' is missing");
+        }
+        TType t = toTf(tensor);
+        inputs.add(t);
+        runner.feed(feed.tensor(), t);
+      }
+      List<Fetch> wanted = new ArrayList<>();
+      for (Fetch fetch : fetches) {
+        if (wanted(requests, fetch.name())) {
+          wanted.add(fetch);
+          runner.fetch(fetch.tensor());
+        }
+      }
+      batch.computeStarted();
+      try (Result result = runner.run()) {
+        batch.computeEnded();
+        Map<String, Tensor> outputs = new LinkedHashMap<>();
+        for (int i = 0; i < wanted.size(); i++) {
+          outputs.put(wanted.get(i).name(), fromTf(wanted.get(i), result.get(i)));
+        }
+        batch.respond(outputs);
+      }
+    } catch (NereidException e) {
+      batch.fail(e);
+    } catch (TensorFlowException e) {
+      batch.fail(new NereidException.Internal("model '" + model + "' version " + version
+          + ": TensorFlow's run failed: " + e.getMessage(), e));
+    } catch (RuntimeException e) {
+      batch.fail(new NereidException.Internal("model '" + model + "' version " + version + ": the run failed: " + e, e));
+    } finally {
+      for (TType t : inputs) t.close();
+    }
+  }
+
+  /** One copy into a new TensorFlow tensor; BYTES elements become TensorFlow strings, byte for byte. */
+  private static TType toTf(Tensor tensor) {
+    Shape shape = Shape.of(tensor.shape());
+    if (tensor.dataType() == DataType.BYTES) {
+      List<byte[]> elements = BytesCodec.decode(tensor.data());
+      return TString.tensorOfBytes(shape, DataBuffers.ofObjects(elements.toArray(new byte[0][])));
+    }
+    return org.tensorflow.Tensor.of(TfTypes.tensorClass(tensor.dataType()), shape, DataBuffers.of(tensor.data()));
+  }
+
+  private Tensor fromTf(Fetch fetch, org.tensorflow.Tensor t) {
+    DataType type = TfTypes.fromTf(t.dataType());
+    if (type != fetch.type()) {
+      throw new NereidException.Internal("model '" + model + "': output '" + fetch.name() + "' is "
+          + (type == null ? t.dataType() : type.configName()) + " from the model, but the config declares "
+          + fetch.type().configName());
+    }
+    long[] shape = t.shape().asArray();
+    if (type == DataType.BYTES) {
+      List<byte[]> elements = new ArrayList<>((int) t.shape().size());
+      ((TString) t).asBytes().scalars().forEach(s -> elements.add(s.getObject()));
+      return Tensor.of(DataType.BYTES, shape, BytesCodec.encode(elements));
+    }
+    ByteDataBuffer data = t.asRawTensor().data();
+    ByteBuffer out = outputMemory.allocate(Math.toIntExact(t.numBytes()));
+    data.copyTo(DataBuffers.of(out), t.numBytes());
+    return Tensor.of(type, shape, out);
+  }
+
+  private static boolean wanted(List<BackendRequest> requests, String name) {
+    for (BackendRequest request : requests) {
+      if (request.wantsOutput(name)) return true;
+    }
+    return false;
+  }
+}

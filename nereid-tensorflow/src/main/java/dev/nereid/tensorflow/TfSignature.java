@@ -1,0 +1,209 @@
+package dev.nereid.tensorflow;
+
+import dev.nereid.DataType;
+import dev.nereid.NereidException;
+import dev.nereid.proto.ModelConfig;
+import dev.nereid.proto.ModelDynamicBatching;
+import dev.nereid.proto.ModelInput;
+import dev.nereid.proto.ModelOutput;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Signature;
+
+/**
+ * The inputs and outputs of one SavedModel signature, by signature key (the names Triton's TensorFlow
+ * backend uses in configs), with the graph tensor each is fed to or fetched from; the config is
+ * checked against them at load, and auto-completed from them.
+ *
+ * @param key the signature's key, e.g. {@code serving_default}
+ * @param inputs the inputs by key, sorted
+ * @param outputs the outputs by key, sorted
+ */
+record TfSignature(String key, Map<String, Spec> inputs, Map<String, Spec> outputs) {
+  private static final Logger log = LoggerFactory.getLogger(TfSignature.class);
+  static final int DEFAULT_MAX_BATCH_SIZE = 4;
+  static final String DEFAULT_MAX_BATCH_SIZE_KEY = "default-max-batch-size";
+
+  /**
+   * One tensor of the signature.
+   *
+   * @param key its key in the signature
+   * @param tensor the graph tensor, {@code op:index}
+   * @param type its Nereid type, null for a TensorFlow type Nereid has none for
+   * @param tfType TensorFlow's name of its type
+   * @param dims its shape, -1 for unknown dimensions; null when even the rank is unknown
+   */
+  record Spec(String key, String tensor, DataType type, String tfType, long[] dims) {
+    boolean variableFirstDim() {
+      return dims != null && dims.length > 0 && dims[0] == -1;
+    }
+  }
+
+  /** The signature {@code key} of a loaded bundle. */
+  static TfSignature of(String model, SavedModelBundle bundle, String key) {
+    Signature signature = null;
+    List<String> keys = new ArrayList<>();
+    for (Signature s : bundle.signatures()) {
+      keys.add(s.key());
+      if (s.key().equals(key)) signature = s;
+    }
+    if (signature == null) {
+      throw new NereidException.InvalidArgument("model '" + model + "': the SavedModel has no signature '" + key
+          + "' (its signatures: " + keys + "); parameter TF_SIGNATURE_DEF names the one to serve");
+    }
+    return new TfSignature(key, specs(signature.getInputs()), specs(signature.getOutputs()));
+  }
+
+  private static Map<String, Spec> specs(Map<String, Signature.TensorDescription> descriptions) {
+    Map<String, Spec> out = new TreeMap<>();
+    descriptions.forEach((k, d) -> {
+      long[] dims = d.shape.isUnknown() ? null : d.shape.asArray();
+      out.put(k, new Spec(k, d.name, TfTypes.fromTf(d.dataType), d.dataType.name(), dims));
+    });
+    return out;
+  }
+
+  /**
+   * Triton's auto-complete for SavedModels: batching when every input and output has a variable first
+   * dimension and the config leaves {@code max_batch_size} 0 ({@code default-max-batch-size}, 4); all
+   * inputs when the config lists none; all outputs when it lists none, and the types and dims of listed
+   * ones it leaves out; an empty {@code dynamic_batching} for a batching model with no scheduler.
+   */
+  ModelConfig complete(String model, ModelConfig config, Map<String, String> backendConfig) {
+    ModelConfig.Builder b = config.toBuilder();
+    boolean batchable = inputs.values().stream().allMatch(Spec::variableFirstDim)
+        && outputs.values().stream().allMatch(Spec::variableFirstDim);
+    if (batchable && b.getMaxBatchSize() == 0) {
+      b.setMaxBatchSize(defaultMaxBatchSize(model, backendConfig));
+      log.info("model '{}': signature '{}' has a variable first dimension everywhere; max_batch_size set to {}",
+          model, key, b.getMaxBatchSize());
+    }
+    if (b.getMaxBatchSize() > 1 && !b.hasDynamicBatching() && !b.hasSequenceBatching()) {
+      b.setDynamicBatching(ModelDynamicBatching.getDefaultInstance());
+    }
+    boolean batching = b.getMaxBatchSize() > 0;
+    if (b.getInputCount() == 0) {
+      for (Spec s : inputs.values()) b.addInput(completeInput(model, ModelInput.newBuilder().setName(s.key()), s, batching));
+    } else {
+      for (ModelInput.Builder in : b.getInputBuilderList()) {
+        Spec s = inputs.get(in.getName());
+        if (s != null) completeInput(model, in, s, batching);
+      }
+    }
+    if (b.getOutputCount() == 0) {
+      for (Spec s : outputs.values()) b.addOutput(completeOutput(model, ModelOutput.newBuilder().setName(s.key()), s, batching));
+    } else {
+      for (ModelOutput.Builder out : b.getOutputBuilderList()) {
+        Spec s = outputs.get(out.getName());
+        if (s != null) completeOutput(model, out, s, batching);
+      }
+    }
+    return b.build();
+  }
+
+  private static ModelInput.Builder completeInput(String model, ModelInput.Builder in, Spec s, boolean batching) {
+    if (in.getDataTypeValue() == 0) in.setDataTypeValue(protoType(model, "input", s));
+    if (in.getDimsCount() == 0 && s.dims() != null) in.addAllDims(dims(s, batching));
+    return in;
+  }
+
+  private static ModelOutput.Builder completeOutput(String model, ModelOutput.Builder out, Spec s, boolean batching) {
+    if (out.getDataTypeValue() == 0) out.setDataTypeValue(protoType(model, "output", s));
+    if (out.getDimsCount() == 0 && s.dims() != null) out.addAllDims(dims(s, batching));
+    return out;
+  }
+
+  private static List<Long> dims(Spec s, boolean batching) {
+    return Arrays.stream(s.dims(), batching && s.dims().length > 0 ? 1 : 0, s.dims().length).boxed().toList();
+  }
+
+  private static int protoType(String model, String kind, Spec s) {
+    if (s.type() == null) {
+      throw new NereidException.Unsupported("model '" + model + "': " + kind + " '" + s.key() + "' is " + s.tfType()
+          + ", which Nereid cannot serve");
+    }
+    return s.type().configNumber();
+  }
+
+  private static int defaultMaxBatchSize(String model, Map<String, String> backendConfig) {
+    String configured = backendConfig.get(DEFAULT_MAX_BATCH_SIZE_KEY);
+    if (configured == null) return DEFAULT_MAX_BATCH_SIZE;
+    try {
+      return Math.max(0, Integer.parseInt(configured.strip()));
+    } catch (NumberFormatException e) {
+      throw new NereidException.InvalidArgument("model '" + model + "': backend config tensorflow,"
+          + DEFAULT_MAX_BATCH_SIZE_KEY + " must be an integer, got '" + configured + "'");
+    }
+  }
+
+  /**
+   * Refuses a config that disagrees with the signature, naming the tensor: an unknown input or output,
+   * another data type, an incompatible shape, a signature input the config leaves out, or a type
+   * TensorFlow Java cannot make tensors of.
+   */
+  void check(String model, ModelConfig config) {
+    boolean batching = config.getMaxBatchSize() > 0;
+    for (ModelInput in : config.getInputList()) {
+      Spec s = inputs.get(in.getName());
+      if (s == null) {
+        throw new NereidException.InvalidArgument("model '" + model + "': config input '" + in.getName()
+            + "' is not an input of signature '" + key + "' (its inputs: " + inputs.keySet() + ")");
+      }
+      DataType type = DataType.fromConfigNumber(in.getDataTypeValue());
+      checkTensor(model, "input", in.getName(), type, dimsOf(in.getDimsList()), s, batching);
+      if (TfTypes.tensorClass(type) == null) {
+        throw new NereidException.Unsupported("model '" + model + "': input '" + in.getName() + "' is "
+            + type.configName() + ", which TensorFlow Java " + TfRuntime.VERSION + " cannot make tensors of");
+      }
+    }
+    for (Spec s : inputs.values()) {
+      if (config.getInputList().stream().noneMatch(i -> i.getName().equals(s.key()))) {
+        throw new NereidException.InvalidArgument("model '" + model + "': signature '" + key + "' needs input '"
+            + s.key() + "', which the config does not list");
+      }
+    }
+    for (ModelOutput out : config.getOutputList()) {
+      Spec s = outputs.get(out.getName());
+      if (s == null) {
+        throw new NereidException.InvalidArgument("model '" + model + "': config output '" + out.getName()
+            + "' is not an output of signature '" + key + "' (its outputs: " + outputs.keySet() + ")");
+      }
+      checkTensor(model, "output", out.getName(), DataType.fromConfigNumber(out.getDataTypeValue()),
+          dimsOf(out.getDimsList()), s, batching);
+    }
+  }
+
+  private void checkTensor(String model, String kind, String name, DataType type, long[] dims, Spec s, boolean batching) {
+    if (s.type() != type) {
+      throw new NereidException.InvalidArgument("model '" + model + "': " + kind + " '" + name + "' has data_type "
+          + type.configName() + " in the config, but signature '" + key + "' declares "
+          + (s.type() == null ? s.tfType() : s.type().configName()));
+    }
+    if (s.dims() == null) return;
+    long[] full = dims;
+    if (batching) {
+      full = new long[dims.length + 1];
+      full[0] = -1;
+      System.arraycopy(dims, 0, full, 1, dims.length);
+    }
+    boolean compatible = full.length == s.dims().length;
+    for (int i = 0; compatible && i < full.length; i++) {
+      compatible = s.dims()[i] == -1 || full[i] == s.dims()[i];
+    }
+    if (!compatible) {
+      throw new NereidException.InvalidArgument("model '" + model + "': " + kind + " '" + name + "' has shape "
+          + Arrays.toString(full) + " in the config" + (batching ? " (batch dimension first)" : "")
+          + ", but signature '" + key + "' declares " + Arrays.toString(s.dims()));
+    }
+  }
+
+  private static long[] dimsOf(List<Long> dims) {
+    return dims.stream().mapToLong(Long::longValue).toArray();
+  }
+}

@@ -1,0 +1,20 @@
+package dev.nereid.tensorflow;
+
+import dev.nereid.Server;
+import dev.nereid.ServerOptions;
+import java.nio.file.Path;
+
+/**
+ * Starts a server on the repository given as the first argument and prints model 'fixed''s state and
+ * reason; {@link TensorFlowMissingNativeTest} runs it in a JVM whose class path lacks TensorFlow's native.
+ */
+public final class MissingNativeMain {
+  private MissingNativeMain() {}
+
+  public static void main(String[] args) {
+    try (Server server = new Server(ServerOptions.of(Path.of(args[0]))).start()) {
+      System.out.println("STATE " + server.model("fixed").state());
+      System.out.println("REASON " + server.model("fixed").reason());
+    }
+  }
+}

@@ -1,0 +1,93 @@
+package dev.nereid.tensorflow;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.function.BiFunction;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
+import org.tensorflow.SessionFunction;
+import org.tensorflow.Signature;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.StdArrays;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TString;
+import org.tensorflow.types.family.TType;
+
+/**
+ * The test SavedModels, made by TensorFlow Java itself in the tests' set-up: each writes
+ * {@code <repository>/<name>/1/model.savedmodel} (and a config when given).
+ */
+final class SavedModels {
+  private SavedModels() {}
+
+  /** Exports one graph with its signatures into {@code <root>/<name>/1/model.savedmodel}. */
+  static Path export(Path root, String name, String config, BiFunction<Ops, Session, SessionFunction[]> build)
+      throws Exception {
+    Path version = Files.createDirectories(root.resolve(name).resolve("1"));
+    if (config != null) Files.writeString(root.resolve(name).resolve("config.pbtxt"), config);
+    Path dir = version.resolve("model.savedmodel");
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      SessionFunction[] functions = build.apply(Ops.create(g), s);
+      SavedModelBundle.Exporter exporter = SavedModelBundle.exporter(dir.toString());
+      for (SessionFunction f : functions) exporter.withFunction(f);
+      exporter.export();
+    }
+    return dir;
+  }
+
+  /** x, y FP32 [-1, 4]: {@code serving_default} gives sum and diff, {@code product} gives x * y. */
+  static SessionFunction[] addSub(Ops tf, Session s) {
+    Placeholder<TFloat32> x = tf.withName("x").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 4)));
+    Placeholder<TFloat32> y = tf.withName("y").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 4)));
+    return new SessionFunction[] {
+        SessionFunction.create(Signature.builder().key("serving_default").input("x", x).input("y", y)
+            .output("sum", tf.withName("sum").math.add(x, y)).output("diff", tf.withName("diff").math.sub(x, y))
+            .build(), s),
+        SessionFunction.create(Signature.builder().key("product").input("x", x).input("y", y)
+            .output("product", tf.withName("product").math.mul(x, y)).build(), s)};
+  }
+
+  /** An identity on {@code [-1, 3]} tensors of one type: input "in", output "out". */
+  static <T extends TType> BiFunction<Ops, Session, SessionFunction[]> identity(Class<T> type) {
+    return (tf, s) -> {
+      Placeholder<T> in = tf.withName("in").placeholder(type, Placeholder.shape(Shape.of(-1, 3)));
+      Operand<T> out = tf.withName("out").identity(in);
+      return new SessionFunction[] {
+          SessionFunction.create(Signature.builder().key("serving_default").input("in", in).output("out", out).build(), s)};
+    };
+  }
+
+  /** Strings [-1, 2]: "text" back unchanged, and each element's byte length as INT32. */
+  static SessionFunction[] strings(Ops tf, Session s) {
+    Placeholder<TString> text = tf.withName("text").placeholder(TString.class, Placeholder.shape(Shape.of(-1, 2)));
+    return new SessionFunction[] {SessionFunction.create(Signature.builder().key("serving_default")
+        .input("text", text).output("same", tf.withName("same").identity(text))
+        .output("length", tf.withName("length").strings.stringLength(text)).build(), s)};
+  }
+
+  /** A fixed-shape model, x FP32 [4] to y = x * 3, which cannot batch. */
+  static SessionFunction[] fixed(Ops tf, Session s) {
+    Placeholder<TFloat32> x = tf.withName("x").placeholder(TFloat32.class, Placeholder.shape(Shape.of(4)));
+    return new SessionFunction[] {SessionFunction.create(Signature.builder().key("serving_default").input("x", x)
+        .output("y", tf.withName("y").math.mul(x, tf.constant(3f))).build(), s)};
+  }
+
+  /** A one-layer perceptron, x FP32 [-1, 16] to tanh(x W + b) [-1, 8], weights from a fixed seed. */
+  static SessionFunction[] mlp(Ops tf, Session s) {
+    Random random = new Random(11);
+    float[][] w = new float[16][8];
+    float[] b = new float[8];
+    for (float[] row : w) for (int j = 0; j < 8; j++) row[j] = (float) random.nextGaussian() / 4;
+    for (int j = 0; j < 8; j++) b[j] = (float) random.nextGaussian() / 10;
+    Placeholder<TFloat32> x = tf.withName("x").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 16)));
+    Operand<TFloat32> y = tf.withName("y").math.tanh(tf.math.add(
+        tf.linalg.matMul(x, tf.constant(StdArrays.ndCopyOf(w))), tf.constant(b)));
+    return new SessionFunction[] {SessionFunction.create(Signature.builder().key("serving_default")
+        .input("x", x).output("y", y).build(), s)};
+  }
+}
