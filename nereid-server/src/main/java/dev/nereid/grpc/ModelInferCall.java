@@ -6,11 +6,14 @@ import dev.nereid.Model;
 import dev.nereid.NereidException;
 import dev.nereid.Server;
 import dev.nereid.frontend.BufferPool;
+import dev.nereid.sharedmemory.SharedMemoryOutput;
+import dev.nereid.sharedmemory.SystemSharedMemory;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.Status;
 import java.io.InputStream;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
@@ -29,9 +32,11 @@ final class ModelInferCall implements ServerCallHandler<InputStream, InputStream
   private final Server server;
   private final EventLoops loops;
   private final RequestReader reader;
+  private final SystemSharedMemory regions;
 
-  ModelInferCall(Server server, EventLoops loops, BufferPool pool) {
+  ModelInferCall(Server server, EventLoops loops, BufferPool pool, SystemSharedMemory regions) {
     this.server = server;
+    this.regions = regions;
     this.loops = loops;
     this.reader = new RequestReader(pool);
   }
@@ -102,8 +107,10 @@ final class ModelInferCall implements ServerCallHandler<InputStream, InputStream
     private void infer(RequestReader.Read read) {
       BufferPool.Lease memory = read.memory();
       CompletableFuture<InferenceResponse> future;
+      Map<String, SharedMemoryOutput> sharedMemory;
       try {
-        InferRequestDecoder.Decoded decoded = InferRequestDecoder.decode(read.message(), read.rawInputContents());
+        InferRequestDecoder.Decoded decoded = InferRequestDecoder.decode(read.message(), read.rawInputContents(), regions);
+        sharedMemory = decoded.sharedMemoryOutputs();
         Model model = server.model(decoded.model(), decoded.version());
         if (model.decoupled()) {
           throw new NereidException.Unsupported("ModelInfer RPC doesn't support models with decoupled transaction policy");
@@ -123,21 +130,21 @@ final class ModelInferCall implements ServerCallHandler<InputStream, InputStream
       pending = future;
       future.whenComplete((response, error) -> {
         try {
-          respond(response, error);
+          respond(response, error, sharedMemory);
         } finally {
           if (memory != null) memory.release();
         }
       });
     }
 
-    private void respond(InferenceResponse response, Throwable error) {
+    private void respond(InferenceResponse response, Throwable error, Map<String, SharedMemoryOutput> sharedMemory) {
       if (error != null) {
         call.close(Statuses.toStatus(error), new Metadata());
         return;
       }
       ResponseStream encoded;
       try {
-        encoded = InferResponseEncoder.encodeStream(response);
+        encoded = InferResponseEncoder.encodeStream(response, sharedMemory);
       } catch (RuntimeException e) {
         call.close(Statuses.toStatus(e), new Metadata());
         return;

@@ -4,6 +4,7 @@ import dev.nereid.InferenceResponse;
 import dev.nereid.Model;
 import dev.nereid.NereidException;
 import dev.nereid.Server;
+import dev.nereid.sharedmemory.SystemSharedMemory;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.FullHttpRequest;
 import java.util.concurrent.Executor;
@@ -19,11 +20,13 @@ final class InferEndpoint {
 
   private final Server server;
   private final Executor workers;
+  private final SystemSharedMemory regions;
   private final FastModels fastModels = new FastModels();
 
-  InferEndpoint(Server server, Executor workers) {
+  InferEndpoint(Server server, Executor workers, SystemSharedMemory regions) {
     this.server = server;
     this.workers = workers;
+    this.regions = regions;
   }
 
   void handle(Exchange exchange, Route route) {
@@ -57,7 +60,7 @@ final class InferEndpoint {
     try {
       decoded = raw
           ? new InferRequestDecoder.Decoded(RawRequestDecoder.decode(model, contiguous, release), OutputSelection.ALL_BINARY)
-          : InferRequestDecoder.decode(model.name(), contiguous, headerLength, exchange::tensorBuffer, release);
+          : InferRequestDecoder.decode(model.name(), contiguous, headerLength, exchange::tensorBuffer, release, regions);
     } catch (RuntimeException e) {
       release.run();
       throw e;
@@ -83,11 +86,16 @@ final class InferEndpoint {
     }
   }
 
-  /** The bytes of output data to be written as JSON text; binary outputs are only wrapped, at no cost. */
+  /**
+   * The bytes of output data to be written as JSON text or copied into shared memory; binary outputs
+   * are only wrapped, at no cost.
+   */
   private static long jsonBytes(InferenceResponse response, OutputSelection outputs) {
     long total = 0;
     for (var o : response.outputs().entrySet()) {
-      if (!outputs.binary(o.getKey()) || outputs.classification(o.getKey()) > 0) total += o.getValue().byteSize();
+      if (!outputs.binary(o.getKey()) || outputs.classification(o.getKey()) > 0 || outputs.sharedMemory(o.getKey()) != null) {
+        total += o.getValue().byteSize();
+      }
     }
     return total;
   }

@@ -2,6 +2,7 @@ package dev.nereid.http;
 
 import dev.nereid.Server;
 import dev.nereid.frontend.RestrictedApis;
+import dev.nereid.sharedmemory.SystemSharedMemory;
 import java.util.concurrent.Executor;
 
 /** The endpoints of one HTTP front end, shared by its connections. */
@@ -11,15 +12,18 @@ final class KserveService {
   private final InferEndpoint infer;
   private final GenerateEndpoint generate;
   private final RepositoryEndpoints repository;
+  private final SharedMemoryEndpoints sharedMemory;
 
   /**
    * @param blocking runs work that waits (repository file access, model loads)
    * @param heavy runs work that burns CPU and memory (parsing and writing large bodies); bounded
    */
-  KserveService(Server server, RestrictedApis restrictedApis, Executor blocking, Executor heavy) {
+  KserveService(Server server, RestrictedApis restrictedApis, Executor blocking, Executor heavy,
+      SystemSharedMemory regions) {
     this.restrictedApis = restrictedApis;
     this.info = new InfoEndpoints(server);
-    this.infer = new InferEndpoint(server, heavy);
+    this.infer = new InferEndpoint(server, heavy, regions);
+    this.sharedMemory = new SharedMemoryEndpoints(regions);
     this.generate = new GenerateEndpoint(server, heavy);
     this.repository = new RepositoryEndpoints(server, blocking);
   }
@@ -34,6 +38,8 @@ final class KserveService {
       case GENERATE -> generate.handle(exchange, route, false);
       case GENERATE_STREAM -> generate.handle(exchange, route, true);
       case REPOSITORY_INDEX, REPOSITORY_LOAD, REPOSITORY_UNLOAD -> repository.handle(exchange, route);
+      case SHM_STATUS, SHM_REGISTER, SHM_UNREGISTER, CUDA_SHM_STATUS, CUDA_SHM_REGISTER, CUDA_SHM_UNREGISTER ->
+          sharedMemory.handle(exchange, route);
       default -> info.handle(exchange, route);
     }
   }

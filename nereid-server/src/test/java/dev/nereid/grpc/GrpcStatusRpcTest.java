@@ -128,20 +128,7 @@ class GrpcStatusRpcTest {
   }
 
   @Test
-  void sharedMemoryTraceAndLogSettingsAreUnimplemented() {
-    String shm = "Nereid does not support shared memory regions; send tensors in raw_input_contents";
-    assertStatus(() -> fx.blocking.systemSharedMemoryStatus(SystemSharedMemoryStatusRequest.getDefaultInstance()),
-        Status.Code.UNIMPLEMENTED, shm);
-    assertStatus(() -> fx.blocking.systemSharedMemoryRegister(SystemSharedMemoryRegisterRequest.newBuilder()
-        .setName("r").setKey("/k").setByteSize(64).build()), Status.Code.UNIMPLEMENTED, shm);
-    assertStatus(() -> fx.blocking.systemSharedMemoryUnregister(SystemSharedMemoryUnregisterRequest.getDefaultInstance()),
-        Status.Code.UNIMPLEMENTED, shm);
-    assertStatus(() -> fx.blocking.cudaSharedMemoryStatus(CudaSharedMemoryStatusRequest.getDefaultInstance()),
-        Status.Code.UNIMPLEMENTED, shm);
-    assertStatus(() -> fx.blocking.cudaSharedMemoryRegister(CudaSharedMemoryRegisterRequest.getDefaultInstance()),
-        Status.Code.UNIMPLEMENTED, shm);
-    assertStatus(() -> fx.blocking.cudaSharedMemoryUnregister(CudaSharedMemoryUnregisterRequest.getDefaultInstance()),
-        Status.Code.UNIMPLEMENTED, shm);
+  void traceAndLogSettingsAreUnimplemented() {
     assertStatus(() -> fx.blocking.traceSetting(TraceSettingRequest.getDefaultInstance()),
         Status.Code.UNIMPLEMENTED, "Nereid does not support tracing settings");
     assertStatus(() -> fx.blocking.logSettings(LogSettingsRequest.getDefaultInstance()),
