@@ -8,6 +8,9 @@ import dev.nereid.frontend.ApiCategory;
 import dev.nereid.frontend.RestrictedApis;
 import dev.nereid.grpc.GrpcFrontend;
 import dev.nereid.http.HttpFrontend;
+import dev.nereid.logging.LogFormat;
+import dev.nereid.logging.LogSettings;
+import dev.nereid.logging.NereidLogging;
 import dev.nereid.metrics.MetricsFrontend;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -101,8 +104,23 @@ public final class ServeCommand implements Callable<Integer> {
       description = "In poll mode, seconds between repository polls; 0 polls only on request.")
   int repositoryPollSecs;
 
-  @Option(names = "--log-verbose", defaultValue = "0", description = "Verbose logging level: 1 debug, 2 trace.")
-  int logVerbose;
+  @Option(names = "--log-verbose", description = "Verbose logging level: 0 none, 1 debug, 2 and above trace.")
+  Integer logVerbose;
+
+  @Option(names = "--log-info", arity = "1", paramLabel = "BOOL", description = "Write info lines (true|false).")
+  Boolean logInfo;
+
+  @Option(names = "--log-warning", arity = "1", paramLabel = "BOOL", description = "Write warnings (true|false).")
+  Boolean logWarning;
+
+  @Option(names = "--log-error", arity = "1", paramLabel = "BOOL", description = "Write errors (true|false).")
+  Boolean logError;
+
+  @Option(names = "--log-format", paramLabel = "FORMAT", description = "Line format: default (glog) or ISO8601.")
+  String logFormat;
+
+  @Option(names = "--log-file", paramLabel = "FILE", description = "Append log lines to FILE instead of stderr.")
+  String logFile;
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -114,7 +132,11 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    configureLogging();
+    try {
+      configureLogging();
+    } catch (NereidException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
     Logger log = LoggerFactory.getLogger(ServeCommand.class);
     RestrictedApis httpRestricted;
     RestrictedApis grpcRestricted;
@@ -182,11 +204,22 @@ public final class ServeCommand implements Callable<Integer> {
     return home == null ? Path.of("examples", "models") : Path.of(home, "examples", "models");
   }
 
-  /** Applies --log-verbose, before the first logger is created (the simple logger reads its level once). */
+  /**
+   * Applies the --log-* options over the settings the CLI started with (warnings, or info with
+   * --verbose); the logging extension may change them later.
+   */
   private void configureLogging() {
-    if (logVerbose > 0) {
-      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", logVerbose >= 2 ? "trace" : "debug");
+    LogSettings s = NereidLogging.settings();
+    if (logInfo != null) s = s.withInfo(logInfo);
+    if (logWarning != null) s = s.withWarning(logWarning);
+    if (logError != null) s = s.withError(logError);
+    if (logVerbose != null) {
+      if (logVerbose < 0) throw new NereidException.InvalidArgument("--log-verbose must be >= 0, got " + logVerbose);
+      s = s.withVerboseLevel(logVerbose);
     }
+    if (logFormat != null) s = s.withFormat(LogFormat.parse(logFormat));
+    if (logFile != null) s = s.withLogFile(logFile);
+    NereidLogging.apply(s);
   }
 
   /** What a running {@code serve} holds, and its orderly stop. */

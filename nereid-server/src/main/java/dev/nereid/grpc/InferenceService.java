@@ -221,7 +221,7 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
 
   @Override
   public void logSettings(LogSettingsRequest request, StreamObserver<LogSettingsResponse> out) {
-    unsupported(out, "Nereid does not support changing log settings over gRPC");
+    reply(out, () -> LogSettingsMessages.respond(request));
   }
 
   private static void unsupported(StreamObserver<?> out, String message) {

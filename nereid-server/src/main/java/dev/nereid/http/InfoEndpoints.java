@@ -15,7 +15,7 @@ import java.util.List;
 
 /**
  * The endpoints that read the server's state: health, server and model metadata, model readiness,
- * config and statistics, and the extensions Nereid does not offer yet (trace, logging).
+ * config and statistics, and the extension Nereid does not offer yet (trace).
  * All answer from memory, on the event loop.
  */
 final class InfoEndpoints {
@@ -37,7 +37,6 @@ final class InfoEndpoints {
       case MODEL_STATS -> statistics(exchange, server.model(route.model(), route.modelVersion()).statistics());
       case ALL_STATS -> statistics(exchange, server.statistics());
       case TRACE_SETTING -> throw new NereidException.Unavailable("the server does not support tracing");
-      case LOGGING -> throw new NereidException.Unavailable("the server does not support dynamic logging");
       default -> throw new IllegalArgumentException("not an info endpoint: " + route.kind());
     }
   }

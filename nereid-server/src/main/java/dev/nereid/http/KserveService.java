@@ -13,6 +13,7 @@ final class KserveService {
   private final GenerateEndpoint generate;
   private final RepositoryEndpoints repository;
   private final SharedMemoryEndpoints sharedMemory;
+  private final LoggingEndpoint logging = new LoggingEndpoint();
 
   /**
    * @param blocking runs work that waits (repository file access, model loads)
@@ -40,6 +41,7 @@ final class KserveService {
       case REPOSITORY_INDEX, REPOSITORY_LOAD, REPOSITORY_UNLOAD -> repository.handle(exchange, route);
       case SHM_STATUS, SHM_REGISTER, SHM_UNREGISTER, CUDA_SHM_STATUS, CUDA_SHM_REGISTER, CUDA_SHM_UNREGISTER ->
           sharedMemory.handle(exchange, route);
+      case LOGGING -> logging.handle(exchange);
       default -> info.handle(exchange, route);
     }
   }

@@ -128,11 +128,9 @@ class GrpcStatusRpcTest {
   }
 
   @Test
-  void traceAndLogSettingsAreUnimplemented() {
+  void traceSettingsAreUnimplemented() {
     assertStatus(() -> fx.blocking.traceSetting(TraceSettingRequest.getDefaultInstance()),
         Status.Code.UNIMPLEMENTED, "Nereid does not support tracing settings");
-    assertStatus(() -> fx.blocking.logSettings(LogSettingsRequest.getDefaultInstance()),
-        Status.Code.UNIMPLEMENTED, "Nereid does not support changing log settings over gRPC");
   }
 
   private static boolean ready(String name, String version) {
