@@ -12,6 +12,7 @@ import dev.nereid.logging.LogFormat;
 import dev.nereid.logging.LogSettings;
 import dev.nereid.logging.NereidLogging;
 import dev.nereid.metrics.MetricsFrontend;
+import dev.nereid.tracing.Tracing;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -122,6 +123,12 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--log-file", paramLabel = "FILE", description = "Append log lines to FILE instead of stderr.")
   String logFile;
 
+  @Option(names = "--trace-config", paramLabel = "[MODE,]SETTING=VALUE",
+      description = "Tracing, as tritonserver takes it: level=OFF|TIMESTAMPS|TENSORS, rate=N, count=N, log-frequency=N,"
+          + " file=PATH, mode=triton|opentelemetry, triton,file=PATH, opentelemetry,url=URL,"
+          + " opentelemetry,resource=KEY=VALUE; repeatable.")
+  List<String> traceConfig = new ArrayList<>();
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -153,6 +160,7 @@ public final class ServeCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try {
       running.server = new Server(serverOptions).start();
+      Tracing.of(running.server).configure(traceConfig);
       if (allowHttp) {
         HttpFrontend.Options.Builder http = HttpFrontend.Options.builder().address(address).port(httpPort)
             .maxRequestSize(maxRequestSize).restrictedApis(httpRestricted);
@@ -276,6 +284,7 @@ public final class ServeCommand implements Callable<Integer> {
         metrics = null;
       }
       if (server != null) {
+        Tracing.of(server).close(); // writes the trace file, exports the last spans
         server.stop();
         server = null;
       }

@@ -10,7 +10,7 @@ import java.util.List;
  */
 public final class FrontendExtensions {
   /** The extensions implemented by the HTTP and gRPC front ends, in Triton's names. */
-  public static final List<String> FRONT_END = List.of("system_shared_memory", "logging");
+  public static final List<String> FRONT_END = List.of("system_shared_memory", "logging", "trace");
 
   private FrontendExtensions() {}
 

@@ -5,6 +5,7 @@ import dev.nereid.Server;
 import dev.nereid.frontend.BufferPool;
 import dev.nereid.grpc.proto.ModelInferRequest;
 import dev.nereid.sharedmemory.SystemSharedMemory;
+import dev.nereid.tracing.Tracing;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -125,9 +126,10 @@ public final class GrpcFrontend implements AutoCloseable {
    */
   private static ServerServiceDefinition inferenceService(Server server, Executor blocking, EventLoops loops,
       BufferPool pool, SystemSharedMemory regions) {
-    ServerServiceDefinition generated = new InferenceService(server, blocking, regions).bindService();
+    Tracing tracing = Tracing.of(server);
+    ServerServiceDefinition generated = new InferenceService(server, blocking, regions, tracing).bindService();
     ServerServiceDefinition service = ServiceMethods.handleStreams(generated, "ModelInfer",
-        new ModelInferCall(server, loops, pool, regions));
+        new ModelInferCall(server, loops, pool, regions, tracing));
     return AliasingMarshaller.apply(service, ModelInferRequest.class, ModelInferRequest.parser());
   }
 

@@ -6,6 +6,7 @@ import dev.nereid.NereidException;
 import dev.nereid.Server;
 import dev.nereid.grpc.proto.*;
 import dev.nereid.sharedmemory.SystemSharedMemory;
+import dev.nereid.tracing.Tracing;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -28,11 +29,13 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
   private final Server server;
   private final Executor blocking;
   private final SystemSharedMemory regions;
+  private final Tracing tracing;
 
-  InferenceService(Server server, Executor blocking, SystemSharedMemory regions) {
+  InferenceService(Server server, Executor blocking, SystemSharedMemory regions, Tracing tracing) {
     this.server = server;
     this.blocking = blocking;
     this.regions = regions;
+    this.tracing = tracing;
   }
 
   @Override
@@ -216,7 +219,7 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
 
   @Override
   public void traceSetting(TraceSettingRequest request, StreamObserver<TraceSettingResponse> out) {
-    unsupported(out, "Nereid does not support tracing settings");
+    reply(out, () -> TraceSettingMessages.respond(tracing, request));
   }
 
   @Override

@@ -8,6 +8,8 @@ import dev.nereid.Server;
 import dev.nereid.frontend.BufferPool;
 import dev.nereid.sharedmemory.SharedMemoryOutput;
 import dev.nereid.sharedmemory.SystemSharedMemory;
+import dev.nereid.tracing.Trace;
+import dev.nereid.tracing.Tracing;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -29,14 +31,18 @@ import java.util.concurrent.Executor;
  * <p>Its checks are those of grpc-java's unary handler: exactly one request message, then half-close.
  */
 final class ModelInferCall implements ServerCallHandler<InputStream, InputStream> {
+  /** The time of receipt of a call tracing will not trace. */
+  private static final long UNTRACED = Long.MIN_VALUE;
   private final Server server;
   private final EventLoops loops;
   private final RequestReader reader;
   private final SystemSharedMemory regions;
+  private final Tracing tracing;
 
-  ModelInferCall(Server server, EventLoops loops, BufferPool pool, SystemSharedMemory regions) {
+  ModelInferCall(Server server, EventLoops loops, BufferPool pool, SystemSharedMemory regions, Tracing tracing) {
     this.server = server;
     this.regions = regions;
+    this.tracing = tracing;
     this.loops = loops;
     this.reader = new RequestReader(pool);
   }
@@ -44,18 +50,22 @@ final class ModelInferCall implements ServerCallHandler<InputStream, InputStream
   @Override
   public ServerCall.Listener<InputStream> startCall(ServerCall<InputStream, InputStream> call, Metadata headers) {
     call.request(2); // a second message is an error, as in grpc-java's unary calls
-    return new Listener(call);
+    return new Listener(call, headers, tracing.active() ? System.nanoTime() : UNTRACED);
   }
 
   /** One call. grpc-java delivers its events one at a time; the answer may come from another thread. */
   private final class Listener extends ServerCall.Listener<InputStream> {
     private final ServerCall<InputStream, InputStream> call;
+    private final Metadata headers;
+    private final long received;
     private RequestReader.Read read;
     private boolean ended;
     private volatile CompletableFuture<InferenceResponse> pending;
 
-    Listener(ServerCall<InputStream, InputStream> call) {
+    Listener(ServerCall<InputStream, InputStream> call, Metadata headers, long received) {
       this.call = call;
+      this.headers = headers;
+      this.received = received;
     }
 
     @Override
@@ -108,6 +118,7 @@ final class ModelInferCall implements ServerCallHandler<InputStream, InputStream
       BufferPool.Lease memory = read.memory();
       CompletableFuture<InferenceResponse> future;
       Map<String, SharedMemoryOutput> sharedMemory;
+      Trace trace = null;
       try {
         InferRequestDecoder.Decoded decoded = InferRequestDecoder.decode(read.message(), read.rawInputContents(), regions);
         sharedMemory = decoded.sharedMemoryOutputs();
@@ -116,6 +127,12 @@ final class ModelInferCall implements ServerCallHandler<InputStream, InputStream
           throw new NereidException.Unsupported("ModelInfer RPC doesn't support models with decoupled transaction policy");
         }
         InferenceRequest request = decoded.request();
+        trace = received == UNTRACED ? null : tracing.start(model.name(), "GRPC", received,
+            name -> headers.get(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER)));
+        if (trace != null) {
+          trace.requestId(request.requestId());
+          request = request.toBuilder().timeline(trace).build();
+        }
         if (memory != null) {
           // From here the server holds the memory too, and lets it go through this callback (at once if it refuses).
           request = request.toBuilder().releaseCallback(memory.retain()::release).build();
@@ -128,9 +145,12 @@ final class ModelInferCall implements ServerCallHandler<InputStream, InputStream
         return;
       }
       pending = future;
+      Trace traced = trace;
       future.whenComplete((response, error) -> {
         try {
+          if (traced != null) traced.sendStarted();
           respond(response, error, sharedMemory);
+          if (traced != null) traced.sendEnded();
         } finally {
           if (memory != null) memory.release();
         }

@@ -4,6 +4,7 @@ import dev.nereid.Server;
 import dev.nereid.frontend.NettyListener;
 import dev.nereid.frontend.RestrictedApis;
 import dev.nereid.sharedmemory.SystemSharedMemory;
+import dev.nereid.tracing.Tracing;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpContentDecompressor;
@@ -71,7 +72,7 @@ public final class HttpFrontend implements AutoCloseable {
         Thread.ofPlatform().daemon().name("nereid-http-heavy-", 0).factory());
     // The server's one set of shared-memory regions, which its gRPC front end serves too.
     KserveService service = new KserveService(server, options.restrictedApis(), blocking, heavy,
-        SystemSharedMemory.of(server));
+        SystemSharedMemory.of(server), Tracing.of(server));
     HttpDecoderConfig decoder = new HttpDecoderConfig()
         .setMaxInitialLineLength(options.maxHeaderSize())
         .setMaxHeaderSize(options.maxHeaderSize())

@@ -1,10 +1,13 @@
 package dev.nereid.http;
 
+import dev.nereid.InferenceRequest;
 import dev.nereid.InferenceResponse;
 import dev.nereid.Model;
 import dev.nereid.NereidException;
 import dev.nereid.Server;
 import dev.nereid.sharedmemory.SystemSharedMemory;
+import dev.nereid.tracing.Trace;
+import dev.nereid.tracing.Tracing;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.FullHttpRequest;
 import java.util.concurrent.Executor;
@@ -17,16 +20,20 @@ import java.util.concurrent.Executor;
 final class InferEndpoint {
   /** Responses with at most this much output data to write as JSON are written on the event loop. */
   private static final long ENCODE_ON_EVENT_LOOP_BYTES = 64 * 1024;
+  /** The time of receipt of a request tracing will not trace. */
+  private static final long UNTRACED = Long.MIN_VALUE;
 
   private final Server server;
   private final Executor workers;
   private final SystemSharedMemory regions;
+  private final Tracing tracing;
   private final FastModels fastModels = new FastModels();
 
-  InferEndpoint(Server server, Executor workers, SystemSharedMemory regions) {
+  InferEndpoint(Server server, Executor workers, SystemSharedMemory regions, Tracing tracing) {
     this.server = server;
     this.workers = workers;
     this.regions = regions;
+    this.tracing = tracing;
   }
 
   void handle(Exchange exchange, Route route) {
@@ -39,18 +46,21 @@ final class InferEndpoint {
     String declared = request.headers().get(InferResponseEncoder.HEADER_LENGTH);
     int headerLength = headerLength(declared, body.readableBytes());
     boolean raw = declared != null && headerLength == 0;
+    long received = tracing.active() ? System.nanoTime() : UNTRACED;
     if (exchange.largeBody()) {
-      exchange.runOn(workers, () -> submit(exchange, model, body, headerLength, raw, false));
+      exchange.runOn(workers, () -> submit(exchange, model, body, headerLength, raw, false, received));
     } else {
-      submit(exchange, model, body, headerLength, raw, fastModels.fast(model, route));
+      submit(exchange, model, body, headerLength, raw, fastModels.fast(model, route), received);
     }
   }
 
   /**
    * Decodes and submits; {@code raw} means an Inference-Header-Content-Length of 0: the body is one
-   * tensor. {@code runHere}: the model may run on this thread (see {@link FastModels}).
+   * tensor. {@code runHere}: the model may run on this thread (see {@link FastModels}). {@code received}:
+   * when the request arrived if tracing may trace it, else {@link #UNTRACED}.
    */
-  private void submit(Exchange exchange, Model model, ByteBuf body, int headerLength, boolean raw, boolean runHere) {
+  private void submit(Exchange exchange, Model model, ByteBuf body, int headerLength, boolean raw, boolean runHere,
+      long received) {
     boolean hasBinary = headerLength < body.readableBytes();
     ByteBuf contiguous = hasBinary ? contiguous(exchange, body) : body;
     // Tensors are views of the body and of the exchange's buffers: the server holds them too, until a
@@ -67,23 +77,35 @@ final class InferEndpoint {
     }
     // The response comes back on the connection's event loop, one thread hop from the model; only
     // writing large outputs as JSON is worth moving to a worker.
-    model.inferAsync(decoded.request(), exchange.eventLoop(), runHere).whenComplete((response, error) -> {
+    InferenceRequest request = decoded.request();
+    Trace trace = received == UNTRACED ? null
+        : tracing.start(model.name(), "HTTP", received, name -> exchange.request().headers().get(name));
+    if (trace != null) {
+      trace.requestId(request.requestId());
+      request = request.toBuilder().timeline(trace).build();
+    }
+    model.inferAsync(request, exchange.eventLoop(), runHere).whenComplete((response, error) -> {
       if (error != null) {
+        if (trace != null) trace.sendStarted();
         exchange.sendError(error);
+        if (trace != null) trace.sendEnded();
       } else if (jsonBytes(response, decoded.outputs()) <= ENCODE_ON_EVENT_LOOP_BYTES) {
-        respond(exchange, response, decoded.outputs(), model);
+        respond(exchange, response, decoded.outputs(), model, trace);
       } else {
-        exchange.runOn(workers, () -> respond(exchange, response, decoded.outputs(), model));
+        exchange.runOn(workers, () -> respond(exchange, response, decoded.outputs(), model, trace));
       }
     });
   }
 
-  private static void respond(Exchange exchange, InferenceResponse response, OutputSelection outputs, Model model) {
+  private static void respond(Exchange exchange, InferenceResponse response, OutputSelection outputs, Model model,
+      Trace trace) {
+    if (trace != null) trace.sendStarted();
     try {
       exchange.send(InferResponseEncoder.encode(exchange.alloc(), response, outputs, model));
     } catch (RuntimeException e) {
       exchange.sendError(e);
     }
+    if (trace != null) trace.sendEnded();
   }
 
   /**

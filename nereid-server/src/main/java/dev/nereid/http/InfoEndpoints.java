@@ -15,7 +15,7 @@ import java.util.List;
 
 /**
  * The endpoints that read the server's state: health, server and model metadata, model readiness,
- * config and statistics, and the extension Nereid does not offer yet (trace).
+ * config and statistics.
  * All answer from memory, on the event loop.
  */
 final class InfoEndpoints {
@@ -36,7 +36,6 @@ final class InfoEndpoints {
           server.model(route.model(), route.modelVersion()).configJson(), StandardCharsets.UTF_8));
       case MODEL_STATS -> statistics(exchange, server.model(route.model(), route.modelVersion()).statistics());
       case ALL_STATS -> statistics(exchange, server.statistics());
-      case TRACE_SETTING -> throw new NereidException.Unavailable("the server does not support tracing");
       default -> throw new IllegalArgumentException("not an info endpoint: " + route.kind());
     }
   }

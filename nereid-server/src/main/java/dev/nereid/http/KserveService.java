@@ -3,6 +3,7 @@ package dev.nereid.http;
 import dev.nereid.Server;
 import dev.nereid.frontend.RestrictedApis;
 import dev.nereid.sharedmemory.SystemSharedMemory;
+import dev.nereid.tracing.Tracing;
 import java.util.concurrent.Executor;
 
 /** The endpoints of one HTTP front end, shared by its connections. */
@@ -14,16 +15,18 @@ final class KserveService {
   private final RepositoryEndpoints repository;
   private final SharedMemoryEndpoints sharedMemory;
   private final LoggingEndpoint logging = new LoggingEndpoint();
+  private final TraceEndpoint trace;
 
   /**
    * @param blocking runs work that waits (repository file access, model loads)
    * @param heavy runs work that burns CPU and memory (parsing and writing large bodies); bounded
    */
   KserveService(Server server, RestrictedApis restrictedApis, Executor blocking, Executor heavy,
-      SystemSharedMemory regions) {
+      SystemSharedMemory regions, Tracing tracing) {
     this.restrictedApis = restrictedApis;
     this.info = new InfoEndpoints(server);
-    this.infer = new InferEndpoint(server, heavy, regions);
+    this.infer = new InferEndpoint(server, heavy, regions, tracing);
+    this.trace = new TraceEndpoint(tracing);
     this.sharedMemory = new SharedMemoryEndpoints(regions);
     this.generate = new GenerateEndpoint(server, heavy);
     this.repository = new RepositoryEndpoints(server, blocking);
@@ -42,6 +45,7 @@ final class KserveService {
       case SHM_STATUS, SHM_REGISTER, SHM_UNREGISTER, CUDA_SHM_STATUS, CUDA_SHM_REGISTER, CUDA_SHM_UNREGISTER ->
           sharedMemory.handle(exchange, route);
       case LOGGING -> logging.handle(exchange);
+      case TRACE_SETTING -> trace.handle(exchange, route);
       default -> info.handle(exchange, route);
     }
   }

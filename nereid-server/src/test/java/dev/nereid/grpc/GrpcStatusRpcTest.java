@@ -128,9 +128,11 @@ class GrpcStatusRpcTest {
   }
 
   @Test
-  void traceSettingsAreUnimplemented() {
-    assertStatus(() -> fx.blocking.traceSetting(TraceSettingRequest.getDefaultInstance()),
-        Status.Code.UNIMPLEMENTED, "Nereid does not support tracing settings");
+  void traceSettingsAnswerWithTritonsDefaults() {
+    TraceSettingResponse r = fx.blocking.traceSetting(TraceSettingRequest.getDefaultInstance());
+    assertThat(r.getSettingsOrThrow("trace_level").getValueList()).containsExactly("OFF");
+    assertThat(r.getSettingsOrThrow("trace_rate").getValueList()).containsExactly("1000");
+    assertThat(r.getSettingsOrThrow("trace_mode").getValueList()).containsExactly("triton");
   }
 
   private static boolean ready(String name, String version) {
