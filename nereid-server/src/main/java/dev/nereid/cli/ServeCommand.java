@@ -152,6 +152,7 @@ public final class ServeCommand implements Callable<Integer> {
       httpRestricted = RestrictedApis.parse(httpRestrictedApis);
       grpcRestricted = RestrictedApis.parse(grpcRestrictedApis);
       serverOptions = serverOptions(log);
+      new Tracing().configure(traceConfig); // checked before anything starts: a bad value is a usage error
     } catch (NereidException | IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     }
@@ -196,6 +197,16 @@ public final class ServeCommand implements Callable<Integer> {
 
   private ServerOptions serverOptions(Logger log) {
     List<Path> repositories = modelRepositories.isEmpty() ? List.of(defaultRepository()) : modelRepositories;
+    for (Path r : repositories) {
+      String text = r.toString();
+      for (String scheme : List.of("s3:", "gs:", "as:")) {
+        if (text.startsWith(scheme)) {
+          throw new NereidException.Unsupported("model repository '" + text.replaceFirst(":/+", "://")
+              + "': repositories in object storage (s3://, gs://, as://) are not supported yet; copy the repository"
+              + " to a local folder and pass that folder");
+        }
+      }
+    }
     ServerOptions.Builder b = ServerOptions.builder().modelRepositories(repositories).modelControlMode(modelControlMode)
         .strictModelConfig(strictModelConfig).exitTimeout(Duration.ofSeconds(exitTimeoutSecs)).serverId(id)
         .repositoryPollInterval(Duration.ofSeconds(repositoryPollSecs));

@@ -5,6 +5,7 @@ import dev.nereid.Server;
 import dev.nereid.frontend.BufferPool;
 import dev.nereid.grpc.proto.ModelInferRequest;
 import dev.nereid.sharedmemory.SystemSharedMemory;
+import dev.nereid.status.LatencyHistograms;
 import dev.nereid.tracing.Tracing;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -129,7 +130,7 @@ public final class GrpcFrontend implements AutoCloseable {
     Tracing tracing = Tracing.of(server);
     ServerServiceDefinition generated = new InferenceService(server, blocking, regions, tracing).bindService();
     ServerServiceDefinition service = ServiceMethods.handleStreams(generated, "ModelInfer",
-        new ModelInferCall(server, loops, pool, regions, tracing));
+        new ModelInferCall(server, loops, pool, regions, tracing, LatencyHistograms.of(server)));
     return AliasingMarshaller.apply(service, ModelInferRequest.class, ModelInferRequest.parser());
   }
 

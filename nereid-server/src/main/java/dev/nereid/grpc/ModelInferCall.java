@@ -8,6 +8,7 @@ import dev.nereid.Server;
 import dev.nereid.frontend.BufferPool;
 import dev.nereid.sharedmemory.SharedMemoryOutput;
 import dev.nereid.sharedmemory.SystemSharedMemory;
+import dev.nereid.status.LatencyHistograms;
 import dev.nereid.tracing.Trace;
 import dev.nereid.tracing.Tracing;
 import io.grpc.Metadata;
@@ -31,15 +32,16 @@ import java.util.concurrent.Executor;
  * <p>Its checks are those of grpc-java's unary handler: exactly one request message, then half-close.
  */
 final class ModelInferCall implements ServerCallHandler<InputStream, InputStream> {
-  /** The time of receipt of a call tracing will not trace. */
-  private static final long UNTRACED = Long.MIN_VALUE;
   private final Server server;
   private final EventLoops loops;
   private final RequestReader reader;
   private final SystemSharedMemory regions;
   private final Tracing tracing;
+  private final LatencyHistograms latency;
 
-  ModelInferCall(Server server, EventLoops loops, BufferPool pool, SystemSharedMemory regions, Tracing tracing) {
+  ModelInferCall(Server server, EventLoops loops, BufferPool pool, SystemSharedMemory regions, Tracing tracing,
+      LatencyHistograms latency) {
+    this.latency = latency;
     this.server = server;
     this.regions = regions;
     this.tracing = tracing;
@@ -50,7 +52,7 @@ final class ModelInferCall implements ServerCallHandler<InputStream, InputStream
   @Override
   public ServerCall.Listener<InputStream> startCall(ServerCall<InputStream, InputStream> call, Metadata headers) {
     call.request(2); // a second message is an error, as in grpc-java's unary calls
-    return new Listener(call, headers, tracing.active() ? System.nanoTime() : UNTRACED);
+    return new Listener(call, headers, System.nanoTime());
   }
 
   /** One call. grpc-java delivers its events one at a time; the answer may come from another thread. */
@@ -119,6 +121,7 @@ final class ModelInferCall implements ServerCallHandler<InputStream, InputStream
       CompletableFuture<InferenceResponse> future;
       Map<String, SharedMemoryOutput> sharedMemory;
       Trace trace = null;
+      String modelName = read.message().getModelName();
       try {
         InferRequestDecoder.Decoded decoded = InferRequestDecoder.decode(read.message(), read.rawInputContents(), regions);
         sharedMemory = decoded.sharedMemoryOutputs();
@@ -127,7 +130,7 @@ final class ModelInferCall implements ServerCallHandler<InputStream, InputStream
           throw new NereidException.Unsupported("ModelInfer RPC doesn't support models with decoupled transaction policy");
         }
         InferenceRequest request = decoded.request();
-        trace = received == UNTRACED ? null : tracing.start(model.name(), "GRPC", received,
+        trace = !tracing.active() ? null : tracing.start(model.name(), "GRPC", received,
             name -> headers.get(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER)));
         if (trace != null) {
           trace.requestId(request.requestId());
@@ -151,6 +154,7 @@ final class ModelInferCall implements ServerCallHandler<InputStream, InputStream
           if (traced != null) traced.sendStarted();
           respond(response, error, sharedMemory);
           if (traced != null) traced.sendEnded();
+          latency.record(modelName, System.nanoTime() - received);
         } finally {
           if (memory != null) memory.release();
         }

@@ -6,6 +6,7 @@ import dev.nereid.Model;
 import dev.nereid.NereidException;
 import dev.nereid.Server;
 import dev.nereid.sharedmemory.SystemSharedMemory;
+import dev.nereid.status.LatencyHistograms;
 import dev.nereid.tracing.Trace;
 import dev.nereid.tracing.Tracing;
 import io.netty.buffer.ByteBuf;
@@ -20,16 +21,17 @@ import java.util.concurrent.Executor;
 final class InferEndpoint {
   /** Responses with at most this much output data to write as JSON are written on the event loop. */
   private static final long ENCODE_ON_EVENT_LOOP_BYTES = 64 * 1024;
-  /** The time of receipt of a request tracing will not trace. */
-  private static final long UNTRACED = Long.MIN_VALUE;
 
   private final Server server;
   private final Executor workers;
   private final SystemSharedMemory regions;
   private final Tracing tracing;
+  private final LatencyHistograms latency;
   private final FastModels fastModels = new FastModels();
 
-  InferEndpoint(Server server, Executor workers, SystemSharedMemory regions, Tracing tracing) {
+  InferEndpoint(Server server, Executor workers, SystemSharedMemory regions, Tracing tracing,
+      LatencyHistograms latency) {
+    this.latency = latency;
     this.server = server;
     this.workers = workers;
     this.regions = regions;
@@ -46,7 +48,7 @@ final class InferEndpoint {
     String declared = request.headers().get(InferResponseEncoder.HEADER_LENGTH);
     int headerLength = headerLength(declared, body.readableBytes());
     boolean raw = declared != null && headerLength == 0;
-    long received = tracing.active() ? System.nanoTime() : UNTRACED;
+    long received = System.nanoTime();
     if (exchange.largeBody()) {
       exchange.runOn(workers, () -> submit(exchange, model, body, headerLength, raw, false, received));
     } else {
@@ -57,7 +59,7 @@ final class InferEndpoint {
   /**
    * Decodes and submits; {@code raw} means an Inference-Header-Content-Length of 0: the body is one
    * tensor. {@code runHere}: the model may run on this thread (see {@link FastModels}). {@code received}:
-   * when the request arrived if tracing may trace it, else {@link #UNTRACED}.
+   * when the request arrived.
    */
   private void submit(Exchange exchange, Model model, ByteBuf body, int headerLength, boolean raw, boolean runHere,
       long received) {
@@ -78,7 +80,7 @@ final class InferEndpoint {
     // The response comes back on the connection's event loop, one thread hop from the model; only
     // writing large outputs as JSON is worth moving to a worker.
     InferenceRequest request = decoded.request();
-    Trace trace = received == UNTRACED ? null
+    Trace trace = !tracing.active() ? null
         : tracing.start(model.name(), "HTTP", received, name -> exchange.request().headers().get(name));
     if (trace != null) {
       trace.requestId(request.requestId());
@@ -89,16 +91,17 @@ final class InferEndpoint {
         if (trace != null) trace.sendStarted();
         exchange.sendError(error);
         if (trace != null) trace.sendEnded();
+        latency.record(model.name(), System.nanoTime() - received);
       } else if (jsonBytes(response, decoded.outputs()) <= ENCODE_ON_EVENT_LOOP_BYTES) {
-        respond(exchange, response, decoded.outputs(), model, trace);
+        respond(exchange, response, decoded.outputs(), model, trace, received);
       } else {
-        exchange.runOn(workers, () -> respond(exchange, response, decoded.outputs(), model, trace));
+        exchange.runOn(workers, () -> respond(exchange, response, decoded.outputs(), model, trace, received));
       }
     });
   }
 
-  private static void respond(Exchange exchange, InferenceResponse response, OutputSelection outputs, Model model,
-      Trace trace) {
+  private void respond(Exchange exchange, InferenceResponse response, OutputSelection outputs, Model model,
+      Trace trace, long received) {
     if (trace != null) trace.sendStarted();
     try {
       exchange.send(InferResponseEncoder.encode(exchange.alloc(), response, outputs, model));
@@ -106,6 +109,7 @@ final class InferEndpoint {
       exchange.sendError(e);
     }
     if (trace != null) trace.sendEnded();
+    latency.record(model.name(), System.nanoTime() - received);
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.nereid.http;
 import dev.nereid.Server;
 import dev.nereid.frontend.RestrictedApis;
 import dev.nereid.sharedmemory.SystemSharedMemory;
+import dev.nereid.status.LatencyHistograms;
 import dev.nereid.tracing.Tracing;
 import java.util.concurrent.Executor;
 
@@ -16,6 +17,7 @@ final class KserveService {
   private final SharedMemoryEndpoints sharedMemory;
   private final LoggingEndpoint logging = new LoggingEndpoint();
   private final TraceEndpoint trace;
+  private final StatusPage statusPage;
 
   /**
    * @param blocking runs work that waits (repository file access, model loads)
@@ -25,7 +27,9 @@ final class KserveService {
       SystemSharedMemory regions, Tracing tracing) {
     this.restrictedApis = restrictedApis;
     this.info = new InfoEndpoints(server);
-    this.infer = new InferEndpoint(server, heavy, regions, tracing);
+    LatencyHistograms latency = LatencyHistograms.of(server);
+    this.infer = new InferEndpoint(server, heavy, regions, tracing, latency);
+    this.statusPage = new StatusPage(server, latency, restrictedApis);
     this.trace = new TraceEndpoint(tracing);
     this.sharedMemory = new SharedMemoryEndpoints(regions);
     this.generate = new GenerateEndpoint(server, heavy);
@@ -46,6 +50,7 @@ final class KserveService {
           sharedMemory.handle(exchange, route);
       case LOGGING -> logging.handle(exchange);
       case TRACE_SETTING -> trace.handle(exchange, route);
+      case STATUS_PAGE, STATUS_LATENCY -> statusPage.handle(exchange, route);
       default -> info.handle(exchange, route);
     }
   }

@@ -40,6 +40,8 @@ record Route(Kind kind, String model, String version, String name) {
     CUDA_SHM_UNREGISTER(ApiCategory.SHARED_MEMORY, false, true),
     TRACE_SETTING(ApiCategory.TRACE, true, true),
     LOGGING(ApiCategory.LOGGING, true, true),
+    STATUS_PAGE(ApiCategory.METADATA, true, false),
+    STATUS_LATENCY(ApiCategory.STATISTICS, true, false),
     NOT_FOUND(null, true, true);
 
     private final ApiCategory category;
@@ -80,6 +82,8 @@ record Route(Kind kind, String model, String version, String name) {
       case "/v2/models/stats": return simple(Kind.ALL_STATS);
       case "/v2/trace/setting": return simple(Kind.TRACE_SETTING);
       case "/v2/logging": return simple(Kind.LOGGING);
+      case "/": return simple(Kind.STATUS_PAGE);
+      case "/status/latency": return simple(Kind.STATUS_LATENCY);
       default: break;
     }
     String inferred = inferModel(path);

@@ -29,7 +29,25 @@ class ServeCommandTest {
     assertThat(r.out()).contains("--model-repository", "--http-port", "--grpc-port", "--metrics-port", "--address",
         "--model-control-mode", "--load-model", "--strict-model-config", "--exit-timeout-secs", "--id", "--allow-http",
         "--allow-grpc", "--allow-metrics", "--http-restricted-api", "--grpc-restricted-api", "--max-request-size",
-        "--log-verbose", "--repository-poll-secs");
+        "--log-verbose", "--repository-poll-secs", "--log-info", "--log-warning", "--log-error", "--log-format",
+        "--log-file", "--trace-config");
+  }
+
+  @Test
+  void objectStorageRepositoriesAreNotSupportedYet() {
+    for (String url : new String[] {"s3://bucket/models", "gs://bucket/models", "as://account/container/models"}) {
+      Result r = run("--model-repository", url, "--http-port", "0", "--allow-metrics", "false");
+      assertThat(r.exitCode()).isEqualTo(2);
+      assertThat(r.err()).contains("model repository '" + url + "': repositories in object storage (s3://, gs://, as://)"
+          + " are not supported yet");
+    }
+  }
+
+  @Test
+  void badTraceConfigIsAUsageError() {
+    Result r = run("--trace-config", "level=LOUD", "--http-port", "0", "--grpc-port", "0", "--allow-metrics", "false");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("--trace-config level=LOUD: expected OFF, TIMESTAMPS or TENSORS");
   }
 
   @Test

@@ -121,7 +121,7 @@ class InfoEndpointsTest {
 
   @Test
   void unknownRoutesAre404NotFound() {
-    for (String path : new String[] {"/", "/v1/models", "/v2/foo", "/v2/models", "/v2/models/identity/bogus",
+    for (String path : new String[] {"/v1/models", "/v2/foo", "/v2/models", "/v2/models/identity/bogus",
         "/v2/models/identity/versions/x", "/v2/health", "/v2/health/alive"}) {
       HttpResponse<String> r = http.get(path);
       assertThat(r.statusCode()).as(path).isEqualTo(404);

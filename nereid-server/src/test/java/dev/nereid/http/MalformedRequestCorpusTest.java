@@ -103,7 +103,7 @@ class MalformedRequestCorpusTest {
         + "Content-Length: 12\r\n\r\nnot gzipped!", 400, "cannot read the request");
 
     // --- unknown routes
-    for (String path : new String[] {"/", "/v1", "/v2/", "/v2/models", "/v2/models/", "/v2/models/identity/versions/",
+    for (String path : new String[] {"/v1", "/v2/", "/v2/models", "/v2/models/", "/v2/models/identity/versions/",
         "/v2/models/identity/versions/abc/infer", "/v2/models/identity/infer/extra", "/v2/health", "/v2/health/dead",
         "/v2/repository", "/v2/repository/models/x", "/v2/repository/models/x/reload", "/v2/systemsharedmemory/region",
         "/favicon.ico", "/v2//models/identity", "/v2/models/identity/versions/1/trace/setting", "/../../etc/passwd",
