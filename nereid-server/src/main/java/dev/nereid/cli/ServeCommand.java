@@ -12,8 +12,10 @@ import dev.nereid.logging.LogFormat;
 import dev.nereid.logging.LogSettings;
 import dev.nereid.logging.NereidLogging;
 import dev.nereid.metrics.MetricsFrontend;
+import dev.nereid.s3.S3Repository;
 import dev.nereid.tracing.Tracing;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -132,6 +134,9 @@ public final class ServeCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
+  /** The S3 repositories mirrored for this run, closed when it stops. */
+  private final List<S3Repository> mirrors = new ArrayList<>();
+
   /** Runs {@code serve} as a program: {@code java -cp ... dev.nereid.cli.ServeCommand [flags]}. */
   public static void main(String[] args) {
     System.exit(new CommandLine(new ServeCommand()).execute(args));
@@ -185,11 +190,13 @@ public final class ServeCommand implements Callable<Integer> {
     } catch (RuntimeException e) {
       spec.commandLine().getErr().println("nereid serve failed to start: " + e.getMessage());
       running.stop();
+      mirrors.forEach(S3Repository::close);
       return 1;
     }
     out.println("nereid serve is ready; send SIGTERM or press Ctrl-C to stop");
     out.flush();
     running.awaitTermination();
+    mirrors.forEach(S3Repository::close);
     out.println("nereid serve stopped");
     out.flush();
     return 0;
@@ -197,16 +204,23 @@ public final class ServeCommand implements Callable<Integer> {
 
   private ServerOptions serverOptions(Logger log) {
     List<Path> repositories = modelRepositories.isEmpty() ? List.of(defaultRepository()) : modelRepositories;
+    List<Path> local = new ArrayList<>();
     for (Path r : repositories) {
       String text = r.toString();
-      for (String scheme : List.of("s3:", "gs:", "as:")) {
+      if (text.startsWith("s3:")) {
+        local.add(mirror(text.replaceFirst("^s3:/+", "s3://"), log));
+        continue;
+      }
+      for (String scheme : List.of("gs:", "as:")) {
         if (text.startsWith(scheme)) {
           throw new NereidException.Unsupported("model repository '" + text.replaceFirst(":/+", "://")
-              + "': repositories in object storage (s3://, gs://, as://) are not supported yet; copy the repository"
-              + " to a local folder and pass that folder");
+              + "': repositories in Google Cloud Storage (gs://) and Azure Storage (as://) are not supported yet;"
+              + " use s3:// or copy the repository to a local folder and pass that folder");
         }
       }
+      local.add(r);
     }
+    repositories = local;
     ServerOptions.Builder b = ServerOptions.builder().modelRepositories(repositories).modelControlMode(modelControlMode)
         .strictModelConfig(strictModelConfig).exitTimeout(Duration.ofSeconds(exitTimeoutSecs)).serverId(id)
         .repositoryPollInterval(Duration.ofSeconds(repositoryPollSecs));
@@ -215,6 +229,22 @@ public final class ServeCommand implements Callable<Integer> {
     }
     loadModels.forEach(b::startupModel);
     return b.build();
+  }
+
+  /**
+   * Mirrors an S3 repository into a new local folder, which the server loads from; in POLL mode the
+   * mirror is refreshed at the poll interval, so the server's polls see the bucket's changes.
+   */
+  private Path mirror(String url, Logger log) {
+    try {
+      S3Repository repository = S3Repository.open(url, Files.createTempDirectory("nereid-s3-repository-"));
+      mirrors.add(repository);
+      if (modelControlMode == ModelControlMode.POLL) repository.syncEvery(Math.max(1, repositoryPollSecs));
+      log.info("serving {} from its local copy in {}", url, repository.cache());
+      return repository.cache();
+    } catch (java.io.IOException e) {
+      throw new NereidException.Internal("cannot create a local folder for " + url + ": " + e.getMessage(), e);
+    }
   }
 
   /** The bundled examples: under {@code nereid.home} when the launcher sets it, else ./examples/models. */
@@ -299,6 +329,7 @@ public final class ServeCommand implements Callable<Integer> {
         server.stop();
         server = null;
       }
+
     }
   }
 

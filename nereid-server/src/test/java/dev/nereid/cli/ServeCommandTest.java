@@ -34,13 +34,21 @@ class ServeCommandTest {
   }
 
   @Test
-  void objectStorageRepositoriesAreNotSupportedYet() {
-    for (String url : new String[] {"s3://bucket/models", "gs://bucket/models", "as://account/container/models"}) {
+  void gcsAndAzureRepositoriesAreNotSupportedYet() {
+    for (String url : new String[] {"gs://bucket/models", "as://account/container/models"}) {
       Result r = run("--model-repository", url, "--http-port", "0", "--allow-metrics", "false");
       assertThat(r.exitCode()).isEqualTo(2);
-      assertThat(r.err()).contains("model repository '" + url + "': repositories in object storage (s3://, gs://, as://)"
-          + " are not supported yet");
+      assertThat(r.err()).contains("model repository '" + url + "': repositories in Google Cloud Storage (gs://) and"
+          + " Azure Storage (as://) are not supported yet");
     }
+  }
+
+  @Test
+  void anUnreachableS3RepositoryNamesTheRepository() {
+    // A port nothing listens on: the mirror's first listing fails, and the command says which repository.
+    Result r = run("--model-repository", "s3://127.0.0.1:9/bucket/models", "--http-port", "0", "--allow-metrics", "false");
+    assertThat(r.exitCode()).isNotZero();
+    assertThat(r.err()).contains("cannot read model repository s3://127.0.0.1:9/bucket/models");
   }
 
   @Test
