@@ -9,6 +9,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -35,8 +36,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * whole before it appears. {@link #syncEvery} repeats the sync, so a server in POLL mode polling the
  * cache sees what changed in the bucket.
  *
- * <p>Credentials and region come from the AWS SDK's standard chain: {@code AWS_ACCESS_KEY_ID} /
- * {@code AWS_SECRET_ACCESS_KEY} / {@code AWS_REGION}, system properties, then the profile files.
+ * <p>Credentials and region come from Triton's credential file when {@code TRITON_CLOUD_CREDENTIAL_PATH}
+ * names one with an entry for the URL, else from the AWS SDK's standard chain: {@code AWS_ACCESS_KEY_ID}
+ * / {@code AWS_SECRET_ACCESS_KEY} / {@code AWS_REGION}, system properties, then the profile files.
  */
 public final class S3Repository implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(S3Repository.class);
@@ -60,15 +62,35 @@ public final class S3Repository implements AutoCloseable {
    * @throws NereidException.Unavailable when the bucket cannot be listed or read, with S3's reason
    */
   public static S3Repository open(String url, Path cache) {
-    return open(S3Location.parse(url), DefaultCredentialsProvider.builder().build(), cache);
+    S3Location location = S3Location.parse(url);
+    String file = System.getenv(TritonCredentials.ENVIRONMENT);
+    Optional<TritonCredentials> triton = file == null || file.isBlank() ? Optional.empty()
+        : TritonCredentials.forUrl(Path.of(file), url);
+    return open(location, triton.map(TritonCredentials::credentials).orElseGet(() -> DefaultCredentialsProvider.builder().build()),
+        triton.flatMap(TritonCredentials::region).orElseGet(S3Repository::region), cache);
   }
 
   /** Opens a repository with these credentials; see {@link #open(String, Path)}. */
   public static S3Repository open(S3Location location, AwsCredentialsProvider credentials, Path cache) {
+    return open(location, credentials, region(), cache);
+  }
+
+  /**
+   * Opens a repository with the credentials and region of Triton's credential file ({@code file}, as
+   * {@code TRITON_CLOUD_CREDENTIAL_PATH} names it), or the standard ones when it has none for the URL.
+   */
+  public static S3Repository open(String url, Path credentialFile, Path cache) {
+    S3Location location = S3Location.parse(url);
+    Optional<TritonCredentials> triton = TritonCredentials.forUrl(credentialFile, url);
+    return open(location, triton.map(TritonCredentials::credentials).orElseGet(() -> DefaultCredentialsProvider.builder().build()),
+        triton.flatMap(TritonCredentials::region).orElseGet(S3Repository::region), cache);
+  }
+
+  private static S3Repository open(S3Location location, AwsCredentialsProvider credentials, String region, Path cache) {
     var builder = S3Client.builder()
         .httpClient(UrlConnectionHttpClient.create())
         .credentialsProvider(credentials)
-        .region(region())
+        .region(Region.of(region))
         // Validate checksums only where S3 requires them: S3-compatible stores may not send the newer ones.
         .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
         .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
@@ -87,10 +109,10 @@ public final class S3Repository implements AutoCloseable {
     return repository;
   }
 
-  private static Region region() {
+  private static String region() {
     String region = System.getenv("AWS_REGION");
     if (region == null) region = System.getenv("AWS_DEFAULT_REGION");
-    return Region.of(region == null || region.isBlank() ? "us-east-1" : region);
+    return region == null || region.isBlank() ? "us-east-1" : region;
   }
 
   /** The local folder the repository is mirrored into: give it to the server as its repository. */

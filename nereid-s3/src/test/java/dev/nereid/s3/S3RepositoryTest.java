@@ -146,6 +146,25 @@ class S3RepositoryTest {
         .hasMessageContaining("Forbidden").hasMessageContaining("403");
   }
 
+  @Test
+  void tritonsCredentialFileIsUsedByLongestPrefix() throws Exception {
+    put("repo/simple/config.pbtxt", IDENTITY);
+    Path file = temp.resolve("credentials.json");
+    String url = "s3://127.0.0.1:" + proxy.getPort() + "/models/repo";
+    Files.writeString(file, """
+        {"s3": {
+          "": {"key_id": "%s", "secret_key": "wrong", "region": "us-east-1"},
+          "%s": {"key_id": "%s", "secret_key": "%s", "region": "eu-west-1"}
+        }}""".formatted(ACCESS, url, ACCESS, SECRET));
+    try (S3Repository repository = S3Repository.open(url, file, temp.resolve("cache"))) {
+      assertThat(repository.cache().resolve("simple/config.pbtxt")).hasContent(IDENTITY);
+    }
+    // Only the catch-all entry, with the wrong secret: S3 refuses it.
+    Files.writeString(file, "{\"s3\": {\"\": {\"key_id\": \"" + ACCESS + "\", \"secret_key\": \"wrong\"}}}");
+    assertThatThrownBy(() -> S3Repository.open(url, file, temp.resolve("cache2")))
+        .isInstanceOf(NereidException.Unavailable.class).hasMessageContaining("403");
+  }
+
   private static ModelState state(Server server, String model, long version) {
     for (ModelIndexEntry e : server.models().values()) {
       if (e.name().equals(model) && e.version() == version) return e.state();
