@@ -3,6 +3,7 @@ package dev.nereid.logging;
 import dev.nereid.NereidException;
 import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -10,6 +11,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
+import java.util.Properties;
 import org.slf4j.event.Level;
 
 /**
@@ -17,8 +19,8 @@ import org.slf4j.event.Level;
  * Changing the settings takes effect for every logger at once, including those already created.
  *
  * <p>The initial settings come from the system property {@code nereid.log.level} (or slf4j-simple's
- * {@code org.slf4j.simpleLogger.defaultLogLevel}, which Nereid's tools and tests already set): an
- * SLF4J level name, {@code info} when neither is set.
+ * {@code org.slf4j.simpleLogger.defaultLogLevel}, which Nereid's tools already set, or that key in a
+ * {@code simplelogger.properties} on the class path): an SLF4J level name, {@code info} when none is set.
  */
 public final class NereidLogging {
   private static final DateTimeFormatter GLOG = DateTimeFormatter.ofPattern("MMdd HH:mm:ss.SSSSSS", Locale.ROOT)
@@ -31,11 +33,26 @@ public final class NereidLogging {
 
   private static volatile State state = new State(LogSettings.ofLevel(initialLevel()), System.err, false);
 
+  private static final String SIMPLE_LOGGER_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
+
   private NereidLogging() {}
 
   private static String initialLevel() {
     String level = System.getProperty("nereid.log.level");
-    return level != null ? level : System.getProperty("org.slf4j.simpleLogger.defaultLogLevel");
+    if (level == null) level = System.getProperty(SIMPLE_LOGGER_LEVEL);
+    if (level == null) {
+      // The file slf4j-simple reads, which Nereid's test folders already carry to keep builds quiet.
+      try (InputStream in = NereidLogging.class.getClassLoader().getResourceAsStream("simplelogger.properties")) {
+        if (in != null) {
+          Properties p = new Properties();
+          p.load(in);
+          level = p.getProperty(SIMPLE_LOGGER_LEVEL);
+        }
+      } catch (IOException e) {
+        // unreadable: the default level
+      }
+    }
+    return level;
   }
 
   /** The settings in effect. */
