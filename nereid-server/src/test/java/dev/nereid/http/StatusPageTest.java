@@ -97,6 +97,107 @@ class StatusPageTest {
     }
   }
 
+  /**
+   * The buttons, clicked in a live chromium through its DevTools protocol (a WebSocket): unload then
+   * load a model, and the server's index follows.
+   */
+  @Test
+  void theButtonsUnloadAndLoadAModel() throws Exception {
+    try (TestHttp http = TestHttp.start(ModelControlMode.EXPLICIT, o -> o, TestModels.repository())) {
+      assertThat(CHROMIUM).as("Debian's chromium (apt-get install chromium; .ci/run installs it)").isExecutable();
+      Path profile = Files.createTempDirectory(temp, "chromium-devtools");
+      Process chromium = new ProcessBuilder(CHROMIUM.toString(), "--headless", "--no-sandbox", "--disable-gpu",
+          "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+          "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--remote-debugging-port=0", http.uri("/").toString())
+          .redirectErrorStream(true).redirectOutput(temp.resolve("chromium-devtools.log").toFile()).start();
+      try {
+        Path portFile = profile.resolve("DevToolsActivePort");
+        TestHttp.await("chromium's DevTools port", () -> Files.exists(portFile) && portFile.toFile().length() > 0);
+        int port = Integer.parseInt(Files.readAllLines(portFile).get(0).trim());
+        String pageSocket = null;
+        for (int i = 0; i < 100 && pageSocket == null; i++) {
+          var targets = TestHttp.JSON.readTree(http.client.send(java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create("http://127.0.0.1:" + port + "/json/list")).build(),
+              HttpResponse.BodyHandlers.ofString()).body());
+          for (var t : targets) {
+            if (t.path("type").asText().equals("page") && t.path("url").asText().startsWith(http.uri("/").toString())) {
+              pageSocket = t.path("webSocketDebuggerUrl").asText();
+            }
+          }
+          if (pageSocket == null) Thread.sleep(100);
+        }
+        assertThat(pageSocket).as("the page's DevTools socket").isNotNull();
+        try (DevTools page = DevTools.connect(http.client, pageSocket)) {
+          TestHttp.await("the page's first refresh", () -> !page.evaluate("document.body.dataset.refreshes || ''").isEmpty());
+          page.evaluate("document.querySelector('button[data-action=unload][data-model=two_inputs]').click(), 'ok'");
+          TestHttp.await("two_inputs unloaded", () -> state(http, "two_inputs") == dev.nereid.ModelState.UNAVAILABLE);
+          TestHttp.await("the page's note", () -> page.evaluate("document.getElementById('note').textContent")
+              .equals("unload two_inputs: done"));
+          page.evaluate("document.querySelector('button[data-action=load][data-model=two_inputs]').click(), 'ok'");
+          TestHttp.await("two_inputs loaded again", () -> state(http, "two_inputs") == dev.nereid.ModelState.READY);
+        }
+      } finally {
+        chromium.destroy();
+        if (!chromium.waitFor(10, TimeUnit.SECONDS)) chromium.destroyForcibly();
+      }
+    }
+  }
+
+  private static dev.nereid.ModelState state(TestHttp http, String model) {
+    for (ModelIndexEntry e : http.server.models().values()) {
+      if (e.name().equals(model)) return e.state();
+    }
+    return null;
+  }
+
+  /** A minimal DevTools protocol client: {@code Runtime.evaluate} over the page's WebSocket. */
+  private static final class DevTools implements java.net.http.WebSocket.Listener, AutoCloseable {
+    private final java.util.concurrent.LinkedBlockingQueue<String> messages = new java.util.concurrent.LinkedBlockingQueue<>();
+    private final StringBuilder partial = new StringBuilder();
+    private java.net.http.WebSocket socket;
+    private int ids;
+
+    static DevTools connect(java.net.http.HttpClient client, String url) throws Exception {
+      DevTools d = new DevTools();
+      d.socket = client.newWebSocketBuilder().buildAsync(java.net.URI.create(url), d).get(10, TimeUnit.SECONDS);
+      return d;
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket ws, CharSequence data, boolean last) {
+      partial.append(data);
+      if (last) {
+        messages.add(partial.toString());
+        partial.setLength(0);
+      }
+      ws.request(1);
+      return null;
+    }
+
+    /** Evaluates an expression in the page and returns its value as text. */
+    String evaluate(String expression) {
+      try {
+        int id = ++ids;
+        var request = TestHttp.JSON.createObjectNode().put("id", id).put("method", "Runtime.evaluate");
+        request.putObject("params").put("expression", expression).put("returnByValue", true);
+        socket.sendText(request.toString(), true).get(10, TimeUnit.SECONDS);
+        while (true) {
+          String message = messages.poll(10, TimeUnit.SECONDS);
+          if (message == null) throw new AssertionError("no DevTools answer to " + expression);
+          var answer = TestHttp.JSON.readTree(message);
+          if (answer.path("id").asInt() == id) return answer.path("result").path("result").path("value").asText();
+        }
+      } catch (Exception e) {
+        throw new AssertionError("DevTools evaluate failed: " + e, e);
+      }
+    }
+
+    @Override
+    public void close() {
+      socket.abort();
+    }
+  }
+
   @Test
   void latencyHistogramsCountTheRequests() {
     try (TestHttp http = TestHttp.start(ModelControlMode.NONE, o -> o, TestModels.repository())) {
