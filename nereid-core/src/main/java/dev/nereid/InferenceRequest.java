@@ -26,6 +26,7 @@ public final class InferenceRequest {
   private final Map<String, Object> inputs;
   private final Set<String> requestedOutputs;
   private final Runnable releaseCallback;
+  private final RequestTimeline timeline;
 
   private InferenceRequest(Builder b) {
     this.requestId = b.requestId;
@@ -38,6 +39,7 @@ public final class InferenceRequest {
     this.inputs = Collections.unmodifiableMap(new LinkedHashMap<>(b.inputs));
     this.requestedOutputs = Collections.unmodifiableSet(new LinkedHashSet<>(b.requestedOutputs));
     this.releaseCallback = b.releaseCallback;
+    this.timeline = b.timeline;
   }
 
   /** A builder for a request. */
@@ -65,6 +67,7 @@ public final class InferenceRequest {
     b.inputs.putAll(inputs);
     b.requestedOutputs.addAll(requestedOutputs);
     b.releaseCallback = releaseCallback;
+    b.timeline = timeline;
     return b;
   }
 
@@ -113,6 +116,11 @@ public final class InferenceRequest {
     return requestedOutputs;
   }
 
+  /** What is told as the request is queued, executed and answered; see {@link Builder#timeline}. */
+  public RequestTimeline timeline() {
+    return timeline;
+  }
+
   /** What the server runs when it no longer reads this request's inputs; see {@link Builder#releaseCallback}. */
   public Optional<Runnable> releaseCallback() {
     return Optional.ofNullable(releaseCallback);
@@ -135,6 +143,7 @@ public final class InferenceRequest {
     private final Map<String, Object> inputs = new LinkedHashMap<>();
     private final Set<String> requestedOutputs = new LinkedHashSet<>();
     private Runnable releaseCallback;
+    private RequestTimeline timeline = RequestTimeline.NONE;
 
     Builder() {}
 
@@ -240,6 +249,15 @@ public final class InferenceRequest {
      */
     public Builder releaseCallback(Runnable callback) {
       this.releaseCallback = Objects.requireNonNull(callback, "callback");
+      return this;
+    }
+
+    /**
+     * Sets what is told as the request is queued, executed and answered: a trace's hook (see
+     * {@link RequestTimeline}); {@link RequestTimeline#NONE} by default.
+     */
+    public Builder timeline(RequestTimeline timeline) {
+      this.timeline = Objects.requireNonNull(timeline, "timeline");
       return this;
     }
 

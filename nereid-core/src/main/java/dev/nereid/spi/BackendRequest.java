@@ -21,6 +21,14 @@ public interface BackendRequest {
   /** Whether the request ends a sequence. */
   boolean sequenceEnd();
 
+  /**
+   * The request's trace hook: a model that makes requests of other models (an ensemble, a Java model's
+   * business logic) passes {@code timeline().child()} to them, so they show as children in the trace.
+   */
+  default dev.nereid.RequestTimeline timeline() {
+    return dev.nereid.RequestTimeline.NONE;
+  }
+
   /** The request's priority level; 0 means the model's default. */
   default long priority() {
     return 0;

@@ -8,8 +8,14 @@ import dev.nereid.frontend.ApiCategory;
 import dev.nereid.frontend.RestrictedApis;
 import dev.nereid.grpc.GrpcFrontend;
 import dev.nereid.http.HttpFrontend;
+import dev.nereid.logging.LogFormat;
+import dev.nereid.logging.LogSettings;
+import dev.nereid.logging.NereidLogging;
 import dev.nereid.metrics.MetricsFrontend;
+import dev.nereid.s3.S3Repository;
+import dev.nereid.tracing.Tracing;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -101,11 +107,35 @@ public final class ServeCommand implements Callable<Integer> {
       description = "In poll mode, seconds between repository polls; 0 polls only on request.")
   int repositoryPollSecs;
 
-  @Option(names = "--log-verbose", defaultValue = "0", description = "Verbose logging level: 1 debug, 2 trace.")
-  int logVerbose;
+  @Option(names = "--log-verbose", description = "Verbose logging level: 0 none, 1 debug, 2 and above trace.")
+  Integer logVerbose;
+
+  @Option(names = "--log-info", arity = "1", paramLabel = "BOOL", description = "Write info lines (true|false).")
+  Boolean logInfo;
+
+  @Option(names = "--log-warning", arity = "1", paramLabel = "BOOL", description = "Write warnings (true|false).")
+  Boolean logWarning;
+
+  @Option(names = "--log-error", arity = "1", paramLabel = "BOOL", description = "Write errors (true|false).")
+  Boolean logError;
+
+  @Option(names = "--log-format", paramLabel = "FORMAT", description = "Line format: default (glog) or ISO8601.")
+  String logFormat;
+
+  @Option(names = "--log-file", paramLabel = "FILE", description = "Append log lines to FILE instead of stderr.")
+  String logFile;
+
+  @Option(names = "--trace-config", paramLabel = "[MODE,]SETTING=VALUE",
+      description = "Tracing, as tritonserver takes it: level=OFF|TIMESTAMPS|TENSORS, rate=N, count=N, log-frequency=N,"
+          + " file=PATH, mode=triton|opentelemetry, triton,file=PATH, opentelemetry,url=URL,"
+          + " opentelemetry,resource=KEY=VALUE; repeatable.")
+  List<String> traceConfig = new ArrayList<>();
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
+
+  /** The S3 repositories mirrored for this run, closed when it stops. */
+  private final List<S3Repository> mirrors = new ArrayList<>();
 
   /** Runs {@code serve} as a program: {@code java -cp ... dev.nereid.cli.ServeCommand [flags]}. */
   public static void main(String[] args) {
@@ -114,7 +144,11 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    configureLogging();
+    try {
+      configureLogging();
+    } catch (NereidException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
     Logger log = LoggerFactory.getLogger(ServeCommand.class);
     RestrictedApis httpRestricted;
     RestrictedApis grpcRestricted;
@@ -123,6 +157,7 @@ public final class ServeCommand implements Callable<Integer> {
       httpRestricted = RestrictedApis.parse(httpRestrictedApis);
       grpcRestricted = RestrictedApis.parse(grpcRestrictedApis);
       serverOptions = serverOptions(log);
+      new Tracing().configure(traceConfig); // checked before anything starts: a bad value is a usage error
     } catch (NereidException | IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     }
@@ -131,6 +166,7 @@ public final class ServeCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try {
       running.server = new Server(serverOptions).start();
+      Tracing.of(running.server).configure(traceConfig);
       if (allowHttp) {
         HttpFrontend.Options.Builder http = HttpFrontend.Options.builder().address(address).port(httpPort)
             .maxRequestSize(maxRequestSize).restrictedApis(httpRestricted);
@@ -154,11 +190,13 @@ public final class ServeCommand implements Callable<Integer> {
     } catch (RuntimeException e) {
       spec.commandLine().getErr().println("nereid serve failed to start: " + e.getMessage());
       running.stop();
+      mirrors.forEach(S3Repository::close);
       return 1;
     }
     out.println("nereid serve is ready; send SIGTERM or press Ctrl-C to stop");
     out.flush();
     running.awaitTermination();
+    mirrors.forEach(S3Repository::close);
     out.println("nereid serve stopped");
     out.flush();
     return 0;
@@ -166,6 +204,23 @@ public final class ServeCommand implements Callable<Integer> {
 
   private ServerOptions serverOptions(Logger log) {
     List<Path> repositories = modelRepositories.isEmpty() ? List.of(defaultRepository()) : modelRepositories;
+    List<Path> local = new ArrayList<>();
+    for (Path r : repositories) {
+      String text = r.toString();
+      if (text.startsWith("s3:")) {
+        local.add(mirror(text.replaceFirst("^s3:/+", "s3://"), log));
+        continue;
+      }
+      for (String scheme : List.of("gs:", "as:")) {
+        if (text.startsWith(scheme)) {
+          throw new NereidException.Unsupported("model repository '" + text.replaceFirst(":/+", "://")
+              + "': repositories in Google Cloud Storage (gs://) and Azure Storage (as://) are not supported yet;"
+              + " use s3:// or copy the repository to a local folder and pass that folder");
+        }
+      }
+      local.add(r);
+    }
+    repositories = local;
     ServerOptions.Builder b = ServerOptions.builder().modelRepositories(repositories).modelControlMode(modelControlMode)
         .strictModelConfig(strictModelConfig).exitTimeout(Duration.ofSeconds(exitTimeoutSecs)).serverId(id)
         .repositoryPollInterval(Duration.ofSeconds(repositoryPollSecs));
@@ -176,17 +231,44 @@ public final class ServeCommand implements Callable<Integer> {
     return b.build();
   }
 
+  /**
+   * Mirrors an S3 repository into a new local folder, which the server loads from; in POLL mode the
+   * mirror is refreshed at the poll interval, so the server's polls see the bucket's changes.
+   */
+  private Path mirror(String url, Logger log) {
+    try {
+      S3Repository repository = S3Repository.open(url, Files.createTempDirectory("nereid-s3-repository-"));
+      mirrors.add(repository);
+      if (modelControlMode == ModelControlMode.POLL) repository.syncEvery(Math.max(1, repositoryPollSecs));
+      log.info("serving {} from its local copy in {}", url, repository.cache());
+      return repository.cache();
+    } catch (java.io.IOException e) {
+      throw new NereidException.Internal("cannot create a local folder for " + url + ": " + e.getMessage(), e);
+    }
+  }
+
   /** The bundled examples: under {@code nereid.home} when the launcher sets it, else ./examples/models. */
   static Path defaultRepository() {
     String home = System.getProperty("nereid.home");
     return home == null ? Path.of("examples", "models") : Path.of(home, "examples", "models");
   }
 
-  /** Applies --log-verbose, before the first logger is created (the simple logger reads its level once). */
+  /**
+   * Applies the --log-* options over the settings the CLI started with (warnings, or info with
+   * --verbose); the logging extension may change them later.
+   */
   private void configureLogging() {
-    if (logVerbose > 0) {
-      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", logVerbose >= 2 ? "trace" : "debug");
+    LogSettings s = NereidLogging.settings();
+    if (logInfo != null) s = s.withInfo(logInfo);
+    if (logWarning != null) s = s.withWarning(logWarning);
+    if (logError != null) s = s.withError(logError);
+    if (logVerbose != null) {
+      if (logVerbose < 0) throw new NereidException.InvalidArgument("--log-verbose must be >= 0, got " + logVerbose);
+      s = s.withVerboseLevel(logVerbose);
     }
+    if (logFormat != null) s = s.withFormat(LogFormat.parse(logFormat));
+    if (logFile != null) s = s.withLogFile(logFile);
+    NereidLogging.apply(s);
   }
 
   /** What a running {@code serve} holds, and its orderly stop. */
@@ -243,9 +325,11 @@ public final class ServeCommand implements Callable<Integer> {
         metrics = null;
       }
       if (server != null) {
+        Tracing.of(server).close(); // writes the trace file, exports the last spans
         server.stop();
         server = null;
       }
+
     }
   }
 

@@ -4,6 +4,9 @@ import dev.nereid.NereidException;
 import dev.nereid.Server;
 import dev.nereid.frontend.BufferPool;
 import dev.nereid.grpc.proto.ModelInferRequest;
+import dev.nereid.sharedmemory.SystemSharedMemory;
+import dev.nereid.status.LatencyHistograms;
+import dev.nereid.tracing.Tracing;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -100,7 +103,8 @@ public final class GrpcFrontend implements AutoCloseable {
         .channelType(loops.serverChannelType())
         .directExecutor()
         .maxInboundMessageSize(options.maxInboundMessageSize())
-        .addService(ServerInterceptors.intercept(MalformedMessages.guard(inferenceService(server, executor, loops, requestMemory)),
+        .addService(ServerInterceptors.intercept(MalformedMessages.guard(inferenceService(server, executor, loops, requestMemory,
+                SystemSharedMemory.of(server))),
             interceptors))
         .addService(ServerInterceptors.intercept(MalformedMessages.guard(new HealthService(server).bindService()),
             interceptors))
@@ -122,10 +126,11 @@ public final class GrpcFrontend implements AutoCloseable {
    * pooled memory; stream requests parsed by aliasing; the rest as generated.
    */
   private static ServerServiceDefinition inferenceService(Server server, Executor blocking, EventLoops loops,
-      BufferPool pool) {
-    ServerServiceDefinition generated = new InferenceService(server, blocking).bindService();
+      BufferPool pool, SystemSharedMemory regions) {
+    Tracing tracing = Tracing.of(server);
+    ServerServiceDefinition generated = new InferenceService(server, blocking, regions, tracing).bindService();
     ServerServiceDefinition service = ServiceMethods.handleStreams(generated, "ModelInfer",
-        new ModelInferCall(server, loops, pool));
+        new ModelInferCall(server, loops, pool, regions, tracing, LatencyHistograms.of(server)));
     return AliasingMarshaller.apply(service, ModelInferRequest.class, ModelInferRequest.parser());
   }
 

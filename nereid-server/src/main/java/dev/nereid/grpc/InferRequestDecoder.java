@@ -9,8 +9,11 @@ import dev.nereid.grpc.proto.InferParameter;
 import dev.nereid.grpc.proto.ModelInferRequest;
 import dev.nereid.grpc.proto.ModelInferRequest.InferInputTensor;
 import dev.nereid.grpc.proto.ModelInferRequest.InferRequestedOutputTensor;
+import dev.nereid.sharedmemory.SharedMemoryOutput;
+import dev.nereid.sharedmemory.SystemSharedMemory;
 import java.nio.ByteBuffer;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,13 +35,15 @@ final class InferRequestDecoder {
    * @param version the version asked for, -1 for the policy's choice
    * @param request the request for the core
    * @param emptyFinalResponse whether a stream should send a decoupled model's empty final response
+   * @param sharedMemoryOutputs the outputs to be written into shared memory, by name
    */
-  record Decoded(String model, long version, InferenceRequest request, boolean emptyFinalResponse) {}
+  record Decoded(String model, long version, InferenceRequest request, boolean emptyFinalResponse,
+      Map<String, SharedMemoryOutput> sharedMemoryOutputs) {}
 
   private InferRequestDecoder() {}
 
-  static Decoded decode(ModelInferRequest request) {
-    return decode(request, rawContents(request));
+  static Decoded decode(ModelInferRequest request, SystemSharedMemory regions) {
+    return decode(request, rawContents(request), regions);
   }
 
   /** The request's own {@code raw_input_contents}, as views. */
@@ -50,14 +55,14 @@ final class InferRequestDecoder {
    * Decodes a request whose {@code raw_input_contents} were split off as it was read ({@link RequestReader}):
    * {@code raw} stands for them, and the message's own list is ignored.
    */
-  static Decoded decode(ModelInferRequest request, List<ByteBuffer> raw) {
+  static Decoded decode(ModelInferRequest request, List<ByteBuffer> raw, SystemSharedMemory regions) {
     String model = request.getModelName();
     long version = ModelVersions.parse(request.getModelVersion());
     InferenceRequest.Builder builder = InferenceRequest.builder().requestId(request.getId());
     boolean emptyFinal = applyParameters(builder, request.getParametersMap());
-    addInputs(builder, request, raw, model);
-    addOutputs(builder, request);
-    return new Decoded(model, version, builder.build(), emptyFinal);
+    addInputs(builder, request, raw, model, regions);
+    Map<String, SharedMemoryOutput> sharedMemory = addOutputs(builder, request, regions);
+    return new Decoded(model, version, builder.build(), emptyFinal, sharedMemory);
   }
 
   private static boolean applyParameters(InferenceRequest.Builder builder, Map<String, InferParameter> parameters) {
@@ -122,12 +127,19 @@ final class InferRequestDecoder {
   }
 
   private static void addInputs(InferenceRequest.Builder builder, ModelInferRequest request, List<ByteBuffer> rawContents,
-      String model) {
+      String model, SystemSharedMemory regions) {
     int raw = rawContents.size();
-    if (raw > 0 && raw != request.getInputsCount()) {
-      throw new NereidException.InvalidArgument("expected " + request.getInputsCount()
-          + " raw_input_contents (one per input, in the order of 'inputs') for model '" + model + "', got " + raw);
+    // Inputs in shared memory have no raw_input_contents entry; the others take theirs in order.
+    int inMemory = 0;
+    for (InferInputTensor input : request.getInputsList()) {
+      if (SharedMemoryParameters.named(input.getParametersMap())) inMemory++;
     }
+    int expectedRaw = request.getInputsCount() - inMemory;
+    if (raw > 0 && raw != expectedRaw) {
+      throw new NereidException.InvalidArgument("expected " + expectedRaw + " raw_input_contents (one per input"
+          + (inMemory > 0 ? " not in shared memory" : "") + ", in the order of 'inputs') for model '" + model + "', got " + raw);
+    }
+    int nextRaw = 0;
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < request.getInputsCount(); i++) {
       InferInputTensor input = request.getInputs(i);
@@ -135,21 +147,23 @@ final class InferRequestDecoder {
       if (!seen.add(name)) {
         throw new NereidException.InvalidArgument("input '" + name + "' already exists in request");
       }
-      if (input.containsParameters("shared_memory_region")) {
-        throw new NereidException.Unsupported("input tensor '" + name + "' for model '" + model
-            + "' names a shared memory region; Nereid does not support shared memory, send the data in raw_input_contents");
-      }
       DataType type = dataType(input.getDatatype(), name, model);
       long[] shape = shape(input, model);
       ByteBuffer data;
-      if (input.hasContents()) {
+      if (SharedMemoryParameters.named(input.getParametersMap())) {
+        if (input.hasContents()) {
+          throw new NereidException.InvalidArgument("contents field must not be specified when using shared memory for '"
+              + name + "' for model '" + model + "'");
+        }
+        data = SharedMemoryParameters.input(regions, name, input.getParametersMap());
+      } else if (input.hasContents()) {
         if (raw > 0) {
           throw new NereidException.InvalidArgument("contents field must not be specified when using raw_input_contents for '"
               + name + "' for model '" + model + "'");
         }
         data = TypedContents.decode(input.getContents(), type, name, model);
       } else if (raw > 0) {
-        data = rawContents.get(i).asReadOnlyBuffer();
+        data = rawContents.get(nextRaw++).asReadOnlyBuffer();
       } else {
         throw new NereidException.InvalidArgument(
             "unable to find data for input tensor '" + name + "' for model '" + model + "' in request.");
@@ -207,7 +221,9 @@ final class InferRequestDecoder {
     }
   }
 
-  private static void addOutputs(InferenceRequest.Builder builder, ModelInferRequest request) {
+  private static Map<String, SharedMemoryOutput> addOutputs(InferenceRequest.Builder builder, ModelInferRequest request,
+      SystemSharedMemory regions) {
+    Map<String, SharedMemoryOutput> sharedMemory = Map.of();
     Set<String> seen = new HashSet<>();
     String model = request.getModelName();
     for (InferRequestedOutputTensor output : request.getOutputsList()) {
@@ -215,9 +231,9 @@ final class InferRequestDecoder {
       if (!seen.add(name)) {
         throw new NereidException.InvalidArgument("output '" + name + "' already exists in request");
       }
-      if (output.containsParameters("shared_memory_region")) {
-        throw new NereidException.Unsupported("output tensor '" + name + "' for model '" + model
-            + "' names a shared memory region; Nereid does not support shared memory");
+      if (SharedMemoryParameters.named(output.getParametersMap())) {
+        if (sharedMemory.isEmpty()) sharedMemory = new LinkedHashMap<>();
+        sharedMemory.put(name, SharedMemoryParameters.output(regions, name, output.getParametersMap()));
       }
       if (output.containsParameters("classification")) {
         throw new NereidException.Unsupported("output tensor '" + name + "' for model '" + model
@@ -225,5 +241,6 @@ final class InferRequestDecoder {
       }
       builder.output(name);
     }
+    return sharedMemory;
   }
 }

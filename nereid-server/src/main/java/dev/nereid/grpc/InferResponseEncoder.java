@@ -6,6 +6,7 @@ import dev.nereid.NereidException;
 import dev.nereid.Tensor;
 import dev.nereid.grpc.proto.InferParameter;
 import dev.nereid.grpc.proto.ModelInferResponse;
+import dev.nereid.sharedmemory.SharedMemoryOutput;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,30 +23,44 @@ final class InferResponseEncoder {
 
   private InferResponseEncoder() {}
 
-  static ModelInferResponse encode(InferenceResponse response) {
-    return withRawContents(header(response), response);
+  /**
+   * The response as a message. Outputs written into shared memory ({@code sharedMemory}, by name) keep
+   * their place in {@code raw_output_contents} with an empty entry, so clients that match entries to
+   * outputs by position still find the others.
+   */
+  static ModelInferResponse encode(InferenceResponse response, Map<String, SharedMemoryOutput> sharedMemory) {
+    return withRawContents(header(response, sharedMemory), response, sharedMemory);
   }
 
   /** The response as the stream a unary call writes: outputs copied once, straight from the tensors' memory. */
-  static ResponseStream encodeStream(InferenceResponse response) {
+  static ResponseStream encodeStream(InferenceResponse response, Map<String, SharedMemoryOutput> sharedMemory) {
     List<ByteBuffer> raw = new ArrayList<>(response.outputs().size());
-    response.outputs().values().forEach(tensor -> raw.add(tensor.data()));
-    return new ResponseStream(header(response).build(), raw);
+    ModelInferResponse header = header(response, sharedMemory).build();
+    response.outputs().forEach((name, tensor) -> raw.add(sharedMemory.containsKey(name) ? EMPTY : tensor.data()));
+    return new ResponseStream(header, raw);
   }
 
   /** The encoded response, flagged with {@code triton_final_response} as a stream sends it on request. */
-  static ModelInferResponse encodeFlagged(InferenceResponse response) {
-    return withRawContents(header(response)
-        .putParameters(FINAL_RESPONSE, InferParameter.newBuilder().setBoolParam(response.isFinal()).build()), response);
+  static ModelInferResponse encodeFlagged(InferenceResponse response, Map<String, SharedMemoryOutput> sharedMemory) {
+    return withRawContents(header(response, sharedMemory)
+        .putParameters(FINAL_RESPONSE, InferParameter.newBuilder().setBoolParam(response.isFinal()).build()), response,
+        sharedMemory);
   }
 
-  private static ModelInferResponse withRawContents(ModelInferResponse.Builder b, InferenceResponse response) {
-    response.outputs().values().forEach(tensor -> b.addRawOutputContents(UnsafeByteOperations.unsafeWrap(tensor.data())));
+  private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+
+  private static ModelInferResponse withRawContents(ModelInferResponse.Builder b, InferenceResponse response,
+      Map<String, SharedMemoryOutput> sharedMemory) {
+    response.outputs().forEach((name, tensor) -> b.addRawOutputContents(
+        UnsafeByteOperations.unsafeWrap(sharedMemory.containsKey(name) ? EMPTY : tensor.data())));
     return b.build();
   }
 
-  /** Everything but {@code raw_output_contents}, which follow in the order of {@code response.outputs()}. */
-  private static ModelInferResponse.Builder header(InferenceResponse response) {
+  /**
+   * Everything but {@code raw_output_contents}, which follow in the order of {@code response.outputs()};
+   * outputs asked for in shared memory are written there first.
+   */
+  private static ModelInferResponse.Builder header(InferenceResponse response, Map<String, SharedMemoryOutput> sharedMemory) {
     ModelInferResponse.Builder b = ModelInferResponse.newBuilder()
         .setModelName(response.model())
         .setModelVersion(Long.toString(response.modelVersion()))
@@ -59,6 +74,13 @@ final class InferResponseEncoder {
           .setDatatype(tensor.dataType().kserveName());
       for (int i = 0; i < tensor.rank(); i++) {
         output.addShape(tensor.dim(i));
+      }
+      SharedMemoryOutput target = sharedMemory.get(e.getKey());
+      if (target != null) {
+        output.putParameters(SharedMemoryParameters.REGION, InferParameter.newBuilder().setStringParam(target.region()).build());
+        output.putParameters("shared_memory_byte_size",
+            InferParameter.newBuilder().setInt64Param(target.write(e.getKey(), tensor)).build());
+        continue;
       }
       total += tensor.byteSize();
     }

@@ -5,6 +5,8 @@ import dev.nereid.ModelStatistics;
 import dev.nereid.NereidException;
 import dev.nereid.Server;
 import dev.nereid.grpc.proto.*;
+import dev.nereid.sharedmemory.SystemSharedMemory;
+import dev.nereid.tracing.Tracing;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -21,15 +23,19 @@ import java.util.function.Supplier;
  * executor first, since model loads, metadata and statistics may wait on the server.
  */
 final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
-  private static final String NO_SHARED_MEMORY =
-      "Nereid does not support shared memory regions; send tensors in raw_input_contents";
+  private static final String NO_CUDA = "CUDA shared memory is not supported: Nereid serves tensors from host memory;"
+      + " register the tensors as system shared memory (SystemSharedMemoryRegister) instead";
 
   private final Server server;
   private final Executor blocking;
+  private final SystemSharedMemory regions;
+  private final Tracing tracing;
 
-  InferenceService(Server server, Executor blocking) {
+  InferenceService(Server server, Executor blocking, SystemSharedMemory regions, Tracing tracing) {
     this.server = server;
     this.blocking = blocking;
+    this.regions = regions;
+    this.tracing = tracing;
   }
 
   @Override
@@ -141,55 +147,84 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
 
   @Override
   public StreamObserver<ModelInferRequest> modelStreamInfer(StreamObserver<ModelStreamInferResponse> out) {
-    return new StreamInferCall(server, (ServerCallStreamObserver<ModelStreamInferResponse>) out);
+    return new StreamInferCall(server, regions, (ServerCallStreamObserver<ModelStreamInferResponse>) out);
   }
 
-  // --- not supported: a clear status instead of the generic one
+  // --- shared memory: system regions from the registry the HTTP front end shares; no CUDA regions
 
   @Override
   public void systemSharedMemoryStatus(
       SystemSharedMemoryStatusRequest request, StreamObserver<SystemSharedMemoryStatusResponse> out) {
-    unsupported(out, NO_SHARED_MEMORY);
+    reply(out, () -> {
+      SystemSharedMemoryStatusResponse.Builder b = SystemSharedMemoryStatusResponse.newBuilder();
+      for (SystemSharedMemory.RegionStatus r : regions.status(request.getName())) {
+        b.putRegions(r.name(), SystemSharedMemoryStatusResponse.RegionStatus.newBuilder()
+            .setName(r.name()).setKey(r.key()).setOffset(r.offset()).setByteSize(r.byteSize()).build());
+      }
+      return b.build();
+    });
   }
 
   @Override
   public void systemSharedMemoryRegister(
       SystemSharedMemoryRegisterRequest request, StreamObserver<SystemSharedMemoryRegisterResponse> out) {
-    unsupported(out, NO_SHARED_MEMORY);
+    reply(out, () -> {
+      regions.register(request.getName(), request.getKey(), unsigned("offset", request.getOffset()),
+          unsigned("byte_size", request.getByteSize()));
+      return SystemSharedMemoryRegisterResponse.getDefaultInstance();
+    });
   }
 
   @Override
   public void systemSharedMemoryUnregister(
       SystemSharedMemoryUnregisterRequest request, StreamObserver<SystemSharedMemoryUnregisterResponse> out) {
-    unsupported(out, NO_SHARED_MEMORY);
+    reply(out, () -> {
+      if (request.getName().isEmpty()) regions.unregisterAll(); else regions.unregister(request.getName());
+      return SystemSharedMemoryUnregisterResponse.getDefaultInstance();
+    });
+  }
+
+  /** A uint64 field as a Java long; past Long.MAX_VALUE it cannot name a real region. */
+  private static long unsigned(String field, long value) {
+    if (value < 0) {
+      throw new NereidException.InvalidArgument("'" + field + "' " + Long.toUnsignedString(value) + " is too large");
+    }
+    return value;
   }
 
   @Override
   public void cudaSharedMemoryStatus(
       CudaSharedMemoryStatusRequest request, StreamObserver<CudaSharedMemoryStatusResponse> out) {
-    unsupported(out, NO_SHARED_MEMORY);
+    reply(out, () -> {
+      if (!request.getName().isEmpty()) {
+        throw new NereidException.NotFound("Unable to find cuda shared memory region: '" + request.getName() + "'");
+      }
+      return CudaSharedMemoryStatusResponse.getDefaultInstance();
+    });
   }
 
   @Override
   public void cudaSharedMemoryRegister(
       CudaSharedMemoryRegisterRequest request, StreamObserver<CudaSharedMemoryRegisterResponse> out) {
-    unsupported(out, NO_SHARED_MEMORY);
+    unsupported(out, NO_CUDA);
   }
 
   @Override
   public void cudaSharedMemoryUnregister(
       CudaSharedMemoryUnregisterRequest request, StreamObserver<CudaSharedMemoryUnregisterResponse> out) {
-    unsupported(out, NO_SHARED_MEMORY);
+    reply(out, CudaSharedMemoryUnregisterResponse::getDefaultInstance); // none can be registered
   }
+
+  // --- not supported: a clear status instead of the generic one
 
   @Override
   public void traceSetting(TraceSettingRequest request, StreamObserver<TraceSettingResponse> out) {
-    unsupported(out, "Nereid does not support tracing settings");
+    reply(out, () -> TraceSettingMessages.respond(tracing, request));
   }
 
   @Override
   public void logSettings(LogSettingsRequest request, StreamObserver<LogSettingsResponse> out) {
-    unsupported(out, "Nereid does not support changing log settings over gRPC");
+    reply(out, () -> LogSettingsMessages.respond(request));
   }
 
   private static void unsupported(StreamObserver<?> out, String message) {

@@ -1,5 +1,6 @@
 package dev.nereid.grpc;
 
+import dev.nereid.frontend.FrontendExtensions;
 import dev.nereid.ModelIndexEntry;
 import dev.nereid.ModelMetadata;
 import dev.nereid.ModelState;
@@ -20,7 +21,7 @@ final class Messages {
     return ServerMetadataResponse.newBuilder()
         .setName(m.name())
         .setVersion(m.version())
-        .addAllExtensions(m.extensions())
+        .addAllExtensions(FrontendExtensions.of(m))
         .build();
   }
 

@@ -6,11 +6,17 @@ import dev.nereid.Model;
 import dev.nereid.NereidException;
 import dev.nereid.Server;
 import dev.nereid.frontend.BufferPool;
+import dev.nereid.sharedmemory.SharedMemoryOutput;
+import dev.nereid.sharedmemory.SystemSharedMemory;
+import dev.nereid.status.LatencyHistograms;
+import dev.nereid.tracing.Trace;
+import dev.nereid.tracing.Tracing;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.Status;
 import java.io.InputStream;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
@@ -29,9 +35,16 @@ final class ModelInferCall implements ServerCallHandler<InputStream, InputStream
   private final Server server;
   private final EventLoops loops;
   private final RequestReader reader;
+  private final SystemSharedMemory regions;
+  private final Tracing tracing;
+  private final LatencyHistograms latency;
 
-  ModelInferCall(Server server, EventLoops loops, BufferPool pool) {
+  ModelInferCall(Server server, EventLoops loops, BufferPool pool, SystemSharedMemory regions, Tracing tracing,
+      LatencyHistograms latency) {
+    this.latency = latency;
     this.server = server;
+    this.regions = regions;
+    this.tracing = tracing;
     this.loops = loops;
     this.reader = new RequestReader(pool);
   }
@@ -39,18 +52,22 @@ final class ModelInferCall implements ServerCallHandler<InputStream, InputStream
   @Override
   public ServerCall.Listener<InputStream> startCall(ServerCall<InputStream, InputStream> call, Metadata headers) {
     call.request(2); // a second message is an error, as in grpc-java's unary calls
-    return new Listener(call);
+    return new Listener(call, headers, System.nanoTime());
   }
 
   /** One call. grpc-java delivers its events one at a time; the answer may come from another thread. */
   private final class Listener extends ServerCall.Listener<InputStream> {
     private final ServerCall<InputStream, InputStream> call;
+    private final Metadata headers;
+    private final long received;
     private RequestReader.Read read;
     private boolean ended;
     private volatile CompletableFuture<InferenceResponse> pending;
 
-    Listener(ServerCall<InputStream, InputStream> call) {
+    Listener(ServerCall<InputStream, InputStream> call, Metadata headers, long received) {
       this.call = call;
+      this.headers = headers;
+      this.received = received;
     }
 
     @Override
@@ -102,13 +119,23 @@ final class ModelInferCall implements ServerCallHandler<InputStream, InputStream
     private void infer(RequestReader.Read read) {
       BufferPool.Lease memory = read.memory();
       CompletableFuture<InferenceResponse> future;
+      Map<String, SharedMemoryOutput> sharedMemory;
+      Trace trace = null;
+      String modelName = read.message().getModelName();
       try {
-        InferRequestDecoder.Decoded decoded = InferRequestDecoder.decode(read.message(), read.rawInputContents());
+        InferRequestDecoder.Decoded decoded = InferRequestDecoder.decode(read.message(), read.rawInputContents(), regions);
+        sharedMemory = decoded.sharedMemoryOutputs();
         Model model = server.model(decoded.model(), decoded.version());
         if (model.decoupled()) {
           throw new NereidException.Unsupported("ModelInfer RPC doesn't support models with decoupled transaction policy");
         }
         InferenceRequest request = decoded.request();
+        trace = !tracing.active() ? null : tracing.start(model.name(), "GRPC", received,
+            name -> headers.get(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER)));
+        if (trace != null) {
+          trace.requestId(request.requestId());
+          request = request.toBuilder().timeline(trace).build();
+        }
         if (memory != null) {
           // From here the server holds the memory too, and lets it go through this callback (at once if it refuses).
           request = request.toBuilder().releaseCallback(memory.retain()::release).build();
@@ -121,23 +148,27 @@ final class ModelInferCall implements ServerCallHandler<InputStream, InputStream
         return;
       }
       pending = future;
+      Trace traced = trace;
       future.whenComplete((response, error) -> {
         try {
-          respond(response, error);
+          if (traced != null) traced.sendStarted();
+          respond(response, error, sharedMemory);
+          if (traced != null) traced.sendEnded();
+          latency.record(modelName, System.nanoTime() - received);
         } finally {
           if (memory != null) memory.release();
         }
       });
     }
 
-    private void respond(InferenceResponse response, Throwable error) {
+    private void respond(InferenceResponse response, Throwable error, Map<String, SharedMemoryOutput> sharedMemory) {
       if (error != null) {
         call.close(Statuses.toStatus(error), new Metadata());
         return;
       }
       ResponseStream encoded;
       try {
-        encoded = InferResponseEncoder.encodeStream(response);
+        encoded = InferResponseEncoder.encodeStream(response, sharedMemory);
       } catch (RuntimeException e) {
         call.close(Statuses.toStatus(e), new Metadata());
         return;

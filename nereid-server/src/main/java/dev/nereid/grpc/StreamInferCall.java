@@ -3,11 +3,14 @@ package dev.nereid.grpc;
 import dev.nereid.InferenceResponse;
 import dev.nereid.Model;
 import dev.nereid.Server;
+import dev.nereid.sharedmemory.SharedMemoryOutput;
+import dev.nereid.sharedmemory.SystemSharedMemory;
 import dev.nereid.grpc.proto.ModelInferRequest;
 import dev.nereid.grpc.proto.ModelInferResponse;
 import dev.nereid.grpc.proto.ModelStreamInferResponse;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,6 +31,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class StreamInferCall implements StreamObserver<ModelInferRequest> {
   private final Server server;
   private final ServerCallStreamObserver<ModelStreamInferResponse> out;
+  private final SystemSharedMemory regions;
   private final ReentrantLock writeLock = new ReentrantLock();
   private final Set<RequestSubscriber> inFlight = ConcurrentHashMap.newKeySet();
   private final Queue<RequestSubscriber> waitingForReady = new ConcurrentLinkedQueue<>();
@@ -35,8 +39,9 @@ final class StreamInferCall implements StreamObserver<ModelInferRequest> {
   private volatile boolean halfClosed;
   private volatile boolean cancelled;
 
-  StreamInferCall(Server server, ServerCallStreamObserver<ModelStreamInferResponse> out) {
+  StreamInferCall(Server server, SystemSharedMemory regions, ServerCallStreamObserver<ModelStreamInferResponse> out) {
     this.server = server;
+    this.regions = regions;
     this.out = out;
     out.setOnReadyHandler(this::resumeWaiting);
     out.setOnCancelHandler(this::cancelAll);
@@ -47,10 +52,10 @@ final class StreamInferCall implements StreamObserver<ModelInferRequest> {
     RequestSubscriber subscriber;
     Flow.Publisher<InferenceResponse> responses;
     try {
-      InferRequestDecoder.Decoded decoded = InferRequestDecoder.decode(request);
+      InferRequestDecoder.Decoded decoded = InferRequestDecoder.decode(request, regions);
       Model model = server.model(decoded.model(), decoded.version());
       subscriber = new RequestSubscriber(!model.decoupled() || decoded.emptyFinalResponse(), decoded.emptyFinalResponse(),
-          request);
+          request, decoded.sharedMemoryOutputs());
       responses = model.inferStream(decoded.request());
     } catch (RuntimeException e) {
       writeError(request, e);
@@ -121,9 +126,12 @@ final class StreamInferCall implements StreamObserver<ModelInferRequest> {
     private final boolean sendEmptyFinal;
     private final boolean flagFinal;
     private final ModelInferRequest request;
+    private final Map<String, SharedMemoryOutput> sharedMemory;
     private volatile Flow.Subscription subscription;
 
-    RequestSubscriber(boolean sendEmptyFinal, boolean flagFinal, ModelInferRequest request) {
+    RequestSubscriber(boolean sendEmptyFinal, boolean flagFinal, ModelInferRequest request,
+        Map<String, SharedMemoryOutput> sharedMemory) {
+      this.sharedMemory = sharedMemory;
       this.sendEmptyFinal = sendEmptyFinal;
       this.flagFinal = flagFinal;
       this.request = request;
@@ -141,7 +149,8 @@ final class StreamInferCall implements StreamObserver<ModelInferRequest> {
       if (!response.isFinal() || !response.outputs().isEmpty() || sendEmptyFinal) {
         try {
           ModelInferResponse encoded = flagFinal
-              ? InferResponseEncoder.encodeFlagged(response) : InferResponseEncoder.encode(response);
+              ? InferResponseEncoder.encodeFlagged(response, sharedMemory)
+              : InferResponseEncoder.encode(response, sharedMemory);
           write(ModelStreamInferResponse.newBuilder().setInferResponse(encoded).build());
         } catch (RuntimeException e) {
           writeError(request, e);

@@ -3,6 +3,8 @@ package dev.nereid.http;
 import dev.nereid.Server;
 import dev.nereid.frontend.NettyListener;
 import dev.nereid.frontend.RestrictedApis;
+import dev.nereid.sharedmemory.SystemSharedMemory;
+import dev.nereid.tracing.Tracing;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpContentDecompressor;
@@ -68,7 +70,9 @@ public final class HttpFrontend implements AutoCloseable {
     ExecutorService blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("nereid-http-io-", 0).factory());
     ExecutorService heavy = Executors.newFixedThreadPool(Math.max(2, options.threadCount() / 2),
         Thread.ofPlatform().daemon().name("nereid-http-heavy-", 0).factory());
-    KserveService service = new KserveService(server, options.restrictedApis(), blocking, heavy);
+    // The server's one set of shared-memory regions, which its gRPC front end serves too.
+    KserveService service = new KserveService(server, options.restrictedApis(), blocking, heavy,
+        SystemSharedMemory.of(server), Tracing.of(server));
     HttpDecoderConfig decoder = new HttpDecoderConfig()
         .setMaxInitialLineLength(options.maxHeaderSize())
         .setMaxHeaderSize(options.maxHeaderSize())

@@ -1,9 +1,14 @@
 package dev.nereid.http;
 
+import dev.nereid.InferenceRequest;
 import dev.nereid.InferenceResponse;
 import dev.nereid.Model;
 import dev.nereid.NereidException;
 import dev.nereid.Server;
+import dev.nereid.sharedmemory.SystemSharedMemory;
+import dev.nereid.status.LatencyHistograms;
+import dev.nereid.tracing.Trace;
+import dev.nereid.tracing.Tracing;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.FullHttpRequest;
 import java.util.concurrent.Executor;
@@ -19,11 +24,18 @@ final class InferEndpoint {
 
   private final Server server;
   private final Executor workers;
+  private final SystemSharedMemory regions;
+  private final Tracing tracing;
+  private final LatencyHistograms latency;
   private final FastModels fastModels = new FastModels();
 
-  InferEndpoint(Server server, Executor workers) {
+  InferEndpoint(Server server, Executor workers, SystemSharedMemory regions, Tracing tracing,
+      LatencyHistograms latency) {
+    this.latency = latency;
     this.server = server;
     this.workers = workers;
+    this.regions = regions;
+    this.tracing = tracing;
   }
 
   void handle(Exchange exchange, Route route) {
@@ -36,18 +48,21 @@ final class InferEndpoint {
     String declared = request.headers().get(InferResponseEncoder.HEADER_LENGTH);
     int headerLength = headerLength(declared, body.readableBytes());
     boolean raw = declared != null && headerLength == 0;
+    long received = System.nanoTime();
     if (exchange.largeBody()) {
-      exchange.runOn(workers, () -> submit(exchange, model, body, headerLength, raw, false));
+      exchange.runOn(workers, () -> submit(exchange, model, body, headerLength, raw, false, received));
     } else {
-      submit(exchange, model, body, headerLength, raw, fastModels.fast(model, route));
+      submit(exchange, model, body, headerLength, raw, fastModels.fast(model, route), received);
     }
   }
 
   /**
    * Decodes and submits; {@code raw} means an Inference-Header-Content-Length of 0: the body is one
-   * tensor. {@code runHere}: the model may run on this thread (see {@link FastModels}).
+   * tensor. {@code runHere}: the model may run on this thread (see {@link FastModels}). {@code received}:
+   * when the request arrived.
    */
-  private void submit(Exchange exchange, Model model, ByteBuf body, int headerLength, boolean raw, boolean runHere) {
+  private void submit(Exchange exchange, Model model, ByteBuf body, int headerLength, boolean raw, boolean runHere,
+      long received) {
     boolean hasBinary = headerLength < body.readableBytes();
     ByteBuf contiguous = hasBinary ? contiguous(exchange, body) : body;
     // Tensors are views of the body and of the exchange's buffers: the server holds them too, until a
@@ -57,37 +72,56 @@ final class InferEndpoint {
     try {
       decoded = raw
           ? new InferRequestDecoder.Decoded(RawRequestDecoder.decode(model, contiguous, release), OutputSelection.ALL_BINARY)
-          : InferRequestDecoder.decode(model.name(), contiguous, headerLength, exchange::tensorBuffer, release);
+          : InferRequestDecoder.decode(model.name(), contiguous, headerLength, exchange::tensorBuffer, release, regions);
     } catch (RuntimeException e) {
       release.run();
       throw e;
     }
     // The response comes back on the connection's event loop, one thread hop from the model; only
     // writing large outputs as JSON is worth moving to a worker.
-    model.inferAsync(decoded.request(), exchange.eventLoop(), runHere).whenComplete((response, error) -> {
+    InferenceRequest request = decoded.request();
+    Trace trace = !tracing.active() ? null
+        : tracing.start(model.name(), "HTTP", received, name -> exchange.request().headers().get(name));
+    if (trace != null) {
+      trace.requestId(request.requestId());
+      request = request.toBuilder().timeline(trace).build();
+    }
+    model.inferAsync(request, exchange.eventLoop(), runHere).whenComplete((response, error) -> {
       if (error != null) {
+        if (trace != null) trace.sendStarted();
         exchange.sendError(error);
+        if (trace != null) trace.sendEnded();
+        latency.record(model.name(), System.nanoTime() - received);
       } else if (jsonBytes(response, decoded.outputs()) <= ENCODE_ON_EVENT_LOOP_BYTES) {
-        respond(exchange, response, decoded.outputs(), model);
+        respond(exchange, response, decoded.outputs(), model, trace, received);
       } else {
-        exchange.runOn(workers, () -> respond(exchange, response, decoded.outputs(), model));
+        exchange.runOn(workers, () -> respond(exchange, response, decoded.outputs(), model, trace, received));
       }
     });
   }
 
-  private static void respond(Exchange exchange, InferenceResponse response, OutputSelection outputs, Model model) {
+  private void respond(Exchange exchange, InferenceResponse response, OutputSelection outputs, Model model,
+      Trace trace, long received) {
+    if (trace != null) trace.sendStarted();
     try {
       exchange.send(InferResponseEncoder.encode(exchange.alloc(), response, outputs, model));
     } catch (RuntimeException e) {
       exchange.sendError(e);
     }
+    if (trace != null) trace.sendEnded();
+    latency.record(model.name(), System.nanoTime() - received);
   }
 
-  /** The bytes of output data to be written as JSON text; binary outputs are only wrapped, at no cost. */
+  /**
+   * The bytes of output data to be written as JSON text or copied into shared memory; binary outputs
+   * are only wrapped, at no cost.
+   */
   private static long jsonBytes(InferenceResponse response, OutputSelection outputs) {
     long total = 0;
     for (var o : response.outputs().entrySet()) {
-      if (!outputs.binary(o.getKey()) || outputs.classification(o.getKey()) > 0) total += o.getValue().byteSize();
+      if (!outputs.binary(o.getKey()) || outputs.classification(o.getKey()) > 0 || outputs.sharedMemory(o.getKey()) != null) {
+        total += o.getValue().byteSize();
+      }
     }
     return total;
   }

@@ -5,6 +5,8 @@ import dev.nereid.DataType;
 import dev.nereid.InferenceRequest;
 import dev.nereid.NereidException;
 import dev.nereid.Tensor;
+import dev.nereid.sharedmemory.SharedMemoryOutput;
+import dev.nereid.sharedmemory.SystemSharedMemory;
 import io.netty.buffer.ByteBuf;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -32,7 +34,7 @@ final class InferRequestDecoder {
    * callback: the server runs it once no model reads the tensors any more.
    */
   static Decoded decode(String model, ByteBuf body, int headerLength, IntFunction<ByteBuffer> buffers,
-      Runnable release) {
+      Runnable release, SystemSharedMemory regions) {
     int start = body.readerIndex();
     JsonNode root = Json.parse(body.slice(start, headerLength));
     if (!root.isObject()) {
@@ -46,16 +48,16 @@ final class InferRequestDecoder {
     }
     boolean binaryByDefault = RequestParameters.apply(root.get("parameters"), builder);
     BinarySection binary = new BinarySection(model, body, start + headerLength, body.writerIndex());
-    readInputs(model, root.get("inputs"), builder, binary, buffers);
+    readInputs(model, root.get("inputs"), builder, binary, buffers, regions);
     if (binary.remaining() > 0) {
       throw invalid("unexpected additional input data for model '" + model + "'");
     }
-    Map<String, OutputSelection.Requested> listed = readOutputs(root.get("outputs"), builder);
+    Map<String, OutputSelection.Requested> listed = readOutputs(root.get("outputs"), builder, regions);
     return new Decoded(builder.build(), new OutputSelection(binaryByDefault, listed));
   }
 
   private static void readInputs(String model, JsonNode inputs, InferenceRequest.Builder builder, BinarySection binary,
-      IntFunction<ByteBuffer> buffers) {
+      IntFunction<ByteBuffer> buffers, SystemSharedMemory regions) {
     if (inputs == null || !inputs.isArray()) {
       throw invalid("Unable to parse 'inputs'");
     }
@@ -79,7 +81,7 @@ final class InferRequestDecoder {
         }
         tensor = binaryTensor(model, name, type, shape, binary.take(name, binarySize.longValue()));
       } else if (sharedMemory) {
-        throw new NereidException.Unsupported("input '" + name + "': shared-memory tensors are not supported");
+        tensor = binaryTensor(model, name, type, shape, SharedMemoryParameters.input(regions, name, parameters));
       } else {
         JsonNode data = input.get("data");
         if (!data.isArray()) throw invalid("Unable to parse 'data': input '" + name + "' needs an array");
@@ -159,7 +161,8 @@ final class InferRequestDecoder {
     return dims;
   }
 
-  private static Map<String, OutputSelection.Requested> readOutputs(JsonNode outputs, InferenceRequest.Builder builder) {
+  private static Map<String, OutputSelection.Requested> readOutputs(JsonNode outputs, InferenceRequest.Builder builder,
+      SystemSharedMemory regions) {
     Map<String, OutputSelection.Requested> listed = new LinkedHashMap<>();
     if (outputs == null) return listed;
     if (!outputs.isArray()) throw invalid("Unable to parse 'outputs'");
@@ -168,10 +171,11 @@ final class InferRequestDecoder {
       String name = text(output, "name");
       boolean binary = false;
       int classification = 0;
+      SharedMemoryOutput sharedMemory = null;
       JsonNode parameters = output.get("parameters");
       if (parameters != null && parameters.isObject()) {
         if (parameters.has("shared_memory_region")) {
-          throw new NereidException.Unsupported("output '" + name + "': shared-memory tensors are not supported");
+          sharedMemory = SharedMemoryParameters.output(regions, name, parameters);
         }
         JsonNode b = parameters.get("binary_data");
         if (b != null) {
@@ -186,7 +190,7 @@ final class InferRequestDecoder {
           classification = c.intValue();
         }
       }
-      if (listed.putIfAbsent(name, new OutputSelection.Requested(binary, classification)) != null) {
+      if (listed.putIfAbsent(name, new OutputSelection.Requested(binary, classification, sharedMemory)) != null) {
         throw invalid("output '" + name + "' already exists in request");
       }
       builder.output(name);

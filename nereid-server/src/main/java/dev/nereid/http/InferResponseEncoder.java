@@ -5,6 +5,7 @@ import dev.nereid.InferenceResponse;
 import dev.nereid.Model;
 import dev.nereid.Tensor;
 import dev.nereid.frontend.Classification;
+import dev.nereid.sharedmemory.SharedMemoryOutput;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
@@ -29,7 +30,8 @@ final class InferResponseEncoder {
 
   private InferResponseEncoder() {}
 
-  private record Output(String name, Tensor tensor, boolean binary) {}
+  /** One output; {@code sharedMemory} names the region it was written to, or is null. */
+  private record Output(String name, Tensor tensor, boolean binary, SharedMemoryOutput sharedMemory) {}
 
   static FullHttpResponse encode(ByteBufAllocator alloc, InferenceResponse response, OutputSelection selection,
       Model model) {
@@ -43,7 +45,9 @@ final class InferResponseEncoder {
         if (batching == null) batching = model.supportsBatching();
         tensor = Classification.topK(name, tensor, classes, batching);
       }
-      outputs.add(new Output(name, tensor, selection.binary(name)));
+      SharedMemoryOutput sharedMemory = selection.sharedMemory(name);
+      if (sharedMemory != null) sharedMemory.write(name, tensor);
+      outputs.add(new Output(name, tensor, sharedMemory == null && selection.binary(name), sharedMemory));
     }
     ByteBuf header = Json.write(alloc, g -> writeHeader(g, response, outputs));
     List<ByteBuf> binary = new ArrayList<>();
@@ -84,7 +88,12 @@ final class InferResponseEncoder {
       g.writeArrayFieldStart("shape");
       for (long d : o.tensor().shape()) g.writeNumber(d);
       g.writeEndArray();
-      if (o.binary()) {
+      if (o.sharedMemory() != null) {
+        g.writeObjectFieldStart("parameters");
+        g.writeStringField("shared_memory_region", o.sharedMemory().region());
+        g.writeNumberField("shared_memory_byte_size", o.tensor().byteSize());
+        g.writeEndObject();
+      } else if (o.binary()) {
         g.writeObjectFieldStart("parameters");
         g.writeNumberField("binary_data_size", o.tensor().byteSize());
         g.writeEndObject();

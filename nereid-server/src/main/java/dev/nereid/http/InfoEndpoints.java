@@ -1,5 +1,6 @@
 package dev.nereid.http;
 
+import dev.nereid.frontend.FrontendExtensions;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.nereid.ModelMetadata;
 import dev.nereid.ModelStatistics;
@@ -14,7 +15,7 @@ import java.util.List;
 
 /**
  * The endpoints that read the server's state: health, server and model metadata, model readiness,
- * config and statistics, and the extensions Nereid does not offer (shared memory, trace, logging).
+ * config and statistics.
  * All answer from memory, on the event loop.
  */
 final class InfoEndpoints {
@@ -35,16 +36,6 @@ final class InfoEndpoints {
           server.model(route.model(), route.modelVersion()).configJson(), StandardCharsets.UTF_8));
       case MODEL_STATS -> statistics(exchange, server.model(route.model(), route.modelVersion()).statistics());
       case ALL_STATS -> statistics(exchange, server.statistics());
-      case SHM_STATUS -> {
-        if (!route.name().isEmpty()) {
-          throw new NereidException.NotFound("Unable to find shared memory region: '" + route.name() + "'");
-        }
-        exchange.sendJson(HttpResponseStatus.OK, Unpooled.copiedBuffer("[]", StandardCharsets.UTF_8));
-      }
-      case SHM_REGISTER -> throw new NereidException.Unsupported("shared memory regions are not supported by this server");
-      case SHM_UNREGISTER -> exchange.sendEmpty(HttpResponseStatus.OK); // nothing can be registered
-      case TRACE_SETTING -> throw new NereidException.Unavailable("the server does not support tracing");
-      case LOGGING -> throw new NereidException.Unavailable("the server does not support dynamic logging");
       default -> throw new IllegalArgumentException("not an info endpoint: " + route.kind());
     }
   }
@@ -56,7 +47,7 @@ final class InfoEndpoints {
       g.writeStringField("name", metadata.name());
       g.writeStringField("version", metadata.version());
       g.writeArrayFieldStart("extensions");
-      for (String e : metadata.extensions()) g.writeString(e);
+      for (String e : FrontendExtensions.of(metadata)) g.writeString(e);
       g.writeEndArray();
       g.writeEndObject();
     }));

@@ -1,5 +1,6 @@
 package dev.nereid.http;
 
+import dev.nereid.sharedmemory.SharedMemoryOutput;
 import java.util.Map;
 
 /**
@@ -16,8 +17,9 @@ record OutputSelection(boolean binaryByDefault, Map<String, Requested> listed) {
    *
    * @param binary whether it is returned as binary data
    * @param classification the top classes to return instead of the tensor, or 0
+   * @param sharedMemory where to write it instead of the response body, or null
    */
-  record Requested(boolean binary, int classification) {}
+  record Requested(boolean binary, int classification, SharedMemoryOutput sharedMemory) {}
 
   /** Every output in binary: the answer to a raw binary request. */
   static final OutputSelection ALL_BINARY = new OutputSelection(true, Map.of());
@@ -25,6 +27,12 @@ record OutputSelection(boolean binaryByDefault, Map<String, Requested> listed) {
   boolean binary(String output) {
     Requested r = listed.get(output);
     return r == null ? binaryByDefault : r.binary();
+  }
+
+  /** Where the output goes in shared memory, or null when it goes in the response. */
+  SharedMemoryOutput sharedMemory(String output) {
+    Requested r = listed.get(output);
+    return r == null ? null : r.sharedMemory();
   }
 
   int classification(String output) {

@@ -35,8 +35,13 @@ record Route(Kind kind, String model, String version, String name) {
     SHM_STATUS(ApiCategory.SHARED_MEMORY, true, false),
     SHM_REGISTER(ApiCategory.SHARED_MEMORY, false, true),
     SHM_UNREGISTER(ApiCategory.SHARED_MEMORY, false, true),
+    CUDA_SHM_STATUS(ApiCategory.SHARED_MEMORY, true, false),
+    CUDA_SHM_REGISTER(ApiCategory.SHARED_MEMORY, false, true),
+    CUDA_SHM_UNREGISTER(ApiCategory.SHARED_MEMORY, false, true),
     TRACE_SETTING(ApiCategory.TRACE, true, true),
     LOGGING(ApiCategory.LOGGING, true, true),
+    STATUS_PAGE(ApiCategory.METADATA, true, false),
+    STATUS_LATENCY(ApiCategory.STATISTICS, true, false),
     NOT_FOUND(null, true, true);
 
     private final ApiCategory category;
@@ -64,7 +69,7 @@ record Route(Kind kind, String model, String version, String name) {
   private static final Pattern REPOSITORY =
       Pattern.compile("/v2/repository(?:/([^/]+))?/(?:(index)|models/([^/]+)/(load|unload))");
   private static final Pattern SHARED_MEMORY =
-      Pattern.compile("/v2/(?:system|cuda)sharedmemory(?:/region/([^/]+))?/(status|register|unregister)");
+      Pattern.compile("/v2/(system|cuda)sharedmemory(?:/region/([^/]+))?/(status|register|unregister)");
 
   /** Routes a request URI (path and optional query). */
   static Route of(String uri) {
@@ -77,6 +82,8 @@ record Route(Kind kind, String model, String version, String name) {
       case "/v2/models/stats": return simple(Kind.ALL_STATS);
       case "/v2/trace/setting": return simple(Kind.TRACE_SETTING);
       case "/v2/logging": return simple(Kind.LOGGING);
+      case "/": return simple(Kind.STATUS_PAGE);
+      case "/status/latency": return simple(Kind.STATUS_LATENCY);
       default: break;
     }
     String inferred = inferModel(path);
@@ -105,11 +112,12 @@ record Route(Kind kind, String model, String version, String name) {
     }
     m = SHARED_MEMORY.matcher(path);
     if (m.matches()) {
-      String region = m.group(1) == null ? "" : m.group(1);
-      Kind kind = switch (m.group(2)) {
-        case "status" -> Kind.SHM_STATUS;
-        case "register" -> Kind.SHM_REGISTER;
-        default -> Kind.SHM_UNREGISTER;
+      String region = m.group(2) == null ? "" : m.group(2);
+      boolean cuda = m.group(1).equals("cuda");
+      Kind kind = switch (m.group(3)) {
+        case "status" -> cuda ? Kind.CUDA_SHM_STATUS : Kind.SHM_STATUS;
+        case "register" -> cuda ? Kind.CUDA_SHM_REGISTER : Kind.SHM_REGISTER;
+        default -> cuda ? Kind.CUDA_SHM_UNREGISTER : Kind.SHM_UNREGISTER;
       };
       return new Route(kind, "", "", region);
     }

@@ -29,7 +29,33 @@ class ServeCommandTest {
     assertThat(r.out()).contains("--model-repository", "--http-port", "--grpc-port", "--metrics-port", "--address",
         "--model-control-mode", "--load-model", "--strict-model-config", "--exit-timeout-secs", "--id", "--allow-http",
         "--allow-grpc", "--allow-metrics", "--http-restricted-api", "--grpc-restricted-api", "--max-request-size",
-        "--log-verbose", "--repository-poll-secs");
+        "--log-verbose", "--repository-poll-secs", "--log-info", "--log-warning", "--log-error", "--log-format",
+        "--log-file", "--trace-config");
+  }
+
+  @Test
+  void gcsAndAzureRepositoriesAreNotSupportedYet() {
+    for (String url : new String[] {"gs://bucket/models", "as://account/container/models"}) {
+      Result r = run("--model-repository", url, "--http-port", "0", "--allow-metrics", "false");
+      assertThat(r.exitCode()).isEqualTo(2);
+      assertThat(r.err()).contains("model repository '" + url + "': repositories in Google Cloud Storage (gs://) and"
+          + " Azure Storage (as://) are not supported yet");
+    }
+  }
+
+  @Test
+  void anUnreachableS3RepositoryNamesTheRepository() {
+    // A port nothing listens on: the mirror's first listing fails, and the command says which repository.
+    Result r = run("--model-repository", "s3://127.0.0.1:9/bucket/models", "--http-port", "0", "--allow-metrics", "false");
+    assertThat(r.exitCode()).isNotZero();
+    assertThat(r.err()).contains("cannot read model repository s3://127.0.0.1:9/bucket/models");
+  }
+
+  @Test
+  void badTraceConfigIsAUsageError() {
+    Result r = run("--trace-config", "level=LOUD", "--http-port", "0", "--grpc-port", "0", "--allow-metrics", "false");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("--trace-config level=LOUD: expected OFF, TIMESTAMPS or TENSORS");
   }
 
   @Test

@@ -104,7 +104,7 @@ class ServeProcessTest {
     }
   }
 
-  private static int awaitPort(List<String> output, Pattern pattern, Process process) throws InterruptedException {
+  static int awaitPort(List<String> output, Pattern pattern, Process process) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       for (String line : output) {

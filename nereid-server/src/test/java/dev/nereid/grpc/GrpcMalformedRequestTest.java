@@ -288,10 +288,16 @@ class GrpcMalformedRequestTest {
         "output 'OUTPUT0' already exists in request"));
     c.add(infer("classification asked for", simple(b -> b.addOutputs(output("OUTPUT0").putParameters("classification",
         Wire.int64(3)))), "UNIMPLEMENTED", "asks for classification"));
-    c.add(infer("shared memory input", simple(b -> b.getInputsBuilder(0).putParameters("shared_memory_region",
-        Wire.string("region0"))), "UNIMPLEMENTED", "Nereid does not support shared memory"));
-    c.add(infer("shared memory output", simple(b -> b.addOutputs(output("OUTPUT0").putParameters("shared_memory_region",
-        Wire.string("region0")))), "UNIMPLEMENTED", "Nereid does not support shared memory"));
+    c.add(infer("shared memory input beside raw contents for every input", simple(b -> b.getInputsBuilder(0)
+        .putParameters("shared_memory_region", Wire.string("region0"))), invalid,
+        "expected 1 raw_input_contents (one per input not in shared memory, in the order of 'inputs') for model 'simple', got 2"));
+    c.add(infer("shared memory output without a byte size", simple(b -> b.addOutputs(output("OUTPUT0")
+        .putParameters("shared_memory_region", Wire.string("region0")))), invalid,
+        "'shared_memory_byte_size' is missing for tensor 'OUTPUT0': it must be given with 'shared_memory_region'"));
+    c.add(infer("shared memory output in an unknown region", simple(b -> b.addOutputs(output("OUTPUT0")
+        .putParameters("shared_memory_region", Wire.string("region0"))
+        .putParameters("shared_memory_byte_size", Wire.int64(64)))), "NOT_FOUND",
+        "Unable to find shared memory region: 'region0'"));
     // --- parameters
     c.add(infer("priority as a string", param("priority", Wire.string("high")), invalid,
         "invalid value type for 'priority' parameter, expected int64_param."));

@@ -128,24 +128,11 @@ class GrpcStatusRpcTest {
   }
 
   @Test
-  void sharedMemoryTraceAndLogSettingsAreUnimplemented() {
-    String shm = "Nereid does not support shared memory regions; send tensors in raw_input_contents";
-    assertStatus(() -> fx.blocking.systemSharedMemoryStatus(SystemSharedMemoryStatusRequest.getDefaultInstance()),
-        Status.Code.UNIMPLEMENTED, shm);
-    assertStatus(() -> fx.blocking.systemSharedMemoryRegister(SystemSharedMemoryRegisterRequest.newBuilder()
-        .setName("r").setKey("/k").setByteSize(64).build()), Status.Code.UNIMPLEMENTED, shm);
-    assertStatus(() -> fx.blocking.systemSharedMemoryUnregister(SystemSharedMemoryUnregisterRequest.getDefaultInstance()),
-        Status.Code.UNIMPLEMENTED, shm);
-    assertStatus(() -> fx.blocking.cudaSharedMemoryStatus(CudaSharedMemoryStatusRequest.getDefaultInstance()),
-        Status.Code.UNIMPLEMENTED, shm);
-    assertStatus(() -> fx.blocking.cudaSharedMemoryRegister(CudaSharedMemoryRegisterRequest.getDefaultInstance()),
-        Status.Code.UNIMPLEMENTED, shm);
-    assertStatus(() -> fx.blocking.cudaSharedMemoryUnregister(CudaSharedMemoryUnregisterRequest.getDefaultInstance()),
-        Status.Code.UNIMPLEMENTED, shm);
-    assertStatus(() -> fx.blocking.traceSetting(TraceSettingRequest.getDefaultInstance()),
-        Status.Code.UNIMPLEMENTED, "Nereid does not support tracing settings");
-    assertStatus(() -> fx.blocking.logSettings(LogSettingsRequest.getDefaultInstance()),
-        Status.Code.UNIMPLEMENTED, "Nereid does not support changing log settings over gRPC");
+  void traceSettingsAnswerWithTritonsDefaults() {
+    TraceSettingResponse r = fx.blocking.traceSetting(TraceSettingRequest.getDefaultInstance());
+    assertThat(r.getSettingsOrThrow("trace_level").getValueList()).containsExactly("OFF");
+    assertThat(r.getSettingsOrThrow("trace_rate").getValueList()).containsExactly("1000");
+    assertThat(r.getSettingsOrThrow("trace_mode").getValueList()).containsExactly("triton");
   }
 
   private static boolean ready(String name, String version) {

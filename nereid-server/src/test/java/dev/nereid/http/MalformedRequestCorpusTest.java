@@ -103,7 +103,7 @@ class MalformedRequestCorpusTest {
         + "Content-Length: 12\r\n\r\nnot gzipped!", 400, "cannot read the request");
 
     // --- unknown routes
-    for (String path : new String[] {"/", "/v1", "/v2/", "/v2/models", "/v2/models/", "/v2/models/identity/versions/",
+    for (String path : new String[] {"/v1", "/v2/", "/v2/models", "/v2/models/", "/v2/models/identity/versions/",
         "/v2/models/identity/versions/abc/infer", "/v2/models/identity/infer/extra", "/v2/health", "/v2/health/dead",
         "/v2/repository", "/v2/repository/models/x", "/v2/repository/models/x/reload", "/v2/systemsharedmemory/region",
         "/favicon.ico", "/v2//models/identity", "/v2/models/identity/versions/1/trace/setting", "/../../etc/passwd",
@@ -192,7 +192,11 @@ class MalformedRequestCorpusTest {
     infer("neither data nor binary", "{\"inputs\":[{\"name\":\"int32_input\",\"datatype\":\"INT32\",\"shape\":[1,1]}]}",
         400, "But no field is set");
     infer("shared memory input", "{\"inputs\":[{\"name\":\"int32_input\",\"datatype\":\"INT32\",\"shape\":[1,1],"
-        + "\"parameters\":{\"shared_memory_region\":\"r\"}}]}", 501, "shared-memory tensors are not supported");
+        + "\"parameters\":{\"shared_memory_region\":\"r\"}}]}", 400,
+        "'shared_memory_byte_size' is missing for tensor 'int32_input': it must be given with 'shared_memory_region'");
+    infer("shared memory input in an unknown region", "{\"inputs\":[{\"name\":\"int32_input\",\"datatype\":\"INT32\","
+        + "\"shape\":[1,1],\"parameters\":{\"shared_memory_region\":\"r\",\"shared_memory_byte_size\":4}}]}", 404,
+        "Unable to find shared memory region: 'r'");
     infer("binary_data_size not a number", "{\"inputs\":[{\"name\":\"int32_input\",\"datatype\":\"INT32\","
         + "\"shape\":[1,1],\"parameters\":{\"binary_data_size\":\"4\"}}]}", 400, "Unable to parse 'binary_data_size'");
     infer("binary bytes missing", "{\"inputs\":[{\"name\":\"int32_input\",\"datatype\":\"INT32\",\"shape\":[1,1],"
@@ -295,8 +299,8 @@ class MalformedRequestCorpusTest {
         "failed to unload 'nope': no model of that name is known");
     post("load with a repository name", "/v2/repository/r1/models/raw_fp32/load", "", 501,
         "'repository_name' specification is not supported");
-    post("shared memory register", "/v2/systemsharedmemory/region/r/register", "{}", 501,
-        "shared memory regions are not supported");
+    post("shared memory register without a key", "/v2/systemsharedmemory/region/r/register", "{}", 400,
+        "Unable to parse 'key'");
   }
 
   @TestFactory

@@ -30,6 +30,8 @@ import java.util.Locale;
  *       aliases the bytes fields (as the server's does) instead of copying them twice ({@code aliasing}),
  *       or reads the response and discards it unparsed, as the {@code binary} client does
  *       ({@code drain}); see {@link GrpcBinary}.
+ *   <li>{@code shm}: the same tensor through the system shared memory extension, input and output
+ *       windows of one POSIX shared-memory object; see {@link SharedMemoryRoundTrip}.
  * </ul>
  *
  * <pre>
@@ -58,6 +60,8 @@ public final class HttpThroughput {
       small(arg(args, 1, 32), arg(args, 2, 5), arg(args, 3, 3), args.length > 4 ? args[4] : "0", arg(args, 5, 1));
     } else if (mode.equals("binary")) {
       binary(arg(args, 1, 64), arg(args, 2, 10), args.length > 3 ? args[3] : "0");
+    } else if (mode.equals("shm")) {
+      SharedMemoryRoundTrip.run(arg(args, 1, 64), arg(args, 2, 10), args.length > 3 ? args[3] : "0");
     } else if (mode.equals("grpc-binary")) {
       GrpcBinary.run(arg(args, 1, 64), arg(args, 2, 10), args.length > 3 ? args[3] : "0",
           args.length > 4 ? args[4] : "aliasing");

@@ -127,7 +127,8 @@ final class EnsembleRun {
     InferenceRequest.Builder b = InferenceRequest.builder()
         .requestId(request.id())
         .priority(request.priority())
-        .timeoutMicros(request.timeoutMicros());
+        .timeoutMicros(request.timeoutMicros())
+        .timeline(request.timeline().child());
     Object correlation = request.correlationId();
     if (correlation instanceof Long id) b.correlationId(id);
     else if (correlation instanceof String id) b.correlationId(id);

@@ -3,6 +3,7 @@ package dev.nereid.internal.request;
 import dev.nereid.InferenceRequest;
 import dev.nereid.InferenceResponse;
 import dev.nereid.NereidException;
+import dev.nereid.RequestTimeline;
 import dev.nereid.Tensor;
 import dev.nereid.spi.BackendRequest;
 import dev.nereid.spi.ResponseSender;
@@ -89,10 +90,17 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
     this.inputs = inputs;
     this.sink = sink;
     this.arrivalNanos = System.nanoTime();
+    RequestTimeline timeline = request.timeline();
+    if (timeline != RequestTimeline.NONE) timeline.queued(owner.modelName(), owner.modelVersion(), arrivalNanos);
   }
 
   public InferenceRequest request() {
     return request;
+  }
+
+  @Override
+  public RequestTimeline timeline() {
+    return request.timeline();
   }
 
   public long arrivalNanos() {
@@ -118,6 +126,8 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
    */
   public void executionStarted(long nanos) {
     this.executionStartNanos = nanos;
+    RequestTimeline timeline = request.timeline();
+    if (timeline != RequestTimeline.NONE) timeline.computeStarted(nanos);
     while (true) {
       State current = state;
       if (current == State.ANSWERED || current == State.RELEASED) return;
@@ -344,6 +354,8 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
   }
 
   private void deliverFinal(InferenceResponse response, FinalOutcome outcome) {
+    RequestTimeline timeline = request.timeline();
+    if (timeline != RequestTimeline.NONE) timeline.computeEnded(System.nanoTime(), response.error().isEmpty());
     OrderedDelivery delivery = order;
     if (delivery == null) {
       finish(response, outcome);

@@ -1,0 +1,221 @@
+package dev.nereid.s3;
+
+import dev.nereid.NereidException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * A model repository in S3, mirrored into a local cache folder that the server loads from
+ * ({@link #cache()}): every object under the prefix becomes a file at the same relative path. A sync
+ * fetches only objects whose ETag changed and deletes files whose objects are gone, writing each file
+ * whole before it appears. {@link #syncEvery} repeats the sync, so a server in POLL mode polling the
+ * cache sees what changed in the bucket.
+ *
+ * <p>Credentials and region come from Triton's credential file when {@code TRITON_CLOUD_CREDENTIAL_PATH}
+ * names one with an entry for the URL, else from the AWS SDK's standard chain: {@code AWS_ACCESS_KEY_ID}
+ * / {@code AWS_SECRET_ACCESS_KEY} / {@code AWS_REGION}, system properties, then the profile files.
+ */
+public final class S3Repository implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(S3Repository.class);
+
+  private final S3Location location;
+  private final S3Client client;
+  private final Path cache;
+  private final Map<String, String> etags = new HashMap<>();
+  private ScheduledExecutorService poller;
+
+  private S3Repository(S3Location location, S3Client client, Path cache) {
+    this.location = location;
+    this.client = client;
+    this.cache = cache;
+  }
+
+  /**
+   * Opens the repository at {@code url} with the standard credentials, and mirrors it into {@code cache}
+   * (created if missing) once.
+   *
+   * @throws NereidException.Unavailable when the bucket cannot be listed or read, with S3's reason
+   */
+  public static S3Repository open(String url, Path cache) {
+    S3Location location = S3Location.parse(url);
+    String file = System.getenv(TritonCredentials.ENVIRONMENT);
+    Optional<TritonCredentials> triton = file == null || file.isBlank() ? Optional.empty()
+        : TritonCredentials.forUrl(Path.of(file), url);
+    return open(location, triton.map(TritonCredentials::credentials).orElseGet(() -> DefaultCredentialsProvider.builder().build()),
+        triton.flatMap(TritonCredentials::region).orElseGet(S3Repository::region), cache);
+  }
+
+  /** Opens a repository with these credentials; see {@link #open(String, Path)}. */
+  public static S3Repository open(S3Location location, AwsCredentialsProvider credentials, Path cache) {
+    return open(location, credentials, region(), cache);
+  }
+
+  /**
+   * Opens a repository with the credentials and region of Triton's credential file ({@code file}, as
+   * {@code TRITON_CLOUD_CREDENTIAL_PATH} names it), or the standard ones when it has none for the URL.
+   */
+  public static S3Repository open(String url, Path credentialFile, Path cache) {
+    S3Location location = S3Location.parse(url);
+    Optional<TritonCredentials> triton = TritonCredentials.forUrl(credentialFile, url);
+    return open(location, triton.map(TritonCredentials::credentials).orElseGet(() -> DefaultCredentialsProvider.builder().build()),
+        triton.flatMap(TritonCredentials::region).orElseGet(S3Repository::region), cache);
+  }
+
+  private static S3Repository open(S3Location location, AwsCredentialsProvider credentials, String region, Path cache) {
+    var builder = S3Client.builder()
+        .httpClient(UrlConnectionHttpClient.create())
+        .credentialsProvider(credentials)
+        .region(Region.of(region))
+        // Validate checksums only where S3 requires them: S3-compatible stores may not send the newer ones.
+        .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+    location.endpoint().ifPresent(e -> builder.endpointOverride(e).forcePathStyle(true));
+    S3Repository repository = new S3Repository(location, builder.build(), cache);
+    try {
+      Files.createDirectories(cache);
+      repository.sync();
+    } catch (IOException e) {
+      repository.close();
+      throw new UncheckedIOException(e);
+    } catch (RuntimeException e) {
+      repository.close();
+      throw e;
+    }
+    return repository;
+  }
+
+  private static String region() {
+    String region = System.getenv("AWS_REGION");
+    if (region == null) region = System.getenv("AWS_DEFAULT_REGION");
+    return region == null || region.isBlank() ? "us-east-1" : region;
+  }
+
+  /** The local folder the repository is mirrored into: give it to the server as its repository. */
+  public Path cache() {
+    return cache;
+  }
+
+  /** Where the repository lies. */
+  public S3Location location() {
+    return location;
+  }
+
+  /**
+   * Brings the cache up to date with the bucket.
+   *
+   * @return whether any file changed
+   * @throws NereidException.Unavailable when the bucket cannot be listed or an object read
+   */
+  public synchronized boolean sync() {
+    String prefix = location.prefix().isEmpty() ? "" : location.prefix() + "/";
+    Set<String> seen = new HashSet<>();
+    boolean changed = false;
+    try {
+      for (S3Object o : client.listObjectsV2Paginator(ListObjectsV2Request.builder()
+          .bucket(location.bucket()).prefix(prefix).build()).contents()) {
+        String relative = o.key().substring(prefix.length());
+        if (relative.isEmpty() || relative.endsWith("/")) continue; // folder markers
+        Path file = local(relative);
+        seen.add(relative);
+        if (o.eTag().equals(etags.get(relative)) && Files.exists(file)) continue;
+        Files.createDirectories(file.getParent());
+        Path part = file.resolveSibling(file.getFileName() + ".nereid-part");
+        Files.deleteIfExists(part);
+        client.getObject(GetObjectRequest.builder().bucket(location.bucket()).key(o.key()).build(), part);
+        Files.move(part, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        etags.put(relative, o.eTag());
+        changed = true;
+      }
+      changed |= deleteVanished(seen);
+    } catch (SdkException e) {
+      throw new NereidException.Unavailable("cannot read model repository " + location + ": " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new NereidException.Internal("cannot write the local copy of " + location + " in " + cache + ": "
+          + e.getMessage(), e);
+    }
+    if (changed) log.info("model repository {} mirrored into {}", location, cache);
+    return changed;
+  }
+
+  /** The cache path of a key relative to the prefix; keys that would leave the cache are refused. */
+  private Path local(String relative) {
+    Path file = cache.resolve(relative).normalize();
+    if (!file.startsWith(cache.normalize())) {
+      throw new NereidException.InvalidArgument("object key '" + relative + "' in " + location
+          + " leads out of the repository");
+    }
+    return file;
+  }
+
+  private boolean deleteVanished(Set<String> seen) throws IOException {
+    boolean changed = false;
+    for (String relative : Set.copyOf(etags.keySet())) {
+      if (!seen.contains(relative)) {
+        Files.deleteIfExists(local(relative));
+        etags.remove(relative);
+        changed = true;
+      }
+    }
+    // Folders left empty (a removed version) go too, so the server does not see an empty version.
+    try (Stream<Path> walk = Files.walk(cache)) {
+      for (Path dir : walk.filter(Files::isDirectory).sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
+        if (!dir.equals(cache)) {
+          try (Stream<Path> entries = Files.list(dir)) {
+            if (entries.findAny().isEmpty()) {
+              Files.delete(dir);
+              changed = true;
+            }
+          }
+        }
+      }
+    }
+    return changed;
+  }
+
+  /**
+   * Syncs every {@code seconds} on a daemon thread until closed; a failed sync is logged and the cache
+   * left as it was.
+   */
+  public synchronized void syncEvery(long seconds) {
+    if (poller != null) return;
+    poller = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("nereid-s3-sync").factory());
+    poller.scheduleWithFixedDelay(() -> {
+      try {
+        sync();
+      } catch (RuntimeException e) {
+        log.error("{}", e.getMessage());
+      }
+    }, seconds, seconds, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public synchronized void close() {
+    if (poller != null) poller.shutdownNow();
+    client.close();
+  }
+}
