@@ -170,7 +170,7 @@ final class Stub implements AutoCloseable {
     try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       server.bind(UnixDomainSocketAddress.of(socket));
       server.configureBlocking(false);
-      ProcessBuilder builder = new ProcessBuilder(settings.interpreter(), StubScripts.stub().toString(), socket.toString())
+      ProcessBuilder builder = new ProcessBuilder(settings.interpreter(), StubScripts.stub().toString(), socket.toString(), label)
           .redirectErrorStream(true);
       builder.environment().put("PYTHONUNBUFFERED", "1");
       builder.environment().put("PYTHONDONTWRITEBYTECODE", "1");

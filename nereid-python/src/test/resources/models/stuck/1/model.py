@@ -7,7 +7,8 @@ class TritonPythonModel:
     """finalize never ends: unload must kill the stub after the exit timeout."""
 
     def execute(self, requests):
-        return [pb_utils.InferenceResponse([pb_utils.get_input_tensor_by_name(r, "X")]) for r in requests]
+        return [pb_utils.InferenceResponse([pb_utils.Tensor("Y", pb_utils.get_input_tensor_by_name(r, "X").as_numpy())])
+                for r in requests]
 
     def finalize(self):
         while True:
