@@ -142,7 +142,16 @@ final class Stub implements AutoCloseable {
   private Frame handshake(ObjectNode message) {
     try {
       channel.write(message);
-      return channel.read();
+      while (true) {
+        Frame frame = channel.read();
+        switch (frame.op()) {
+          case "ready", "failed", "auto_complete_done" -> {
+            return frame;
+          }
+          // initialize may log, register metrics and call other models before it is done
+          default -> dispatch(frame);
+        }
+      }
     } catch (IOException e) {
       throw new NereidException.Unavailable(exitReason("the Python stub exited while loading the model"), e);
     }
