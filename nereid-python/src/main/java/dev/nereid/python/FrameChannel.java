@@ -42,7 +42,7 @@ final class FrameChannel implements AutoCloseable {
     int payloadLength = head.getInt();
     ByteBuffer header = ByteBuffer.allocate(headerLength);
     readFully(header);
-    ByteBuffer payload = payloadLength == 0 ? EMPTY : ByteBuffer.allocateDirect(payloadLength);
+    ByteBuffer payload = payloadLength == 0 ? EMPTY : ByteBuffer.allocate(payloadLength);
     if (payloadLength > 0) {
       readFully(payload);
       payload.flip();

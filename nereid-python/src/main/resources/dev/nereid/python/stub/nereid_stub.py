@@ -190,17 +190,18 @@ class Runtime:
                     self.sock.sendall(b)
 
     def _recv_exact(self, n):
+        # Through a buffered reader: a small frame (prefix, header, payload) costs one recv, not three.
         buf = bytearray(n)
-        view = memoryview(buf)
-        got = 0
+        got = self._in.readinto(buf)
         while got < n:
-            r = self.sock.recv_into(view[got:], n - got)
-            if r == 0:
+            r = self._in.readinto(memoryview(buf)[got:])
+            if not r:
                 raise EOFError()
             got += r
         return buf
 
     def reader(self):
+        self._in = self.sock.makefile("rb", buffering=256 * 1024)
         try:
             while True:
                 hlen, plen = _FRAME.unpack(self._recv_exact(8))
