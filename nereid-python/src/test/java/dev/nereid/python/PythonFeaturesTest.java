@@ -31,7 +31,7 @@ class PythonFeaturesTest {
   @BeforeAll
   static void start() {
     server = PythonRepository.serve(repository, "identity_types", "repeat", "bls", "onnx_identity", "auto_complete",
-        "batcher", "recursive");
+        "batcher", "recursive", "add_sub", "pipeline");
   }
 
   @AfterAll
@@ -149,6 +149,25 @@ class PythonFeaturesTest {
   void aModelWithOneInstanceCallsItselfWithoutDeadlock() {
     InferenceResponse r = server.model("recursive").infer(Map.of("DEPTH", new int[] {4})).next();
     assertThat(r.output("CALLS").toIntArray()).containsExactly(5);
+  }
+
+  @Test
+  void concurrentBlsCallersEachGetTheirOwnAnswer() throws Exception {
+    List<CompletableFuture<InferenceResponse>> futures = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      futures.add(server.model("bls").inferAsync(InferenceRequest.of(Map.of("X", new float[] {i + 1, -i - 1},
+          "MODE", new String[] {i % 2 == 0 ? "sync" : "async"}))));
+    }
+    for (int i = 0; i < futures.size(); i++) {
+      assertThat(futures.get(i).get(60, TimeUnit.SECONDS).output("Y").toFloatArray()).containsExactly(2f * (i + 1), -2f * (i + 1));
+    }
+  }
+
+  @Test
+  void anEnsembleChainsAPythonModelAndAnOnnxModel() {
+    InferenceResponse r = server.model("pipeline").infer(Map.of("A", new float[] {1, 2, 3, 4},
+        "B", new float[] {10, 10, 10, 10})).next();
+    assertThat(r.output("SUM").toFloatArray()).containsExactly(11, 12, 13, 14);
   }
 
   @Test

@@ -174,6 +174,7 @@ class Runtime:
         self.output_types = {}
         self.shm = None
         self._loop = None
+        self._in_loop = 0
 
     # ---- framing
 
@@ -324,7 +325,11 @@ class Runtime:
         try:
             result = self.model.execute(requests)
             if inspect.isawaitable(result):
-                result = self._event_loop().run_until_complete(result)
+                self._in_loop += 1
+                try:
+                    result = self._event_loop().run_until_complete(result)
+                finally:
+                    self._in_loop -= 1
         except Exception as e:
             self.send({"op": "execute_done", "batch": batch, "error": "%s: %s" % (type(e).__name__, e)})
             return
@@ -404,7 +409,8 @@ class Runtime:
     def bls(self, request, decoupled):
         if not request.model_name():
             raise pb_utils.TritonModelException("InferenceRequest has no model_name")
-        on_main = threading.current_thread() is threading.main_thread()
+        # Inside an async execute the event loop cannot run a nested execute: wait without serving.
+        on_main = threading.current_thread() is threading.main_thread() and not self._in_loop
         header, parts = self._bls_header(request, decoupled, on_main)
         _, waiter = self._call(header, on_main=on_main)
         self.send(header, parts)
