@@ -31,7 +31,7 @@ class PythonFeaturesTest {
   @BeforeAll
   static void start() {
     server = PythonRepository.serve(repository, "identity_types", "repeat", "bls", "onnx_identity", "auto_complete",
-        "batcher", "recursive", "add_sub", "pipeline");
+        "batcher", "recursive", "add_sub", "pipeline", "accumulate");
   }
 
   @AfterAll
@@ -161,6 +161,22 @@ class PythonFeaturesTest {
     for (int i = 0; i < futures.size(); i++) {
       assertThat(futures.get(i).get(60, TimeUnit.SECONDS).output("Y").toFloatArray()).containsExactly(2f * (i + 1), -2f * (i + 1));
     }
+  }
+
+  @Test
+  void sequenceBatchingPassesCorrelationIdsAndFlags() {
+    int[] totals = new int[4];
+    for (int step = 0; step < 4; step++) {
+      for (long sequence : new long[] {11, 22}) {
+        InferenceRequest request = server.model("accumulate").createRequest()
+            .input("X", new int[][] {{(int) sequence * (step + 1)}}).correlationId(sequence)
+            .sequenceStart(step == 0).sequenceEnd(step == 3).build();
+        int total = server.model("accumulate").infer(request).next().output("TOTAL").toIntArray()[0];
+        if (sequence == 22) totals[step] = total;
+        else assertThat(total).isEqualTo(11 * (step + 1) * (step + 2) / 2);
+      }
+    }
+    assertThat(totals).containsExactly(22, 66, 132, 220);
   }
 
   @Test
