@@ -15,9 +15,10 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * The python backend's cost beside the Java backend's, in the same run: an identity model in
- * {@code model.py} (a stub process, the Unix socket, shared memory for large tensors) and the built-in
- * identity backend (Java, in process), called alternately round after round through {@code Model.infer}.
+ * The python backend's cost beside the Java backends', in the same run: an identity model in
+ * {@code model.py} (a stub process, the Unix socket, shared memory for large tensors), the built-in
+ * identity backend (Java, in process, hands the input back without a copy) and ONNX Runtime's Identity
+ * (copies its output once), called in turn, round after round, through {@code Model.infer}.
  *
  * <pre>
  * java -cp nereid-bench/target/benchmarks.jar dev.nereid.bench.PythonBackendBench [small requests=20000] [large rounds=20] [rounds=3]
@@ -53,29 +54,39 @@ public final class PythonBackendBench {
                   return [pb_utils.InferenceResponse([pb_utils.Tensor("OUTPUT0",
                           pb_utils.get_input_tensor_by_name(r, "INPUT0").as_numpy())]) for r in requests]
           """);
+      // The ONNX Runtime backend's identity copies its output once (out of ORT's memory): a reference
+      // for the copies the python backend makes (into shared memory, and out of it).
+      repository.copyModel("onnx_identity", "/models/identity_fp32.onnx", """
+          platform: "onnxruntime_onnx"
+          max_batch_size: 0
+          input [ { name: "X" data_type: TYPE_FP32 dims: [ -1 ] } ]
+          output [ { name: "Y" data_type: TYPE_FP32 dims: [ -1 ] } ]
+          """);
       try (Server server = new Server(ServerOptions.of(root)).start()) {
-        InferenceRequest smallRequest = request(16);
-        InferenceRequest largeRequest = request(16 * 1024 * 1024);
         for (int round = 1; round <= rounds; round++) {
-          for (String name : new String[] {"java_identity", "python_identity"}) {
+          for (String name : new String[] {"java_identity", "onnx_identity", "python_identity"}) {
+            boolean onnx = name.startsWith("onnx");
             Model model = server.model(name);
-            smallRound(round, name, model, smallRequest, small);
-            largeRound(round, name, model, largeRequest, large);
+            smallRound(round, name, model, request(16, onnx), small);
+            largeRound(round, name, model, request(16 * 1024 * 1024, onnx), large);
           }
         }
       }
     }
   }
 
-  private static InferenceRequest request(int elements) {
+  private static InferenceRequest request(int elements, boolean onnx) {
     ByteBuffer data = ByteBuffer.allocateDirect(elements * 4).order(ByteOrder.LITTLE_ENDIAN);
     for (int i = 0; i < elements; i++) data.putFloat(i * 4, i);
-    return InferenceRequest.builder().input("INPUT0", Tensor.of(DataType.FP32, new long[] {1, elements}, data)).build();
+    return onnx
+        ? InferenceRequest.builder().input("X", Tensor.of(DataType.FP32, new long[] {elements}, data)).build()
+        : InferenceRequest.builder().input("INPUT0", Tensor.of(DataType.FP32, new long[] {1, elements}, data)).build();
   }
 
   private static long roundTrip(Model model, InferenceRequest request) {
     try (ResponseIterator responses = model.infer(request)) {
-      return responses.next().output("OUTPUT0").byteSize();
+      var response = responses.next();
+      return response.outputs().values().iterator().next().byteSize();
     }
   }
 

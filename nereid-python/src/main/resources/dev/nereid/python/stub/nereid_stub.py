@@ -117,8 +117,8 @@ class SharedMemory:
                 return seg.path, address - seg.address
         return None
 
-    def close(self):
-        for seg in self._own.values():
+    def close(self, include_peer=False):
+        for seg in list(self._own.values()) + (list(self._peer.values()) if include_peer else []):
             try:
                 os.unlink(seg.path)
             except OSError:
@@ -225,7 +225,10 @@ class Runtime:
                 else:
                     self.main_queue.put((header, payload))
         except (EOFError, OSError):
-            # The server went away: nothing is left to serve.
+            # The server went away (stopped, or killed before it could clean up): nothing is left to
+            # serve. Delete every segment file of this stub, the server's too, so /dev/shm keeps nothing.
+            if self.shm is not None:
+                self.shm.close(include_peer=True)
             os._exit(0)
 
     # ---- tensors
