@@ -42,8 +42,27 @@ class PythonFaultsTest {
       assertThatThrownBy(() -> server.model("raiser").infer(Map.of("X", new float[] {0})).next())
           .isInstanceOf(NereidException.InvalidArgument.class)
           .hasMessage("zero is not allowed");
+      assertThatThrownBy(() -> server.model("raiser").infer(Map.of("X", new float[] {7})).next())
+          .isInstanceOf(NereidException.Internal.class)
+          .hasMessageContaining("model 'raiser'")
+          .hasMessageContaining("Number of InferenceResponse objects do not match the number of InferenceRequest objects");
       assertThat(server.model("raiser").infer(Map.of("X", new float[] {3})).next().output("Y").toFloatArray())
           .containsExactly(3);
+    }
+  }
+
+  @Test
+  void aModelSeesItsRequestCancelled() throws Exception {
+    try (Server server = PythonRepository.serve(repository, "raiser")) {
+      // The model loops until request.is_cancelled(); with one instance, the next request runs only
+      // once that loop has seen the cancellation.
+      CompletableFuture<InferenceResponse> waiting =
+          server.model("raiser").inferAsync(InferenceRequest.of(Map.of("X", new float[] {8})));
+      Thread.sleep(300);
+      waiting.cancel(true);
+      assertThat(server.model("raiser").inferAsync(InferenceRequest.of(Map.of("X", new float[] {3})))
+          .get(60, TimeUnit.SECONDS).output("Y").toFloatArray()).containsExactly(3);
+      assertThat(waiting).isCancelled();
     }
   }
 
