@@ -163,7 +163,7 @@ class Waiter:
 class Runtime:
     def __init__(self, sock):
         self.sock = sock
-        self.main_queue = queue.Queue()
+        self.main_queue = queue.SimpleQueue()
         self._send_lock = threading.Lock()
         self._waiters = {}
         self._calls = itertools.count(1)
