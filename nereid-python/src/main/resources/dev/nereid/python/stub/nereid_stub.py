@@ -7,6 +7,7 @@
 # and the other side maps it by path.
 import asyncio
 import collections
+import faulthandler
 import importlib.util
 import inspect
 import itertools
@@ -15,6 +16,7 @@ import mmap
 import os
 import queue
 import re
+import signal
 import socket
 import struct
 import sys
@@ -175,6 +177,10 @@ class Runtime:
         self.shm = None
         self._loop = None
         self._in_loop = 0
+        self._role = threading.Lock()
+        self._busy = False
+        self._wanted = threading.Event()
+        self._in = sock.makefile("rb", buffering=256 * 1024)
 
     # ---- framing
 
@@ -201,35 +207,94 @@ class Runtime:
             got += r
         return buf
 
-    def reader(self):
-        self._in = self.sock.makefile("rb", buffering=256 * 1024)
+    # Who reads the socket: the main thread while it is idle, so a request reaches execute without a
+    # thread hand-off; a helper thread while the main thread is busy (in initialize, execute or
+    # finalize), so replies to calls made from execute (BLS, is_cancelled) and further batches still
+    # arrive. The role passes at frame boundaries, under self._role.
+
+    def _read_frame(self):
+        hlen, plen = _FRAME.unpack(self._recv_exact(8))
+        header = json.loads(self._recv_exact(hlen))
+        payload = self._recv_exact(plen) if plen else b""
+        return header, payload
+
+    def _route(self, header, payload):
+        """Handles a frame that is not the main thread's work; returns False for one that is."""
+        op = header["op"]
+        if op in ("reply", "bls_response"):
+            waiter = self._waiters.get(header["call"])
+            if waiter is not None:
+                if op == "bls_response":
+                    item = (self._bls_response(header, payload), header["final"])
+                    if header["final"]:
+                        self._waiters.pop(header["call"], None)
+                else:
+                    item = (header.get("value"), True)
+                    self._waiters.pop(header["call"], None)
+                waiter.deliver(item)
+            return True
+        if op == "free":
+            self.shm.release(header["path"])
+            return True
+        return False
+
+    def _gone(self):
+        # The server went away (stopped, or killed before it could clean up): nothing is left to
+        # serve. Delete every segment file of this stub, the server's too, so /dev/shm keeps nothing.
+        if self.shm is not None:
+            self.shm.close(include_peer=True)
+        os._exit(0)
+
+    def helper_reader(self):
         try:
             while True:
-                hlen, plen = _FRAME.unpack(self._recv_exact(8))
-                header = json.loads(self._recv_exact(hlen))
-                payload = self._recv_exact(plen) if plen else b""
-                op = header["op"]
-                if op in ("reply", "bls_response"):
-                    waiter = self._waiters.get(header["call"])
-                    if waiter is not None:
-                        if op == "bls_response":
-                            item = (self._bls_response(header, payload), header["final"])
-                            if header["final"]:
-                                self._waiters.pop(header["call"], None)
-                        else:
-                            item = (header.get("value"), True)
-                            self._waiters.pop(header["call"], None)
-                        waiter.deliver(item)
-                elif op == "free":
-                    self.shm.release(header["path"])
-                else:
-                    self.main_queue.put((header, payload))
+                self._wanted.wait()
+                with self._role:
+                    if not self._wanted.is_set():
+                        continue
+                    header, payload = self._read_frame()
+                    if not self._route(header, payload):
+                        self.main_queue.put((header, payload))
         except (EOFError, OSError):
-            # The server went away (stopped, or killed before it could clean up): nothing is left to
-            # serve. Delete every segment file of this stub, the server's too, so /dev/shm keeps nothing.
-            if self.shm is not None:
-                self.shm.close(include_peer=True)
-            os._exit(0)
+            self._gone()
+
+    def next_main(self):
+        """The main thread's next piece of work: queued by the helper, or read from the socket."""
+        while True:
+            with self._role:
+                try:
+                    return self.main_queue.get_nowait()
+                except queue.Empty:
+                    pass
+                try:
+                    header, payload = self._read_frame()
+                except (EOFError, OSError):
+                    self._gone()
+            if not self._route(header, payload):
+                return header, payload
+
+    def _done_soon(self):
+        """Called just before the outermost execute sends its last message: the main thread is about
+        to be idle, so the helper must not start another read (the server's next batch, which may
+        follow that message at once, is then read by the main thread or handed to it)."""
+        if not self._batches:
+            self._set_busy(False)
+
+    def _set_busy(self, busy):
+        # The helper reads only while the main thread is busy and someone waits for a reply: a plain
+        # execute leaves the socket to the main thread, which then reads the next batch itself.
+        self._busy = busy
+        if busy and self._waiters:
+            self._wanted.set()
+        elif not busy:
+            self._wanted.clear()
+
+    def run_main(self, header, payload):
+        self._set_busy(True)
+        try:
+            self.handle_main(header, payload)
+        finally:
+            self._set_busy(False)
 
     # ---- tensors
 
@@ -334,14 +399,21 @@ class Runtime:
                 finally:
                     self._in_loop -= 1
         except Exception as e:
-            self.send({"op": "execute_done", "batch": batch, "error": "%s: %s" % (type(e).__name__, e)})
-            return
+            error = e
+        else:
+            error = None
         finally:
             self._batches.pop()
+        if error is not None:
+            self._done_soon()
+            self.send({"op": "execute_done", "batch": batch, "error": "%s: %s" % (type(error).__name__, error)})
+            return
         if self.decoupled:
+            self._done_soon()
             self.send({"op": "execute_done", "batch": batch})
             return
         if result is None or len(result) != len(requests):
+            self._done_soon()
             self.send({"op": "execute_done", "batch": batch, "error":
                        "Number of InferenceResponse objects do not match the number of InferenceRequest objects. "
                        "InferenceRequest(s) size is:%d, and InferenceResponse(s) size is:%d"
@@ -355,8 +427,10 @@ class Runtime:
                 r, offset = self._response(response, parts, offset)
                 responses.append(r)
         except Exception as e:
+            self._done_soon()
             self.send({"op": "execute_done", "batch": batch, "error": "%s: %s" % (type(e).__name__, e)})
             return
+        self._done_soon()
         self.send({"op": "execute_done", "batch": batch, "responses": responses}, parts)
 
     def send_response(self, received, response, final):
@@ -392,6 +466,8 @@ class Runtime:
             on_main = threading.current_thread() is threading.main_thread()
         waiter = Waiter(self, on_main)
         self._waiters[call] = waiter
+        if self._busy:
+            self._wanted.set()
         header["call"] = call
         return call, waiter
 
@@ -503,14 +579,17 @@ def _last_line(text):
 
 
 def main():
+    # kill -USR1 <stub pid> writes every thread's stack to the server's log.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     socket_path = sys.argv[1]
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.connect(socket_path)
     runtime = Runtime(sock)
     pb_utils._runtime = runtime
-    threading.Thread(target=runtime.reader, name="nereid-stub-reader", daemon=True).start()
+    threading.Thread(target=runtime.helper_reader, name="nereid-stub-reader", daemon=True).start()
 
-    header, _ = runtime.main_queue.get()
+    header, _ = runtime.next_main()
+    runtime._set_busy(True)
     runtime.shm = SharedMemory(header["shm_folder"], header["shm_prefix"])
     runtime.model_name = header.get("model_name", "")
     try:
@@ -537,11 +616,12 @@ def main():
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(1)
+    runtime._set_busy(False)
     runtime.send({"op": "ready"})
     while True:
-        header, payload = runtime.main_queue.get()
+        header, payload = runtime.next_main()
         if header is not _WAKE:
-            runtime.handle_main(header, payload)
+            runtime.run_main(header, payload)
 
 
 if __name__ == "__main__":
