@@ -36,6 +36,8 @@ final class StubScripts {
   private static Path extract() {
     try {
       Path dir = Files.createTempDirectory("nereid-python-stub");
+      // deleteOnExit runs in reverse order of registration: the folder goes last, once it is empty.
+      dir.toFile().deleteOnExit();
       for (String name : FILES) {
         try (InputStream in = StubScripts.class.getResourceAsStream("stub/" + name)) {
           if (in == null) throw new IOException("the jar lacks dev/nereid/python/stub/" + name);
@@ -43,7 +45,6 @@ final class StubScripts {
         }
         dir.resolve(name).toFile().deleteOnExit();
       }
-      dir.toFile().deleteOnExit();
       return dir;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the Python stub to a temporary folder", e);
