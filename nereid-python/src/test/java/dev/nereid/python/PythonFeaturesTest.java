@@ -35,8 +35,12 @@ class PythonFeaturesTest {
   }
 
   @AfterAll
-  static void stop() {
+  static void stop() throws Exception {
     server.stop();
+    // Every shared-memory segment (the server's and the stubs') is gone with the stubs.
+    try (var files = java.nio.file.Files.list(Path.of("/dev/shm"))) {
+      assertThat(files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("nereid-py-")).toList()).isEmpty();
+    }
   }
 
   private static Tensor random(DataType type, int count, long seed) {
