@@ -1,0 +1,442 @@
+# Nereid's triton_python_backend_utils: the module Triton's model.py files import as pb_utils.
+# Same names and behaviour as Triton documents them; the transport underneath is Nereid's stub
+# (nereid_stub.py), which sets _runtime before a model is imported.
+import json
+import struct
+
+import numpy as np
+
+_runtime = None  # the stub's Runtime; set by nereid_stub
+
+TRITONSERVER_RESPONSE_COMPLETE_FINAL = 1
+TRITONSERVER_REQUEST_FLAG_SEQUENCE_START = 1
+TRITONSERVER_REQUEST_FLAG_SEQUENCE_END = 2
+TRITONSERVER_REQUEST_RELEASE_ALL = 1
+TRITONSERVER_REQUEST_RELEASE_RESCHEDULE = 2
+
+# TRITONSERVER_DataType numbers, the same as model_config.proto's TYPE_* numbers.
+_TYPE_NAMES = ["INVALID", "BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32",
+               "INT64", "FP16", "FP32", "FP64", "BYTES", "BF16"]
+_NUMPY_BY_NAME = {
+    "BOOL": np.bool_, "UINT8": np.uint8, "UINT16": np.uint16, "UINT32": np.uint32, "UINT64": np.uint64,
+    "INT8": np.int8, "INT16": np.int16, "INT32": np.int32, "INT64": np.int64,
+    "FP16": np.float16, "FP32": np.float32, "FP64": np.float64, "BYTES": np.object_,
+}
+TRITON_STRING_TO_NUMPY = {
+    "TYPE_BOOL": bool, "TYPE_UINT8": np.uint8, "TYPE_UINT16": np.uint16, "TYPE_UINT32": np.uint32,
+    "TYPE_UINT64": np.uint64, "TYPE_INT8": np.int8, "TYPE_INT16": np.int16, "TYPE_INT32": np.int32,
+    "TYPE_INT64": np.int64, "TYPE_FP16": np.float16, "TYPE_FP32": np.float32, "TYPE_FP64": np.float64,
+    "TYPE_STRING": np.object_,
+}
+
+
+def triton_to_numpy_type(data_type):
+    """The numpy type of a TRITONSERVER_DataType number (13, BYTES, is np.object_)."""
+    if data_type == 1:
+        return np.bool_
+    return _NUMPY_BY_NAME.get(_TYPE_NAMES[data_type]) if 0 < data_type < len(_TYPE_NAMES) else None
+
+
+def numpy_to_triton_type(data_type):
+    """The TRITONSERVER_DataType number of a numpy type, or None."""
+    name = _kserve_name(np.dtype(data_type))
+    return _TYPE_NAMES.index(name) if name else None
+
+
+def triton_string_to_numpy(triton_type_string):
+    """The numpy type of a config data type name such as 'TYPE_FP32'."""
+    return TRITON_STRING_TO_NUMPY[triton_type_string]
+
+
+def _kserve_name(dtype):
+    if dtype == np.object_ or dtype.type == np.bytes_ or dtype.type == np.str_:
+        return "BYTES"
+    if dtype == np.bool_:
+        return "BOOL"
+    for name, t in _NUMPY_BY_NAME.items():
+        if name != "BYTES" and dtype == np.dtype(t):
+            return name
+    return None
+
+
+def serialize_byte_tensor(input_tensor):
+    """A BYTES array in Triton's encoding (4-byte little-endian length, then the bytes, per element),
+    as a 1-D np.uint8 array; None for an empty tensor."""
+    if input_tensor.size == 0:
+        return None
+    return np.frombuffer(_encode_bytes(input_tensor), dtype=np.uint8)
+
+
+def deserialize_bytes_tensor(encoded_tensor):
+    """The elements of a Triton-encoded BYTES buffer as a 1-D np.object_ array of bytes."""
+    return _decode_bytes(memoryview(encoded_tensor).cast("B"), -1)
+
+
+def _encode_bytes(array):
+    parts = []
+    for item in np.asarray(array, dtype=np.object_).reshape(-1):
+        if isinstance(item, (bytes, bytearray, memoryview)):
+            b = bytes(item)
+        elif isinstance(item, str):
+            b = item.encode("utf-8")
+        else:
+            b = str(item).encode("utf-8")
+        parts.append(struct.pack("<I", len(b)))
+        parts.append(b)
+    return b"".join(parts)
+
+
+def _decode_bytes(buffer, count):
+    out = []
+    pos = 0
+    end = len(buffer)
+    while pos < end and (count < 0 or len(out) < count):
+        (n,) = struct.unpack_from("<I", buffer, pos)
+        pos += 4
+        out.append(bytes(buffer[pos:pos + n]))
+        pos += n
+    array = np.empty(len(out), dtype=np.object_)
+    array[:] = out
+    return array
+
+
+class TritonError:
+    """An error for a response: a message and one of Triton's error codes."""
+    UNKNOWN = 0
+    INTERNAL = 1
+    NOT_FOUND = 2
+    INVALID_ARG = 3
+    UNAVAILABLE = 4
+    UNSUPPORTED = 5
+    ALREADY_EXISTS = 6
+    CANCELLED = 7
+
+    def __init__(self, message, code=INTERNAL):
+        self._message = str(message)
+        self._code = code
+
+    def message(self):
+        return self._message
+
+    def code(self):
+        return self._code
+
+    def __repr__(self):
+        return "TritonError(%r, %d)" % (self._message, self._code)
+
+
+class TritonModelException(Exception):
+    """Raised by pb_utils calls that fail (a BLS request that cannot be sent, a bad tensor)."""
+
+    def message(self):
+        return str(self)
+
+
+class Tensor:
+    """A named tensor over a numpy array. BYTES tensors are numpy object arrays of bytes."""
+
+    def __init__(self, name, data, dtype=None):
+        if not isinstance(data, np.ndarray):
+            data = np.asarray(data)
+        if data.dtype.type == np.str_:
+            data = data.astype(np.object_)
+        self._name = name
+        self._array = data
+        self._type = dtype or _kserve_name(data.dtype)
+        if self._type is None:
+            raise TritonModelException(
+                "tensor '%s': numpy dtype %s has no Triton data type" % (name, data.dtype))
+
+    def name(self):
+        return self._name
+
+    def as_numpy(self):
+        return self._array
+
+    def triton_dtype(self):
+        return _TYPE_NAMES.index(self._type)
+
+    def shape(self):
+        return list(self._array.shape)
+
+    def is_cpu(self):
+        return True
+
+    def to_dlpack(self):
+        return self._array.__dlpack__()
+
+    @staticmethod
+    def from_dlpack(name, dlpack_tensor):
+        if not hasattr(dlpack_tensor, "__dlpack__"):
+            dlpack_tensor = _Capsule(dlpack_tensor)
+        return Tensor(name, np.from_dlpack(dlpack_tensor))
+
+    def __repr__(self):
+        return "Tensor(%s, %s, %s)" % (self._name, self._type, list(self._array.shape))
+
+
+class _Capsule:
+    """Lets np.from_dlpack take a bare DLPack capsule, as Triton's from_dlpack does."""
+
+    def __init__(self, capsule):
+        self._capsule = capsule
+
+    def __dlpack__(self, stream=None):
+        return self._capsule
+
+    def __dlpack_device__(self):
+        return (1, 0)
+
+
+class InferenceResponse:
+    """A response: output tensors, or an error."""
+
+    def __init__(self, output_tensors=None, error=None, parameters=None):
+        self._outputs = list(output_tensors or [])
+        self._error = error
+        if isinstance(parameters, str):
+            parameters = json.loads(parameters)
+        self._parameters = parameters or {}
+
+    def output_tensors(self):
+        return self._outputs
+
+    def has_error(self):
+        return self._error is not None
+
+    def error(self):
+        return self._error
+
+    def parameters(self):
+        return json.dumps(self._parameters)
+
+
+class InferenceRequest:
+    """A request: one the model received, or (business logic scripting) one it sends to a model."""
+
+    def __init__(self, model_name=None, inputs=None, requested_output_names=None, request_id="",
+                 correlation_id=0, flags=0, timeout=0, model_version=-1, parameters=None,
+                 preferred_memory=None, trace=None, _received=None):
+        self._model_name = model_name
+        self._inputs = list(inputs or [])
+        self._requested = list(requested_output_names or [])
+        self._request_id = request_id
+        self._correlation_id = correlation_id
+        self._flags = flags
+        self._timeout = timeout
+        self._model_version = model_version
+        if isinstance(parameters, str):
+            parameters = json.loads(parameters)
+        self._parameters = parameters or {}
+        self._received = _received  # (stub, batch id, index) for a request the model received
+        self._sender = None
+        self._release_flags = TRITONSERVER_REQUEST_RELEASE_ALL
+
+    def inputs(self):
+        return self._inputs
+
+    def request_id(self):
+        return self._request_id
+
+    def correlation_id(self):
+        return self._correlation_id
+
+    def flags(self):
+        return self._flags
+
+    def timeout(self):
+        return self._timeout
+
+    def model_name(self):
+        return self._model_name
+
+    def model_version(self):
+        return self._model_version
+
+    def parameters(self):
+        return json.dumps(self._parameters)
+
+    def requested_output_names(self):
+        return list(self._requested)
+
+    def is_cancelled(self):
+        if self._received is None:
+            return False
+        return _runtime.is_cancelled(self._received)
+
+    def get_response_sender(self):
+        if self._received is None:
+            raise TritonModelException("only a request the model received has a response sender")
+        if self._sender is None:
+            self._sender = InferenceResponseSender(self._received)
+        return self._sender
+
+    def set_release_flags(self, flags):
+        # Rescheduling is not supported: Nereid releases a request after its final response.
+        self._release_flags = flags
+
+    def exec(self, decoupled=False):
+        return _runtime.bls(self, decoupled)
+
+    def async_exec(self, decoupled=False):
+        return _runtime.bls_async(self, decoupled)
+
+
+class InferenceResponseSender:
+    """Sends a decoupled model's responses for one request, from any thread."""
+
+    def __init__(self, received):
+        self._received = received
+        self._closed = False
+
+    def send(self, response=None, flags=0):
+        if self._closed:
+            raise TritonModelException("the final response of this request was already sent")
+        final = bool(flags & TRITONSERVER_RESPONSE_COMPLETE_FINAL)
+        if final:
+            self._closed = True
+        _runtime.send_response(self._received, response, final)
+
+    def is_cancelled(self):
+        return _runtime.is_cancelled(self._received)
+
+
+def get_input_tensor_by_name(inference_request, name):
+    for t in inference_request.inputs():
+        if t.name() == name:
+            return t
+    return None
+
+
+def get_output_tensor_by_name(inference_response, name):
+    for t in inference_response.output_tensors():
+        if t.name() == name:
+            return t
+    return None
+
+
+def get_input_config_by_name(model_config, name):
+    for c in model_config.get("input", []):
+        if c["name"] == name:
+            return c
+    return None
+
+
+def get_output_config_by_name(model_config, name):
+    for c in model_config.get("output", []):
+        if c["name"] == name:
+            return c
+    return None
+
+
+class Logger:
+    """Writes into Nereid's log (SLF4J), under the model's name."""
+    INFO = 0
+    WARNING = 1
+    ERROR = 2
+    VERBOSE = 3
+
+    @staticmethod
+    def log(message, level=INFO):
+        _runtime.log(("INFO", "WARNING", "ERROR", "VERBOSE")[level], str(message))
+
+    @staticmethod
+    def log_info(message):
+        _runtime.log("INFO", str(message))
+
+    @staticmethod
+    def log_warn(message):
+        _runtime.log("WARNING", str(message))
+
+    @staticmethod
+    def log_error(message):
+        _runtime.log("ERROR", str(message))
+
+    @staticmethod
+    def log_verbose(message):
+        _runtime.log("VERBOSE", str(message))
+
+
+class MetricFamily:
+    """A family of custom metrics on the server's /metrics."""
+    COUNTER = 0
+    GAUGE = 1
+    HISTOGRAM = 2
+
+    def __init__(self, name, description, kind):
+        if kind not in (MetricFamily.COUNTER, MetricFamily.GAUGE):
+            raise TritonModelException("metric family '%s': only COUNTER and GAUGE are supported" % name)
+        self._name = name
+        self._kind = kind
+        self._description = description
+
+    def Metric(self, labels=None):
+        return Metric(self, labels or {})
+
+
+class Metric:
+    """One metric of a family, with its labels."""
+
+    def __init__(self, family, labels=None):
+        self._family = family
+        self._labels = dict(labels or {})
+
+    def increment(self, value):
+        _runtime.metric(self, "increment", value)
+
+    def set(self, value):
+        _runtime.metric(self, "set", value)
+
+    def value(self):
+        return _runtime.metric(self, "value", 0.0)
+
+
+class ModelConfig:
+    """The config handed to auto_complete_config: read it, fill what it lacks."""
+
+    def __init__(self, model_config):
+        if isinstance(model_config, str):
+            model_config = json.loads(model_config)
+        self._config = model_config
+
+    def as_dict(self):
+        return self._config
+
+    def max_batch_size(self):
+        return int(self._config.get("max_batch_size", 0))
+
+    def set_max_batch_size(self, max_batch_size):
+        current = self.max_batch_size()
+        if current != 0 and current != max_batch_size:
+            raise ValueError("configuration specified max_batch_size " + str(current)
+                             + ", but in auto-complete-config function for model '"
+                             + self._config.get("name", "") + "' specified max_batch_size " + str(max_batch_size))
+        self._config["max_batch_size"] = max_batch_size
+
+    def set_dynamic_batching(self):
+        if not self._config.get("sequence_batching"):
+            self._config.setdefault("dynamic_batching", {})
+
+    def set_model_transaction_policy(self, transaction_policy_dict):
+        self._config.setdefault("model_transaction_policy", {}).update(transaction_policy_dict)
+
+    def add_input(self, input):
+        self._add("input", input)
+
+    def add_output(self, output):
+        self._add("output", output)
+
+    def _add(self, key, tensor):
+        for field in ("name", "data_type", "dims"):
+            if field not in tensor:
+                raise ValueError("%s '%s' in auto-complete-config function for model '%s' is missing '%s'"
+                                 % (key, tensor.get("name", ""), self._config.get("name", ""), field))
+        existing = self._config.setdefault(key, [])
+        for e in existing:
+            if e["name"] == tensor["name"]:
+                if e.get("data_type", "TYPE_INVALID") in ("TYPE_INVALID", ""):
+                    e["data_type"] = tensor["data_type"]
+                if not e.get("dims"):
+                    e["dims"] = tensor["dims"]
+                return
+        existing.append(dict(tensor))
