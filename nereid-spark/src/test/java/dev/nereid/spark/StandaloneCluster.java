@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,26 +23,38 @@ final class StandaloneCluster implements AutoCloseable {
   private final Path home;
   private final List<Process> processes = new ArrayList<>();
   private final List<Path> logs = new ArrayList<>();
-  private final String masterUrl;
+  private final List<Process> workers = new ArrayList<>();
+  private String masterUrl;
 
   StandaloneCluster(Path directory, int workers, int workerMemoryMb) throws IOException, InterruptedException {
     // Workers build executor command lines from SPARK_HOME: an empty jars/ folder satisfies them, and
     // the real class path comes from spark.executor.extraClassPath.
     home = Files.createDirectories(directory.resolve("spark-home"));
     Files.createDirectories(home.resolve("jars"));
-    Process master = start("master", List.of("org.apache.spark.deploy.master.Master",
-        "--host", "127.0.0.1", "--port", "0", "--webui-port", "0"));
-    masterUrl = await(master, MASTER_URL, "master").group(1);
-    List<Process> started = new ArrayList<>();
-    for (int i = 0; i < workers; i++) {
-      Path work = Files.createDirectories(directory.resolve("worker-" + i));
-      started.add(start("worker-" + i, List.of("org.apache.spark.deploy.worker.Worker",
-          "--host", "127.0.0.1", "--port", "0", "--webui-port", "0", "--cores", "1",
-          "--memory", workerMemoryMb + "m", "--work-dir", work.toString(), masterUrl)));
+    try {
+      Process master = start("master", List.of("org.apache.spark.deploy.master.Master",
+          "--host", "127.0.0.1", "--port", "0", "--webui-port", "0", "--properties-file",
+          write(home.resolve("master.conf"), "spark.master.rest.enabled false\n").toString()));
+      masterUrl = await(master, MASTER_URL, "master").group(1);
+      List<Process> started = new ArrayList<>();
+      for (int i = 0; i < workers; i++) {
+        Path work = Files.createDirectories(directory.resolve("worker-" + i));
+        started.add(start("worker-" + i, List.of("org.apache.spark.deploy.worker.Worker",
+            "--host", "127.0.0.1", "--port", "0", "--webui-port", "0", "--cores", "1",
+            "--memory", workerMemoryMb + "m", "--work-dir", work.toString(), masterUrl)));
+      }
+      for (int i = 0; i < workers; i++) {
+        await(started.get(i), REGISTERED, "worker-" + i);
+      }
+      this.workers.addAll(started);
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      close();
+      throw e;
     }
-    for (int i = 0; i < workers; i++) {
-      await(started.get(i), REGISTERED, "worker-" + i);
-    }
+  }
+
+  private static Path write(Path file, String text) throws IOException {
+    return Files.writeString(file, text);
   }
 
   String masterUrl() {
@@ -85,7 +96,8 @@ final class StandaloneCluster implements AutoCloseable {
     processes.add(process);
     logs.add(log);
     // Copy the output to a file while it runs, so a failing test can show it.
-    CompletableFuture.runAsync(() -> {
+    // (A thread of its own each: the common pool has one thread on two cores, and each copy blocks.)
+    Thread.ofPlatform().daemon().name(name + "-log").start(() -> {
       try (var in = process.getInputStream()) {
         Files.copy(in, log);
       } catch (IOException ignored) {
@@ -115,13 +127,13 @@ final class StandaloneCluster implements AutoCloseable {
     throw new IllegalStateException(name + " did not start within 120 s:\n" + read(log));
   }
 
-  /** The executors of an application: their JVMs, found by the application id on their command lines. */
-  static List<ProcessHandle> executors(String applicationId) {
-    return ProcessHandle.allProcesses()
-        .filter(p -> p.info().commandLine()
-            .map(c -> c.contains("CoarseGrainedExecutorBackend") && c.contains(applicationId))
-            .orElse(false))
-        .toList();
+  /** The executor JVMs running now: the workers' child processes. */
+  List<ProcessHandle> executors() {
+    List<ProcessHandle> executors = new ArrayList<>();
+    for (Process worker : workers) {
+      worker.children().filter(ProcessHandle::isAlive).forEach(executors::add);
+    }
+    return executors;
   }
 
   String logs() {

@@ -47,7 +47,6 @@ class StandaloneClusterTest {
           .config("spark.sql.warehouse.dir", temp.resolve("warehouse").toString())
           .getOrCreate();
       try {
-        String app = spark.sparkContext().applicationId();
         AtomicReference<ProcessHandle> killed = new AtomicReference<>();
         AtomicInteger failedTasks = new AtomicInteger();
         spark.sparkContext().addSparkListener(new SparkListener() {
@@ -57,7 +56,7 @@ class StandaloneClusterTest {
               failedTasks.incrementAndGet();
             } else if (killed.get() == null) {
               // One task has finished and many are left: kill an executor that is busy with the next.
-              List<ProcessHandle> executors = StandaloneCluster.executors(app);
+              List<ProcessHandle> executors = cluster.executors();
               if (!executors.isEmpty() && killed.compareAndSet(null, executors.get(0))) {
                 executors.get(0).destroyForcibly();
               }
@@ -75,7 +74,9 @@ class StandaloneClusterTest {
             .setModel("text_embedding")
             .setInputCols(new String[] {"text"})
             .setOutputCols(new String[] {"embedding"})
-            .transform(spark.createDataFrame(rows, schema).repartition(16))
+            // Sixteen partitions in one stage (no shuffle), so any task's end is halfway through the inference.
+            .transform(spark.createDataFrame(
+                new org.apache.spark.api.java.JavaSparkContext(spark.sparkContext()).parallelize(rows, 16), schema))
             .collectAsList();
 
         assertThat(killed.get()).as("an executor was killed").isNotNull();
