@@ -58,7 +58,13 @@ final class ModelFiles {
     if (first < bytes.length && bytes[first] == '{') {
       boolean json = first + 1 < bytes.length && (bytes[first + 1] == '"' || Character.isWhitespace(bytes[first + 1])
           || bytes[first + 1] == '}');
-      JsonNode root = json ? JSON.readTree(bytes) : Ubjson.parse(bytes, what);
+      JsonNode root;
+      try {
+        root = json ? JSON.readTree(bytes) : Ubjson.parse(bytes, what);
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new ModelFileException(what + " is not valid JSON: " + e.getOriginalMessage() + " (line "
+            + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")", e);
+      }
       return XgboostJson.read(root, what);
     }
     return XgboostBinary.read(bytes, what);

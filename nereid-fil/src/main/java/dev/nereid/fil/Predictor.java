@@ -84,8 +84,9 @@ final class Predictor {
         }
         case PROBABILITIES -> {
           if (groups == 1) {
-            out[o] = (float) (1.0 - margins[m]);
-            out[o + 1] = (float) margins[m];
+            float p = (float) margins[m];
+            out[o] = 1f - p;
+            out[o + 1] = p;
           } else {
             for (int g = 0; g < groups; g++) out[o + g] = (float) margins[m + g];
           }
