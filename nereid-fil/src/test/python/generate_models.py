@@ -69,3 +69,36 @@ def main():
 
 if __name__ == "__main__":
     main()
+
+
+def sklearn_models():
+    """scikit-learn forests, converted by convert_sklearn.py, with scikit-learn's own predictions on the
+    rows SklearnAgreementTest builds (x[i] = (i * 2654435761 mod 2^32) / 2^32 * 6 - 3, row-major)."""
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "main", "python"))
+    from convert_sklearn import convert
+    from sklearn.ensemble import ExtraTreesRegressor, RandomForestClassifier
+
+    features, rows = 8, 10_000
+    rng = np.random.default_rng(5)
+    x = rng.normal(scale=1.5, size=(3000, features)).astype(np.float32)
+    signal = x[:, 0] - x[:, 1] * x[:, 2] + 0.5 * x[:, 3]
+    y = np.digitize(signal, [-1.0, 1.0])
+    i = np.arange(rows * features, dtype=np.uint64)
+    test = (((i * np.uint64(2654435761)) % np.uint64(2**32)).astype(np.float64) / 2**32 * 6 - 3)
+    test = test.astype(np.float32).reshape(rows, features)
+    out = os.path.join(OUT, "..", "sklearn")
+    for name, model, predict in (
+            ("random_forest_classifier", RandomForestClassifier(n_estimators=12, max_depth=6, random_state=0),
+             lambda m: m.predict_proba(test)),
+            ("extra_trees_regressor", ExtraTreesRegressor(n_estimators=10, max_depth=7, random_state=0),
+             lambda m: m.predict(test).reshape(rows, 1))):
+        model.fit(x, y if name.endswith("classifier") else signal)
+        folder = os.path.join(out, name)
+        os.makedirs(folder, exist_ok=True)
+        convert(model, os.path.join(folder, "xgboost.json"))
+        predict(model).astype("<f4").tofile(os.path.join(folder, "expected.f32"))
+
+
+if __name__ == "__main__":
+    sklearn_models()
