@@ -46,6 +46,12 @@ class FilConfigTest {
         .add("wrong_file_name", BINARY, "model.json", FilRepository.config("xgboost_json", 12, 1))
         .add("treelite", BINARY, "checkpoint.tl", FilRepository.config("treelite_checkpoint", 12, 1))
         .add("lightgbm_not_text", BINARY, "model.txt", FilRepository.config("lightgbm", 12, 1));
+    repo.add("auto_complete", BINARY, "xgboost.json", """
+        backend: "fil"
+        max_batch_size: 256
+        parameters [{ key: "model_type" value: { string_value: "xgboost_json" } },
+                    { key: "predict_proba" value: { string_value: "true" } }]
+        """);
     Path truncated = dir.resolve("truncated.json");
     byte[] bytes = Files.readAllBytes(BINARY);
     Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length / 2));
@@ -77,6 +83,20 @@ class FilConfigTest {
     }
     assertThat(ones).as("rows where the threshold matters").isGreaterThan(10);
     assertThat(threaded).containsExactly(proba);
+  }
+
+  @Test
+  void autoCompleteAddsTritonsTensorsFromTheModel() {
+    assertThat(server.model("auto_complete").state()).as(server.model("auto_complete").reason())
+        .isEqualTo(ModelState.READY);
+    var config = server.model("auto_complete").config();
+    assertThat(config.getInput(0).getName()).isEqualTo("input__0");
+    assertThat(config.getInput(0).getDimsList()).containsExactly(12L);
+    assertThat(config.getOutput(0).getName()).isEqualTo("output__0");
+    assertThat(config.getOutput(0).getDimsList()).containsExactly(2L);
+    float[] x = Rows.random(9, 100, 12, 0.1);
+    assertThat(Inference.predict(server.model("auto_complete"), x, 12, 2, 5, 64))
+        .containsExactly(Inference.predict(server.model("proba"), x, 12, 2, 5, 64));
   }
 
   @Test
