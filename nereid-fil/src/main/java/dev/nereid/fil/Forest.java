@@ -11,8 +11,7 @@ import java.util.List;
  * that is a leaf is stored as {@code ~leafIndex}, so the walk ends when the index turns negative.
  *
  * <p>{@link #margins} walks tree by tree over a block of rows: one tree's nodes stay in cache while the
- * block's rows pass through it, and the walks of several rows are independent, which lets the CPU overlap
- * their loads. Immutable and safe to share between threads.
+ * block's rows pass through it, eight rows at a time in lockstep so that the CPU overlaps their loads. Immutable and safe to share between threads.
  */
 final class Forest {
   /** Set on a node whose NaN goes left. */
@@ -177,20 +176,36 @@ final class Forest {
           continue;
         }
         int r = 0;
-        // Four rows at a time: four independent walks whose loads the CPU can overlap.
-        for (; r + 4 <= n; r += 4) {
+        // Eight rows walk the tree in lockstep, one level per round: eight independent loads in flight
+        // instead of one walk's chain of dependent loads. A row that reached its leaf stays there.
+        for (; r + 8 <= n; r += 8) {
           int base = (from + start + r) * stride;
-          int a = walk(x, base, root);
-          int b = walk(x, base + stride, root);
-          int c = walk(x, base + 2 * stride, root);
-          int d = walk(x, base + 3 * stride, root);
-          sums[r * numGroups + group] += leafValue[~a];
-          sums[(r + 1) * numGroups + group] += leafValue[~b];
-          sums[(r + 2) * numGroups + group] += leafValue[~c];
-          sums[(r + 3) * numGroups + group] += leafValue[~d];
+          int a = root, b = root, c = root, d = root, e = root, f = root, g = root, h = root;
+          while ((a & b & c & d & e & f & g & h) >= 0) {
+            a = step(x, base, a);
+            b = step(x, base + stride, b);
+            c = step(x, base + 2 * stride, c);
+            d = step(x, base + 3 * stride, d);
+            e = step(x, base + 4 * stride, e);
+            f = step(x, base + 5 * stride, f);
+            g = step(x, base + 6 * stride, g);
+            h = step(x, base + 7 * stride, h);
+          }
+          int o = r * numGroups + group;
+          sums[o] += leafValue[~a];
+          sums[o + numGroups] += leafValue[~b];
+          sums[o + 2 * numGroups] += leafValue[~c];
+          sums[o + 3 * numGroups] += leafValue[~d];
+          sums[o + 4 * numGroups] += leafValue[~e];
+          sums[o + 5 * numGroups] += leafValue[~f];
+          sums[o + 6 * numGroups] += leafValue[~g];
+          sums[o + 7 * numGroups] += leafValue[~h];
         }
         for (; r < n; r++) {
-          sums[r * numGroups + group] += leafValue[~walk(x, (from + start + r) * stride, root)];
+          int base = (from + start + r) * stride;
+          int a = root;
+          while (a >= 0) a = step(x, base, a);
+          sums[r * numGroups + group] += leafValue[~a];
         }
       }
       for (int i = 0; i < n * numGroups; i++) {
@@ -199,21 +214,18 @@ final class Forest {
     }
   }
 
-  /** Walks one row from {@code node} to its leaf; returns {@code ~leafIndex}. */
-  private int walk(float[] x, int base, int node) {
-    int n = node;
-    while (n >= 0) {
-      int f = feature[n];
-      float v = x[base + (f & FEATURE_MASK)];
-      boolean right;
-      if ((f & SPECIAL) == 0) {
-        // NaN fails "v < t", so it goes right unless the node sends it left.
-        right = !(v < threshold[n]) & !(v != v & (f & NAN_LEFT) != 0);
-      } else {
-        right = !special[Float.floatToRawIntBits(threshold[n])].goesLeft(v);
-      }
-      n = children[2 * n + (right ? 1 : 0)];
+  /** One step of a walk: the child a row goes to from node {@code n}, or {@code n} itself when it is a leaf. */
+  private int step(float[] x, int base, int n) {
+    if (n < 0) return n;
+    int f = feature[n];
+    float v = x[base + (f & FEATURE_MASK)];
+    boolean right;
+    if ((f & SPECIAL) == 0) {
+      // NaN fails "v < t", so it goes right unless the node sends it left.
+      right = !(v < threshold[n]) & !(v != v & (f & NAN_LEFT) != 0);
+    } else {
+      right = !special[Float.floatToRawIntBits(threshold[n])].goesLeft(v);
     }
-    return n;
+    return children[2 * n + (right ? 1 : 0)];
   }
 }

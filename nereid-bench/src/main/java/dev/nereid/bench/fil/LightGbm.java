@@ -67,12 +67,13 @@ final class LightGbm {
     private final SWIGTYPE_p_void booster;
     private final SWIGTYPE_p_void fastConfig;
     private final SWIGTYPE_p_double out;
-    private final SWIGTYPE_p_long_long outLength = lightgbmlib.new_int64_tp();
+    private final SWIGTYPE_p_long_long outLength;
     private final int cols;
 
     Predictor(Path file, int cols, int maxRows) throws IOException {
       load();
       this.cols = cols;
+      this.outLength = lightgbmlib.new_int64_tp();
       SWIGTYPE_p_p_void handle = lightgbmlib.new_voidpp();
       SWIGTYPE_p_int iterations = lightgbmlib.new_intp();
       check(lightgbmlib.LGBM_BoosterCreateFromModelfile(file.toString(), iterations, handle));
