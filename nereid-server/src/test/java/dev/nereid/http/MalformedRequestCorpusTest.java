@@ -155,7 +155,7 @@ class MalformedRequestCorpusTest {
     infer("shape not an array", input("int32_input", "INT32", "2", "[1,2]"), 400, "Unable to parse 'shape'");
     infer("shape of strings", input("int32_input", "INT32", "[\"1\",\"2\"]", "[1,2]"), 400, "Unable to parse 'shape'");
     infer("fractional dimension", input("int32_input", "INT32", "[1,1.5]", "[1,2]"), 400, "Unable to parse 'shape'");
-    infer("negative dimension", input("int32_input", "INT32", "[1,-2]", "[1,2]"), 500,
+    infer("negative dimension", input("int32_input", "INT32", "[1,-2]", "[1,2]"), 400,
         "Unable to parse 'shape': attempt to access JSON non-unsigned-integer as unsigned-integer");
     infer("element count overflow", input("int32_input", "INT32", "[4294967296,4294967296]", "[1]"), 400,
         "causes total element count to exceed maximum size of");
