@@ -70,7 +70,8 @@ public final class HttpFrontend implements AutoCloseable {
     ExecutorService blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("nereid-http-io-", 0).factory());
     ExecutorService heavy = Executors.newFixedThreadPool(Math.max(2, options.threadCount() / 2),
         Thread.ofPlatform().daemon().name("nereid-http-heavy-", 0).factory());
-    KserveService service = new KserveService(server, options.restrictedApis(), blocking, heavy);
+    KserveService service = new KserveService(server, options.restrictedApis(), blocking, heavy,
+        options.maxRequestSize());
     HttpDecoderConfig decoder = new HttpDecoderConfig()
         .setMaxInitialLineLength(options.maxHeaderSize())
         .setMaxHeaderSize(options.maxHeaderSize())
@@ -200,7 +201,7 @@ public final class HttpFrontend implements AutoCloseable {
       return threadCount;
     }
 
-    /** The largest request body accepted, after decompression (default 64 MiB); larger gets 413. */
+    /** The largest request body accepted, after decompression (default 64 MiB); larger gets 400. */
     public int maxRequestSize() {
       return maxRequestSize;
     }

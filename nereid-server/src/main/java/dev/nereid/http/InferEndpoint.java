@@ -19,11 +19,14 @@ final class InferEndpoint {
 
   private final Server server;
   private final Executor workers;
+  private final int maxRequestSize;
   private final FastModels fastModels = new FastModels();
 
-  InferEndpoint(Server server, Executor workers) {
+  /** @param maxRequestSize the most bytes of tensors a JSON request may expand to, as its body may hold */
+  InferEndpoint(Server server, Executor workers, int maxRequestSize) {
     this.server = server;
     this.workers = workers;
+    this.maxRequestSize = maxRequestSize;
   }
 
   void handle(Exchange exchange, Route route) {
@@ -57,7 +60,8 @@ final class InferEndpoint {
     try {
       decoded = raw
           ? new InferRequestDecoder.Decoded(RawRequestDecoder.decode(model, contiguous, release), OutputSelection.ALL_BINARY)
-          : InferRequestDecoder.decode(model.name(), contiguous, headerLength, exchange::tensorBuffer, release);
+          : InferRequestDecoder.decode(model.name(), contiguous, headerLength,
+              new JsonTensorBudget(maxRequestSize, exchange::tensorBuffer), release);
     } catch (RuntimeException e) {
       release.run();
       throw e;

@@ -123,8 +123,8 @@ final class KserveHandler extends SimpleChannelInboundHandler<FullHttpRequest> i
       exchange.sendError(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
           "request headers too large: " + cause.getMessage());
     } else if (cause instanceof TooLongFrameException) {
-      // The body was over the limit (BodyAggregator): the message says what the limit is.
-      exchange.sendError(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, cause.getMessage());
+      // The body was over the limit (BodyAggregator): 400, as Triton answers (its L0_http tests check it).
+      exchange.sendError(HttpResponseStatus.BAD_REQUEST, cause.getMessage());
     } else {
       exchange.sendError(HttpResponseStatus.BAD_REQUEST, "malformed HTTP request: " + cause.getMessage());
     }

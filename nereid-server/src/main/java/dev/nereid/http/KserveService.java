@@ -16,10 +16,10 @@ final class KserveService {
    * @param blocking runs work that waits (repository file access, model loads)
    * @param heavy runs work that burns CPU and memory (parsing and writing large bodies); bounded
    */
-  KserveService(Server server, RestrictedApis restrictedApis, Executor blocking, Executor heavy) {
+  KserveService(Server server, RestrictedApis restrictedApis, Executor blocking, Executor heavy, int maxRequestSize) {
     this.restrictedApis = restrictedApis;
     this.info = new InfoEndpoints(server);
-    this.infer = new InferEndpoint(server, heavy);
+    this.infer = new InferEndpoint(server, heavy, maxRequestSize);
     this.generate = new GenerateEndpoint(server, heavy);
     this.repository = new RepositoryEndpoints(server, blocking);
   }

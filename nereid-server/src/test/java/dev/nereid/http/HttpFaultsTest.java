@@ -97,14 +97,14 @@ class HttpFaultsTest {
       InputStream in = socket.getInputStream();
       assertThat(readResponse(in)).startsWith("HTTP/1.1 200");
       assertThat(readResponse(in)).startsWith("HTTP/1.1 200");
-      assertThat(readResponse(in)).startsWith("HTTP/1.1 413")
-          .contains("request body of 5000 bytes exceeds the maximum allowed value of 4096 bytes");
+      assertThat(readResponse(in)).startsWith("HTTP/1.1 400")
+          .contains("Request JSON size of 5000 bytes exceeds the maximum allowed value of 4096 bytes");
       assertThat(in.read()).isEqualTo(-1);
     }
   }
 
   @Test
-  void anOverLimitRequestStillBeingSentGetsIts413AndNoReset() throws Exception {
+  void anOverLimitRequestStillBeingSentGetsItsAnswerAndNoReset() throws Exception {
     try (TestHttp http = TestHttp.start(ModelControlMode.NONE, o -> o.maxRequestSize(4096));
         Socket socket = new Socket("127.0.0.1", http.frontend.port())) {
       socket.setSoTimeout(30_000);
@@ -124,8 +124,8 @@ class HttpFaultsTest {
         }
       });
       InputStream in = socket.getInputStream();
-      assertThat(readResponse(in)).startsWith("HTTP/1.1 413").containsIgnoringCase("connection: close")
-          .contains("request body of " + bodySize + " bytes exceeds the maximum allowed value of 4096 bytes");
+      assertThat(readResponse(in)).startsWith("HTTP/1.1 400").containsIgnoringCase("connection: close")
+          .contains("Request JSON size of " + bodySize + " bytes exceeds the maximum allowed value of 4096 bytes");
       sending.get(60, TimeUnit.SECONDS);
       assertThat(in.read()).as("end of stream, not a reset").isEqualTo(-1);
       assertThat(http.get("/v2/health/live").statusCode()).isEqualTo(200);

@@ -86,7 +86,8 @@ class MalformedRequestCorpusTest {
     raw("chunk size overflow", "POST /v2/models/identity/infer HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
         + "FFFFFFFFFFFFFFFFFFFF\r\nabc\r\n0\r\n\r\n", 400, "malformed HTTP request");
     raw("declared body over the limit", "POST /v2/models/identity/infer HTTP/1.1\r\nHost: x\r\nContent-Length: "
-        + (LIMIT + 1) + "\r\n\r\n", 413, "exceeds the maximum allowed value of " + LIMIT + " bytes");
+        + (LIMIT + 1) + "\r\n\r\n", 400, "Request JSON size of " + (LIMIT + 1) + " bytes exceeds the maximum allowed value of "
+        + LIMIT + " bytes. Use --http-max-input-size to increase the limit.");
     raw("expect-continue over the limit", "POST /v2/models/identity/infer HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
         + "Content-Length: " + (LIMIT * 4) + "\r\n\r\n", 413, null);
     raw("control character in header name", "GET /v2 HTTP/1.1\r\nHost: x\r\nX\u0001Y: 1\r\n\r\n", 400,
