@@ -191,7 +191,9 @@ public final class ConfigValidator {
             + Shapes.format(spec.reshape()) + "; each dimension must be >= 1, or -1 for variable");
       }
       if (spec.reshape() != null) {
-        if (spec.reshape().isEmpty() && batchingKnown && config.getMaxBatchSize() == 0) {
+        // Inputs only: a scalar output is declared as dims [1] with an empty reshape (as auto-complete
+        // declares one), which the output side can serve.
+        if (kind.equals("input") && spec.reshape().isEmpty() && batchingKnown && config.getMaxBatchSize() == 0) {
           throw invalid("model '" + model + "': model " + kind + " '" + spec.name() + "' cannot have empty reshape for"
               + " non-batching model as scalar tensors are not supported");
         }
