@@ -309,7 +309,7 @@ class ConfigParsingTest {
       dynamic_batching {
         preferred_batch_size: [ 4, 8 ]
         max_queue_delay_microseconds: 100
-        preserve_ordering: true
+        preserve_ordering: false
         priority_levels: 2
         default_priority_level: 2
         default_queue_policy {

@@ -143,7 +143,7 @@ class RequestValidationTest {
     Tensor lying = Tensor.of(DataType.BYTES, new long[] {1, 1}, two.data());
     assertThatThrownBy(() -> simple().infer(Map.of("INPUT0", ints(1, 16), "INPUT1", ints(1, 16), "INPUT2", lying)))
         .isInstanceOf(NereidException.InvalidArgument.class)
-        .hasMessage("expected 1 string elements for inference input 'INPUT2' for model 'simple', got 2");
+        .hasMessage("unexpected number of string elements 2 for inference input 'INPUT2' for model 'simple', expecting 1");
   }
 
   @Test

@@ -70,6 +70,10 @@ final class PerfCommand implements Callable<Integer> {
       description = "Length of each measurement window in milliseconds (default 5000).")
   long measurementMillis = 5000;
 
+  @Option(names = "--warmup-interval", paramLabel = "MS",
+      description = "How long to send unmeasured requests before the first level (default 2000; 0 for none).")
+  long warmupMillis = 2000;
+
   @Option(names = "--percentile", paramLabel = "P", description = "The latency percentile to summarize (default 99).")
   double percentile = 99;
 
@@ -150,6 +154,11 @@ final class PerfCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "*** Measurement settings ***%n  Model: %s%n  Target: %s%n  Batch size: %d%n"
         + "  Measurement window: %d msec%n%n", modelName, url == null ? "in-process" : protocol + "://" + url, batchSize,
         measurementMillis);
+    if (warmupMillis > 0) {
+      long warmup = runner.warmUp(requestRates.isEmpty() ? range[0] : 1, warmupMillis);
+      err.print("\r" + " ".repeat(60) + "\r");
+      out.printf(Locale.ROOT, "Warm-up: %d requests in %d msec (not measured)%n%n", warmup, warmupMillis);
+    }
     if (requestRates.isEmpty()) {
       for (int c = range[0]; c <= range[1]; c += range[2]) {
         report(results, runner.atConcurrency(c), out, err);

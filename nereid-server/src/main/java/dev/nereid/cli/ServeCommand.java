@@ -89,11 +89,13 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--http-restricted-api", paramLabel = "API[,API...]:HEADER=VALUE",
       description = "Require a header for API categories (health, metadata, inference, shared-memory, model-config,"
-          + " model-repository, statistics, trace, logging); repeatable.")
+          + " model-repository, statistics, trace, logging) on HTTP only; repeatable. It does not restrict gRPC:"
+          + " restrict gRPC with --grpc-restricted-api, as tritonserver does.")
   List<String> httpRestrictedApis = new ArrayList<>();
 
   @Option(names = "--grpc-restricted-api", paramLabel = "API[,API...]:KEY=VALUE",
-      description = "Require a metadata key for gRPC API categories; repeatable.")
+      description = "Require a metadata key for API categories (the same names as --http-restricted-api) on gRPC"
+          + " only; repeatable. It does not restrict HTTP: restrict HTTP with --http-restricted-api.")
   List<String> grpcRestrictedApis = new ArrayList<>();
 
   @Option(names = {"--max-request-size", "--http-max-input-size"}, paramLabel = "BYTES", defaultValue = "67108864",
@@ -176,7 +178,7 @@ public final class ServeCommand implements Callable<Integer> {
       }
       if (allowGrpc) {
         GrpcFrontend.Options grpc = GrpcFrontend.Options.defaults().withAddress(address).withPort(grpcPort)
-            .withShutdownTimeout(exitTimeout);
+            .withShutdownTimeout(exitTimeout.plus(Running.DELIVERY_GRACE));
         for (Map.Entry<ApiCategory, RestrictedApis.Restriction> r : grpcRestricted.asMap().entrySet()) {
           grpc = grpc.withRestrictedApi(List.of(r.getKey().flagName()), r.getValue().header(), r.getValue().value());
         }
@@ -273,6 +275,8 @@ public final class ServeCommand implements Callable<Integer> {
 
   /** What a running {@code serve} holds, and its orderly stop. */
   private static final class Running {
+    /** How long past the exit timeout the front ends wait for the server's cancellations to be delivered. */
+    static final Duration DELIVERY_GRACE = Duration.ofSeconds(2);
     private final Logger log;
     private final Duration exitTimeout;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
@@ -310,26 +314,34 @@ public final class ServeCommand implements Callable<Integer> {
       }
     }
 
-    /** Front ends first, draining side by side (they finish requests in flight), then the server. */
+    /**
+     * The front ends and the server stop side by side, so the whole stop takes about the exit timeout
+     * (not the front ends' drain and then the server's): the front ends stop accepting and answer new
+     * requests 503, the server lets inference in flight finish within the exit timeout and then
+     * cancels what is left, and the front ends, draining a little longer than that, deliver those
+     * cancellations as answers. Whatever is still unanswered then gets a 503 (HTTP) or is cancelled
+     * (gRPC) before the connections close.
+     */
     synchronized void stop() {
-      List<CompletableFuture<Void>> draining = new ArrayList<>();
+      List<CompletableFuture<Void>> stopping = new ArrayList<>();
       HttpFrontend h = http;
       GrpcFrontend g = grpc;
-      if (h != null) draining.add(CompletableFuture.runAsync(() -> h.close(exitTimeout)));
-      if (g != null) draining.add(CompletableFuture.runAsync(g::close));
-      draining.forEach(CompletableFuture::join);
+      Server s = server;
+      Duration drain = exitTimeout.plus(DELIVERY_GRACE);
+      if (h != null) stopping.add(CompletableFuture.runAsync(() -> h.close(drain)));
+      if (g != null) stopping.add(CompletableFuture.runAsync(g::close));
+      if (s != null) stopping.add(CompletableFuture.runAsync(s::stop));
+      stopping.forEach(CompletableFuture::join);
       http = null;
       grpc = null;
+      server = null;
       if (metrics != null) {
         metrics.close();
         metrics = null;
       }
-      if (server != null) {
-        Tracing.of(server).close(); // writes the trace file, exports the last spans
-        server.stop();
-        server = null;
+      if (s != null) {
+        Tracing.of(s).close(); // writes the trace file, exports the last spans
       }
-
     }
   }
 

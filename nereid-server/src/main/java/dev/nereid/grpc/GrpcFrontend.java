@@ -7,6 +7,8 @@ import dev.nereid.grpc.proto.ModelInferRequest;
 import dev.nereid.sharedmemory.SystemSharedMemory;
 import dev.nereid.status.LatencyHistograms;
 import dev.nereid.tracing.Tracing;
+import io.grpc.CompressorRegistry;
+import io.grpc.DecompressorRegistry;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -51,6 +53,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class GrpcFrontend implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GrpcFrontend.class);
+  /** gzip (grpc-java's default) and deflate, which Triton's clients may ask responses in. */
+  private static final CompressorRegistry COMPRESSORS = compressors();
   private static final long MAX_IDLE_POOL_BYTES = 256L << 20;
   private static final long MAX_IN_USE_POOL_BYTES = 1L << 30;
 
@@ -103,6 +107,8 @@ public final class GrpcFrontend implements AutoCloseable {
         .channelType(loops.serverChannelType())
         .directExecutor()
         .maxInboundMessageSize(options.maxInboundMessageSize())
+        .decompressorRegistry(DecompressorRegistry.getDefaultInstance().with(DeflateCodec.INSTANCE, true))
+        .compressorRegistry(COMPRESSORS)
         .addService(ServerInterceptors.intercept(MalformedMessages.guard(inferenceService(server, executor, loops, requestMemory,
                 SystemSharedMemory.of(server))),
             interceptors))
@@ -271,6 +277,14 @@ public final class GrpcFrontend implements AutoCloseable {
   }
 
   /** Asks for gzip on every response; grpc-java falls back to none for clients that do not accept it. */
+  private static CompressorRegistry compressors() {
+    CompressorRegistry registry = CompressorRegistry.newEmptyInstance();
+    registry.register(io.grpc.Codec.Identity.NONE);
+    registry.register(new io.grpc.Codec.Gzip());
+    registry.register(DeflateCodec.INSTANCE);
+    return registry;
+  }
+
   private static final class GzipResponses implements ServerInterceptor {
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(

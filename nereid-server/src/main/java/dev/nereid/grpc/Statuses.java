@@ -1,6 +1,7 @@
 package dev.nereid.grpc;
 
 import dev.nereid.NereidException;
+import dev.nereid.frontend.ErrorMessages;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.concurrent.CancellationException;
@@ -21,6 +22,13 @@ final class Statuses {
   }
 
   static Status toStatus(Throwable error) {
+    Status status = classify(error);
+    String description = status.getDescription();
+    return description == null || description.length() <= ErrorMessages.MAX_LENGTH ? status
+        : status.withDescription(ErrorMessages.cap(description));
+  }
+
+  private static Status classify(Throwable error) {
     Throwable e = unwrap(error);
     if (e instanceof NereidException n) {
       Status status = switch (n.code()) {

@@ -45,8 +45,11 @@ final class Exchange {
   interface Owner {
     void exchangeDone(Exchange exchange, boolean keepAlive);
 
-    /** Whether the front end is closing: then the response says so, and the connection closes after it. */
+    /** Whether the front end is closing. */
     boolean closing();
+
+    /** Whether the connection closes after the response now starting (the front end is closing). */
+    boolean closeAfterResponse();
   }
 
   private final ChannelHandlerContext ctx;
@@ -70,7 +73,7 @@ final class Exchange {
 
   /** Decides, as the response starts, whether the connection stays open after it. */
   private boolean decideKeepAlive() {
-    keepAlive = requestKeepAlive && !owner.closing();
+    keepAlive = requestKeepAlive && !owner.closeAfterResponse();
     return keepAlive;
   }
 
@@ -164,7 +167,10 @@ final class Exchange {
   /** The error as Triton reports it: the status its kind maps to, and its message. */
   void sendError(Throwable error) {
     Throwable e = unwrap(error);
-    if (e instanceof NereidException n) {
+    if (e instanceof NereidException.Cancelled c && owner.closing()) {
+      // The server cancelled it because it is stopping: the client may retry elsewhere.
+      sendError(HttpResponseStatus.SERVICE_UNAVAILABLE, "Server is shutting down: " + c.getMessage());
+    } else if (e instanceof NereidException n) {
       sendError(HttpResponseStatus.valueOf(n.code().httpStatus()), n.getMessage());
     } else {
       log.error("unexpected failure serving {} {}", request.method(), request.uri(), e);
@@ -187,6 +193,18 @@ final class Exchange {
       });
     } catch (RejectedExecutionException e) {
       sendError(new NereidException.Unavailable("Server is shutting down", e));
+    }
+  }
+
+  /**
+   * Answers 503 with the message if no response has started, or cuts a started stream short: for
+   * requests still in flight when a closing front end runs out of time.
+   */
+  void refuse(String message) {
+    if (!responded.get()) {
+      sendError(HttpResponseStatus.SERVICE_UNAVAILABLE, message);
+    } else if (!finished.get()) {
+      abortStream();
     }
   }
 

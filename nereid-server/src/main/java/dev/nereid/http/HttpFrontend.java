@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -43,6 +44,7 @@ public final class HttpFrontend implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpFrontend.class);
   private static final Duration DEFAULT_DRAIN = Duration.ofSeconds(30);
   private static final int IDLE_CONNECTION_SECONDS = 300;
+  private static final Duration REFUSAL_GRACE = Duration.ofSeconds(2);
 
   private final NettyListener listener;
   private final InFlight inFlight;
@@ -72,7 +74,7 @@ public final class HttpFrontend implements AutoCloseable {
         Thread.ofPlatform().daemon().name("nereid-http-heavy-", 0).factory());
     // The server's one set of shared-memory regions, which its gRPC front end serves too.
     KserveService service = new KserveService(server, options.restrictedApis(), blocking, heavy,
-        SystemSharedMemory.of(server), Tracing.of(server));
+        SystemSharedMemory.of(server), Tracing.of(server), options.maxRequestSize());
     HttpDecoderConfig decoder = new HttpDecoderConfig()
         .setMaxInitialLineLength(options.maxHeaderSize())
         .setMaxHeaderSize(options.maxHeaderSize())
@@ -84,7 +86,9 @@ public final class HttpFrontend implements AutoCloseable {
       listener = NettyListener.bind("http", options.address(), options.port(), options.threadCount(), ch -> {
         ChannelPipeline p = ch.pipeline();
         p.addLast("idle", new IdleStateHandler(0, 0, IDLE_CONNECTION_SECONDS));
-        p.addLast("codec", new HttpServerCodec(decoder));
+        // No pipelining depth limit in the codec or compressor (128 by default, past which they fail the
+        // connection): KserveHandler bounds the requests waiting by pausing reads.
+        p.addLast("codec", new HttpServerCodec(decoder, Integer.MAX_VALUE));
         p.addLast("chunks", new ChunkLimiter());
         p.addLast("decompressor", new HttpContentDecompressor(false, 0));
         p.addLast("large-body", new LargeBodyCollector(bodies, options.maxRequestSize()));
@@ -120,8 +124,9 @@ public final class HttpFrontend implements AutoCloseable {
 
   /**
    * Stops accepting connections, closes idle ones, waits up to {@code drainTimeout} for requests in
-   * flight to be answered (their connections close after the answer), then closes everything.
-   * Requests arriving meanwhile on open connections get 503. Does nothing if already closed.
+   * flight to be answered (their connections close after the answer), answers those still in flight
+   * then with 503, and closes everything. Requests arriving meanwhile on open connections, pipelined
+   * ones included, get 503. Does nothing if already closed.
    */
   public void close(Duration drainTimeout) {
     if (!closed.compareAndSet(false, true)) return;
@@ -133,7 +138,16 @@ public final class HttpFrontend implements AutoCloseable {
       });
     }
     if (!inFlight.awaitIdle(drainTimeout)) {
-      log.warn("HTTP front end closing with {} request(s) still in flight after {}", inFlight.count(), drainTimeout);
+      List<Exchange> left = inFlight.snapshot();
+      log.warn("HTTP front end closing with {} request(s) still in flight after {}; answering them 503",
+          left.size(), drainTimeout);
+      String message = "Server is shutting down: the request did not complete within the exit timeout of "
+          + drainTimeout.toSeconds() + " s";
+      for (Exchange exchange : left) exchange.refuse(message);
+      // The refusals (and the 503s of requests pipelined behind them) are written before connections close.
+      if (!inFlight.awaitIdle(REFUSAL_GRACE)) {
+        log.warn("HTTP front end closing with {} response(s) unwritten", inFlight.count());
+      }
     }
     listener.close();
     blocking.shutdown();
@@ -190,7 +204,7 @@ public final class HttpFrontend implements AutoCloseable {
       return threadCount;
     }
 
-    /** The largest request body accepted, after decompression (default 64 MiB); larger gets 413. */
+    /** The largest request body accepted, after decompression (default 64 MiB); larger gets 400. */
     public int maxRequestSize() {
       return maxRequestSize;
     }

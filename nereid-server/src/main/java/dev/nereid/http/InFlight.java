@@ -1,24 +1,29 @@
 package dev.nereid.http;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
-/** Counts requests between arrival and response, so a closing front end can wait for them. */
+/**
+ * The requests between arrival and response, so a closing front end can wait for them and, when the
+ * wait runs out, answer those left instead of dropping their connections.
+ */
 final class InFlight {
-  private final AtomicInteger count = new AtomicInteger();
+  private final Set<Exchange> exchanges = ConcurrentHashMap.newKeySet();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition idle = lock.newCondition();
   private volatile boolean closing;
 
-  void started() {
-    count.incrementAndGet();
+  void started(Exchange exchange) {
+    exchanges.add(exchange);
   }
 
-  void finished() {
-    if (count.decrementAndGet() == 0 && closing) {
+  void finished(Exchange exchange) {
+    if (exchanges.remove(exchange) && exchanges.isEmpty() && closing) {
       lock.lock();
       try {
         idle.signalAll();
@@ -29,7 +34,12 @@ final class InFlight {
   }
 
   int count() {
-    return count.get();
+    return exchanges.size();
+  }
+
+  /** The requests not yet answered, at this moment. */
+  List<Exchange> snapshot() {
+    return List.copyOf(exchanges);
   }
 
   boolean closing() {
@@ -46,7 +56,7 @@ final class InFlight {
     long deadline = System.nanoTime() + timeout.toNanos();
     lock.lock();
     try {
-      while (count.get() > 0) {
+      while (!exchanges.isEmpty()) {
         long left = deadline - System.nanoTime();
         if (left <= 0) return false;
         idle.await(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)), TimeUnit.NANOSECONDS);
@@ -54,7 +64,7 @@ final class InFlight {
       return true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return count.get() == 0;
+      return exchanges.isEmpty();
     } finally {
       lock.unlock();
     }

@@ -27,15 +27,18 @@ final class InferEndpoint {
   private final SystemSharedMemory regions;
   private final Tracing tracing;
   private final LatencyHistograms latency;
+  private final int maxRequestSize;
   private final FastModels fastModels = new FastModels();
 
+  /** @param maxRequestSize the most bytes of tensors a JSON request may expand to, as its body may hold */
   InferEndpoint(Server server, Executor workers, SystemSharedMemory regions, Tracing tracing,
-      LatencyHistograms latency) {
+      LatencyHistograms latency, int maxRequestSize) {
     this.latency = latency;
     this.server = server;
     this.workers = workers;
     this.regions = regions;
     this.tracing = tracing;
+    this.maxRequestSize = maxRequestSize;
   }
 
   void handle(Exchange exchange, Route route) {
@@ -72,7 +75,8 @@ final class InferEndpoint {
     try {
       decoded = raw
           ? new InferRequestDecoder.Decoded(RawRequestDecoder.decode(model, contiguous, release), OutputSelection.ALL_BINARY)
-          : InferRequestDecoder.decode(model.name(), contiguous, headerLength, exchange::tensorBuffer, release, regions);
+          : InferRequestDecoder.decode(model.name(), contiguous, headerLength,
+              new JsonTensorBudget(maxRequestSize, exchange::tensorBuffer), release, regions);
     } catch (RuntimeException e) {
       release.run();
       throw e;

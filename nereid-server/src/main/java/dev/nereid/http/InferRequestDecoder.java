@@ -142,8 +142,8 @@ final class InferRequestDecoder {
   }
 
   /**
-   * Reads a shape. A negative dimension is answered with INTERNAL (500), as Triton's JSON reader does;
-   * other malformed shapes are INVALID_ARGUMENT.
+   * Reads a shape. Every malformed shape is INVALID_ARGUMENT (400): it is the client's error. A negative
+   * dimension keeps the message of Triton's JSON reader (which answers it with 500).
    */
   static long[] shape(JsonNode shape) {
     if (shape == null || !shape.isArray()) throw invalid("Unable to parse 'shape'");
@@ -152,7 +152,7 @@ final class InferRequestDecoder {
       JsonNode d = shape.get(i);
       if (!d.isIntegralNumber()) throw invalid("Unable to parse 'shape': dimension " + d + " is not an integer");
       if (d.bigIntegerValue().signum() < 0) {
-        throw new NereidException.Internal(
+        throw invalid(
             "Unable to parse 'shape': attempt to access JSON non-unsigned-integer as unsigned-integer");
       }
       if (!d.canConvertToLong()) throw invalid("Unable to parse 'shape': dimension " + d + " is too large");

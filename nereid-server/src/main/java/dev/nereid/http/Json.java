@@ -9,6 +9,7 @@ import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.nereid.frontend.ErrorMessages;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nereid.NereidException;
 import io.netty.buffer.ByteBuf;
@@ -89,7 +90,7 @@ final class Json {
   static ByteBuf error(ByteBufAllocator alloc, String message) {
     return write(alloc, g -> {
       g.writeStartObject();
-      g.writeStringField("error", message == null ? "unknown error" : message);
+      g.writeStringField("error", message == null ? "unknown error" : ErrorMessages.cap(message));
       g.writeEndObject();
     });
   }

@@ -37,6 +37,8 @@ final class KserveHandler extends SimpleChannelInboundHandler<FullHttpRequest> i
   private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
   private ChannelHandlerContext ctx;
   private boolean busy;
+  /** {@code waiting.size()}, readable from the threads that finish responses. */
+  private volatile int waitingCount;
 
   KserveHandler(KserveService service, InFlight inFlight) {
     super(false); // the Exchange owns the request and releases it after responding
@@ -59,6 +61,7 @@ final class KserveHandler extends SimpleChannelInboundHandler<FullHttpRequest> i
   protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
     if (busy) {
       waiting.add(request);
+      waitingCount = waiting.size();
       if (waiting.size() >= MAX_WAITING) ctx.channel().config().setAutoRead(false);
       return;
     }
@@ -67,11 +70,11 @@ final class KserveHandler extends SimpleChannelInboundHandler<FullHttpRequest> i
 
   private void serve(FullHttpRequest request) {
     busy = true;
-    inFlight.started();
     boolean malformed = request.decoderResult().isFailure();
-    boolean keepAlive = !malformed && !inFlight.closing() && HttpUtil.isKeepAlive(request)
+    boolean keepAlive = !malformed && HttpUtil.isKeepAlive(request)
         && HttpVersion.HTTP_1_1.equals(request.protocolVersion());
     Exchange exchange = new Exchange(ctx, request, this, keepAlive);
+    inFlight.started(exchange);
     try {
       if (malformed) {
         rejectMalformed(exchange, request.decoderResult().cause());
@@ -119,6 +122,9 @@ final class KserveHandler extends SimpleChannelInboundHandler<FullHttpRequest> i
     } else if (cause instanceof TooLongHttpHeaderException) {
       exchange.sendError(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
           "request headers too large: " + cause.getMessage());
+    } else if (cause instanceof TooLongFrameException) {
+      // The body was over the limit (BodyAggregator): 400, as Triton answers (its L0_http tests check it).
+      exchange.sendError(HttpResponseStatus.BAD_REQUEST, cause.getMessage());
     } else {
       exchange.sendError(HttpResponseStatus.BAD_REQUEST, "malformed HTTP request: " + cause.getMessage());
     }
@@ -130,19 +136,26 @@ final class KserveHandler extends SimpleChannelInboundHandler<FullHttpRequest> i
   }
 
   @Override
+  public boolean closeAfterResponse() {
+    // While closing, requests already read still get their answers (503s) in order; the last closes.
+    return inFlight.closing() && waitingCount == 0;
+  }
+
+  @Override
   public void exchangeDone(Exchange exchange, boolean keepAlive) {
     if (!ctx.executor().inEventLoop()) {
       ctx.executor().execute(() -> exchangeDone(exchange, keepAlive));
       return;
     }
-    inFlight.finished();
+    inFlight.finished(exchange);
     busy = false;
-    if (!keepAlive || inFlight.closing()) {
+    if (!keepAlive) {
       releaseWaiting();
-      ctx.close();
+      LingeringClose.start(ctx.channel());
       return;
     }
     FullHttpRequest next = waiting.poll();
+    waitingCount = waiting.size();
     if (next != null) {
       serve(next);
     } else if (!ctx.channel().config().isAutoRead()) {
@@ -158,6 +171,7 @@ final class KserveHandler extends SimpleChannelInboundHandler<FullHttpRequest> i
 
   private void releaseWaiting() {
     for (FullHttpRequest r; (r = waiting.poll()) != null; ) r.release();
+    waitingCount = 0;
   }
 
   @Override

@@ -24,11 +24,11 @@ final class KserveService {
    * @param heavy runs work that burns CPU and memory (parsing and writing large bodies); bounded
    */
   KserveService(Server server, RestrictedApis restrictedApis, Executor blocking, Executor heavy,
-      SystemSharedMemory regions, Tracing tracing) {
+      SystemSharedMemory regions, Tracing tracing, int maxRequestSize) {
     this.restrictedApis = restrictedApis;
     this.info = new InfoEndpoints(server);
     LatencyHistograms latency = LatencyHistograms.of(server);
-    this.infer = new InferEndpoint(server, heavy, regions, tracing, latency);
+    this.infer = new InferEndpoint(server, heavy, regions, tracing, latency, maxRequestSize);
     this.statusPage = new StatusPage(server, latency, restrictedApis);
     this.trace = new TraceEndpoint(tracing);
     this.sharedMemory = new SharedMemoryEndpoints(regions);

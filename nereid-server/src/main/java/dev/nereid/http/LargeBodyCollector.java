@@ -36,7 +36,7 @@ final class LargeBodyCollector extends ChannelInboundHandlerAdapter {
       releaseBody();
       if (head.decoderResult().isSuccess() && head.headers().contains(InferResponseEncoder.HEADER_LENGTH)) {
         long length = HttpUtil.getContentLength(head, -1L);
-        // Larger than allowed: left to the aggregator, which answers 413.
+        // Larger than allowed: left to the aggregator, which refuses it.
         if (length >= THRESHOLD && length <= maxRequestSize) body = buffers.take((int) length);
       }
       ctx.fireChannelRead(msg);

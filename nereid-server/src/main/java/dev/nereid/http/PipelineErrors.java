@@ -1,6 +1,5 @@
 package dev.nereid.http;
 
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -13,7 +12,8 @@ import io.netty.handler.codec.http.HttpVersion;
 /**
  * Answers a request the pipeline rejects before it is a whole request (too large, too many chunks,
  * an undecodable body): a JSON error, then the connection closes, since the rest of the request's
- * bytes cannot be told from the next request's.
+ * bytes cannot be told from the next request's. It closes by {@link LingeringClose}, so a client still
+ * sending reads the error rather than a reset.
  */
 final class PipelineErrors {
   private PipelineErrors() {}
@@ -27,6 +27,6 @@ final class PipelineErrors {
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
     HttpUtil.setContentLength(response, response.content().readableBytes());
     HttpUtil.setKeepAlive(response, false);
-    ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    ctx.writeAndFlush(response).addListener(f -> LingeringClose.start(ctx.channel()));
   }
 }

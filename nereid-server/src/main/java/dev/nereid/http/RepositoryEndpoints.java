@@ -83,7 +83,8 @@ final class RepositoryEndpoints {
       throw new NereidException.Unsupported("'repository_name' specification is not supported");
     }
     String model = route.model();
-    if (model.contains("..") || model.contains("\\") || model.contains("%2F") || model.contains("%2f")) {
+    // The route has percent-decoded the name: an encoded slash is a slash here.
+    if (model.contains("..") || model.contains("\\") || model.contains("/")) {
       throw new NereidException.InvalidArgument("model name must not contain path traversal characters");
     }
   }

@@ -71,7 +71,24 @@ record Route(Kind kind, String model, String version, String name) {
   private static final Pattern SHARED_MEMORY =
       Pattern.compile("/v2/(system|cuda)sharedmemory(?:/region/([^/]+))?/(status|register|unregister)");
 
-  /** Routes a request URI (path and optional query). */
+  /** What a request URI asks for, without decoding its names (cheaper than {@link #of}). */
+  static Kind kindOf(String uri) {
+    int query = uri.indexOf('?');
+    String path = query < 0 ? uri : uri.substring(0, query);
+    if (inferModel(path) != null) return Kind.INFER;
+    try {
+      return of(uri).kind();
+    } catch (NereidException e) {
+      return Kind.NOT_FOUND;
+    }
+  }
+
+  /**
+   * Routes a request URI (path and optional query). Names in the path (model, version, repository,
+   * region) are percent-decoded after the path is split, so an encoded {@code /} stays in its name.
+   *
+   * @throws NereidException.InvalidArgument when a name's percent-encoding is malformed or not UTF-8
+   */
   static Route of(String uri) {
     int query = uri.indexOf('?');
     String path = query < 0 ? uri : uri.substring(0, query);
@@ -87,7 +104,7 @@ record Route(Kind kind, String model, String version, String name) {
       default: break;
     }
     String inferred = inferModel(path);
-    if (inferred != null) return new Route(Kind.INFER, inferred, "", "");
+    if (inferred != null) return new Route(Kind.INFER, PathNames.decode(inferred), "", "");
     Matcher m = MODEL.matcher(path);
     if (m.matches()) {
       String version = m.group(2) == null ? "" : m.group(2);
@@ -102,17 +119,18 @@ record Route(Kind kind, String model, String version, String name) {
         case "stats" -> Kind.MODEL_STATS;
         default -> version.isEmpty() ? Kind.TRACE_SETTING : Kind.NOT_FOUND; // trace settings have no version
       };
-      return new Route(kind, m.group(1), version, "");
+      return new Route(kind, PathNames.decode(m.group(1)), version, "");
     }
     m = REPOSITORY.matcher(path);
     if (m.matches()) {
-      String repository = m.group(1) == null ? "" : m.group(1);
+      String repository = m.group(1) == null ? "" : PathNames.decode(m.group(1));
       if (m.group(2) != null) return new Route(Kind.REPOSITORY_INDEX, "", "", repository);
-      return new Route(m.group(4).equals("load") ? Kind.REPOSITORY_LOAD : Kind.REPOSITORY_UNLOAD, m.group(3), "", repository);
+      return new Route(m.group(4).equals("load") ? Kind.REPOSITORY_LOAD : Kind.REPOSITORY_UNLOAD,
+          PathNames.decode(m.group(3)), "", repository);
     }
     m = SHARED_MEMORY.matcher(path);
     if (m.matches()) {
-      String region = m.group(2) == null ? "" : m.group(2);
+      String region = m.group(2) == null ? "" : PathNames.decode(m.group(2));
       boolean cuda = m.group(1).equals("cuda");
       Kind kind = switch (m.group(3)) {
         case "status" -> cuda ? Kind.CUDA_SHM_STATUS : Kind.SHM_STATUS;

@@ -3,7 +3,7 @@
  * in-process {@link dev.nereid.Server}.
  *
  * <p>A request flows through one Netty pipeline per connection: HTTP codec, chunk limit, request
- * decompression, body aggregation (413 past the size limit), response compression, then
+ * decompression, body aggregation (400 past the size limit, as Triton), response compression, then
  * {@code KserveHandler}, which routes ({@code Route}), checks restrictions and methods, and hands an
  * {@code Exchange} (one request, one response) to an endpoint. Infer requests are decoded
  * ({@code InferRequestDecoder}, {@code RawRequestDecoder}), submitted with

@@ -33,6 +33,35 @@ public final class PerfRunner {
     this.progress = progress;
   }
 
+  /**
+   * Sends requests with {@code concurrency} in flight for {@code millis}, measuring nothing, so the
+   * levels after it measure a warm server and client (compiled code, filled pools, open connections):
+   * each level's own warm-up (a fifth of its window) is too short for that when windows are short.
+   *
+   * @return the requests answered meanwhile
+   */
+  public long warmUp(int concurrency, long millis) throws InterruptedException {
+    AtomicLong answered = new AtomicLong();
+    AtomicLong stop = new AtomicLong();
+    List<Thread> threads = new ArrayList<>();
+    for (int i = 0; i < concurrency; i++) {
+      threads.add(Thread.ofPlatform().daemon().name("nereid-perf-warmup-" + i).start(() -> {
+        while (stop.get() == 0) {
+          try {
+            target.infer();
+            answered.incrementAndGet();
+          } catch (Exception e) {
+            // Errors count in the measured windows, not here.
+          }
+        }
+      }));
+    }
+    Thread.sleep(millis);
+    stop.set(1);
+    for (Thread t : threads) t.join(TimeUnit.SECONDS.toMillis(30));
+    return answered.get();
+  }
+
   /** Keeps {@code concurrency} requests in flight, each thread sending its next as its last returns. */
   public PerfResult atConcurrency(int concurrency) throws InterruptedException {
     List<LatencyRecorder> recorders = new ArrayList<>();

@@ -32,6 +32,23 @@ class PerfCommandTest {
   }
 
   @Test
+  void warmsUpBeforeTheFirstLevelWithoutMeasuringIt() throws Exception {
+    CliRun run = CliRun.of("perf", "identity", "--model-repository=" + CliRun.EXAMPLES,
+        "--input", "fp16_input=[[1.5, 2.5]]", "--concurrency-range", "2:2:1", "--measurement-interval", "200",
+        "--warmup-interval", "300");
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out()).containsPattern("Warm-up: [1-9][0-9]* requests in 300 msec \\(not measured\\)");
+    // The warm-up comes before the measured level.
+    assertThat(run.out().indexOf("Warm-up:")).isLessThan(run.out().indexOf("Concurrency: 2"));
+
+    CliRun none = CliRun.of("perf", "identity", "--model-repository=" + CliRun.EXAMPLES,
+        "--input", "fp16_input=[[1.5, 2.5]]", "--concurrency-range", "1:1:1", "--measurement-interval", "200",
+        "--warmup-interval", "0");
+    assertThat(none.exitCode()).as(none.err()).isZero();
+    assertThat(none.out()).doesNotContain("Warm-up:");
+  }
+
+  @Test
   void requestRateModeAndRandomInputsForABatchingModel() throws Exception {
     Files.createDirectories(dir.resolve("repo/batched/1"));
     Files.writeString(dir.resolve("repo/batched/config.pbtxt"), """

@@ -59,6 +59,13 @@ class ServeCommandTest {
   }
 
   @Test
+  void helpSaysEachRestrictedApiFlagCoversOneProtocolOnly() {
+    String help = run("--help").out().replaceAll("\\s+", " ");
+    assertThat(help).contains("on HTTP only; repeatable. It does not restrict gRPC: restrict gRPC with --grpc-restricted-api")
+        .contains("on gRPC only; repeatable. It does not restrict HTTP: restrict HTTP with --http-restricted-api");
+  }
+
+  @Test
   void badRestrictedApiIsAUsageError() {
     Result r = run("--http-restricted-api", "model-reposit:k=v", "--http-port", "0", "--allow-metrics", "false");
     assertThat(r.exitCode()).isEqualTo(2);

@@ -104,6 +104,70 @@ class ServeProcessTest {
     }
   }
 
+  @Test
+  void onSigtermEveryRequestInFlightIsAnsweredEvenWhenTheModelOutlastsTheExitTimeout() throws Exception {
+    Path repository = temp.resolve("stuck-models");
+    Files.createDirectories(repository.resolve("stuck/1"));
+    Files.writeString(repository.resolve("stuck/config.pbtxt"), """
+        backend: "identity"
+        max_batch_size: 0
+        input [ { name: "INPUT0" data_type: TYPE_INT32 dims: [ -1 ] } ]
+        output [ { name: "OUTPUT0" data_type: TYPE_INT32 dims: [ -1 ] } ]
+        instance_group [ { kind: KIND_CPU count: 1 } ]
+        parameters { key: "execute_delay_ms" value { string_value: "600000" } }
+        """);
+    Path argfile = temp.resolve("stuck.args");
+    String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    Files.writeString(argfile, "-cp\n\"" + classpath.replace("\\", "\\\\") + "\"\n-Xmx256m\n"
+        + "-Dorg.slf4j.simpleLogger.defaultLogLevel=info\n" + ServeCommand.class.getName() + "\n");
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    Process process = new ProcessBuilder(java.toString(), "@" + argfile, "--model-repository", repository.toString(),
+        "--http-port", "0", "--grpc-port", "0", "--metrics-port", "0", "--exit-timeout-secs", "2")
+        .redirectErrorStream(true).start();
+    List<String> output = new CopyOnWriteArrayList<>();
+    Thread reader = Thread.ofVirtual().start(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line; (line = r.readLine()) != null; ) output.add(line);
+      } catch (IOException e) {
+        output.add("<output closed: " + e + ">");
+      }
+    });
+    try {
+      int httpPort = awaitPort(output, HTTP_STARTED, process);
+      int metricsPort = awaitPort(output, METRICS_STARTED, process);
+      HttpClient client = HttpClient.newHttpClient();
+      URI infer = URI.create("http://127.0.0.1:" + httpPort + "/v2/models/stuck/infer");
+      // One request executing (for ten minutes) and three queued behind it, on their own connections.
+      List<CompletableFuture<HttpResponse<String>>> stuck = new java.util.ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        stuck.add(client.sendAsync(HttpRequest.newBuilder(infer).POST(HttpRequest.BodyPublishers.ofString(
+            "{\"inputs\":[{\"name\":\"INPUT0\",\"datatype\":\"INT32\",\"shape\":[1],\"data\":[" + i + "]}]}"))
+            .build(), HttpResponse.BodyHandlers.ofString()));
+      }
+      URI metrics = URI.create("http://127.0.0.1:" + metricsPort + "/metrics");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!client.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString()).body()
+          .contains("nv_inference_pending_request_count{model=\"stuck\",version=\"1\"} 3")) {
+        assertThat(System.nanoTime()).as("the requests never reached the server").isLessThan(deadline);
+        Thread.sleep(20);
+      }
+
+      process.toHandle().destroy();
+
+      // Each gets an answer: none finishes, so each is refused with a 503 saying why; no connection is cut.
+      for (CompletableFuture<HttpResponse<String>> request : stuck) {
+        HttpResponse<String> response = request.get(60, TimeUnit.SECONDS);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(503);
+        assertThat(response.body()).startsWith("{\"error\":\"Server is shutting down");
+      }
+      assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("process exited").isTrue();
+      reader.join(TimeUnit.SECONDS.toMillis(5));
+      assertThat(process.exitValue()).as(String.join("\n", output)).isZero();
+    } finally {
+      process.destroyForcibly();
+    }
+  }
+
   static int awaitPort(List<String> output, Pattern pattern, Process process) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import dev.nereid.DataType;
+import dev.nereid.grpc.proto.GRPCInferenceServiceGrpc;
 import dev.nereid.grpc.proto.InferTensorContents;
 import dev.nereid.grpc.proto.ModelInferRequest;
 import dev.nereid.grpc.proto.ModelInferResponse;
@@ -147,6 +148,44 @@ class GrpcInferTest {
         .addRawInputContents(Wire.int32s(values))
         .build());
     assertThat(response.getRawOutputContents(0)).isEqualTo(Wire.int32s(values));
+  }
+
+  @Test
+  void deflateCompressedRequestsAreAccepted() throws InterruptedException {
+    // Triton's clients' -C deflate: zlib-wrapped deflate, which grpc-java's client does not offer either.
+    io.grpc.CompressorRegistry compressors = io.grpc.CompressorRegistry.newEmptyInstance();
+    compressors.register(new io.grpc.Codec() {
+      @Override
+      public String getMessageEncoding() {
+        return "deflate";
+      }
+
+      @Override
+      public java.io.OutputStream compress(java.io.OutputStream os) {
+        return new java.util.zip.DeflaterOutputStream(os);
+      }
+
+      @Override
+      public java.io.InputStream decompress(java.io.InputStream is) {
+        return new java.util.zip.InflaterInputStream(is);
+      }
+    });
+    io.grpc.ManagedChannel channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
+        .forAddress("127.0.0.1", fx.frontend.port()).usePlaintext().compressorRegistry(compressors).build();
+    try {
+      int[] values = new int[64 * 1024];
+      Arrays.fill(values, 7);
+      // Without a deflate decompressor the server refuses the call (UNIMPLEMENTED).
+      ModelInferResponse response = GRPCInferenceServiceGrpc.newBlockingStub(channel).withCompression("deflate")
+          .modelInfer(ModelInferRequest.newBuilder()
+              .setModelName("identity")
+              .addInputs(Wire.input("int32_input", "INT32", 1, values.length))
+              .addRawInputContents(Wire.int32s(values))
+              .build());
+      assertThat(response.getRawOutputContents(0)).isEqualTo(Wire.int32s(values));
+    } finally {
+      channel.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+    }
   }
 
   @Test

@@ -273,7 +273,7 @@ class GrpcMalformedRequestTest {
     c.add(infer("too few BYTES elements", simple(b -> b.setRawInputContents(1, Wire.strings(new byte[] {'a'}))), invalid,
         "expected 2 string elements for inference input 'INPUT1' for model 'simple', got 1"));
     c.add(infer("too many BYTES elements", simple(b -> b.setRawInputContents(1, Wire.strings(new byte[1], new byte[2], new byte[3]))),
-        invalid, "expected 2 string elements for inference input 'INPUT1' for model 'simple', got 3"));
+        invalid, "unexpected number of string elements 3 for inference input 'INPUT1' for model 'simple', expecting 2"));
     c.add(infer("too few bytes_contents", simple(b -> {
       b.clearRawInputContents();
       b.getInputsBuilder(0).setContents(InferTensorContents.newBuilder().addAllIntContents(List.of(1, 2, 3, 4)));

@@ -37,6 +37,31 @@ class GrpcStatusRpcTest {
   }
 
   @Test
+  void healthKnowsTheServerAndItsServicesAndNothingElse() {
+    for (String service : new String[] {"inference.GRPCInferenceService", "grpc.health.v1.Health"}) {
+      assertThat(fx.health.check(HealthCheckRequest.newBuilder().setService(service).build()).getStatus())
+          .as(service).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    }
+    assertStatus(() -> fx.health.check(HealthCheckRequest.newBuilder().setService("no.such.Service").build()),
+        Status.Code.NOT_FOUND, "unknown service 'no.such.Service'");
+  }
+
+  @Test
+  void anEnormousModelNameIsNotEchoedWhole() {
+    String name = "m".repeat(1 << 20);
+    StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+        () -> fx.blocking.modelMetadata(ModelMetadataRequest.newBuilder().setName(name).build()));
+    // Not RESOURCE_EXHAUSTED (a status trailer too large for the client): the server's own answer, capped.
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(e.getStatus().getDescription()).startsWith("Request for unknown model: 'mmm")
+        .endsWith("mmm' is not found").contains("characters elided").hasSizeLessThanOrEqualTo(1100);
+    ModelInferRequest infer = ModelInferRequest.newBuilder().setModelName(name).build();
+    StatusRuntimeException inferError = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+        () -> fx.blocking.modelInfer(infer));
+    assertThat(inferError.getStatus().getDescription()).hasSizeLessThanOrEqualTo(1100);
+  }
+
+  @Test
   void modelReadiness() {
     assertThat(ready("identity", "")).isTrue();
     assertThat(ready("identity", "1")).isTrue();

@@ -118,12 +118,13 @@ class CompressionTest {
   }
 
   @Test
-  void aBodyThatInflatesPastTheLimitIs413() {
+  void aBodyThatInflatesPastTheLimitIs400AsInTriton() {
     byte[] bomb = compress("gzip", new byte[4 << 20]); // 4 MiB of zeros against a 1 MiB limit
     assertThat(bomb.length).isLessThan(1 << 20);
     HttpResponse<byte[]> r = post(bomb, "Content-Encoding", "gzip");
-    assertThat(r.statusCode()).isEqualTo(413);
-    assertThat(new String(r.body(), StandardCharsets.UTF_8)).contains("exceeds the maximum allowed value of 1048576 bytes");
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(new String(r.body(), StandardCharsets.UTF_8)).contains("Request JSON size exceeds the maximum allowed value"
+        + " of 1048576 bytes. Use --http-max-input-size to increase the limit.");
     assertThat(post(INFER.getBytes(StandardCharsets.UTF_8)).statusCode()).isEqualTo(200);
   }
 }

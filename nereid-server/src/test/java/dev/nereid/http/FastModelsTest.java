@@ -22,6 +22,17 @@ class FastModelsTest {
         + "output [ { name: \"OUTPUT0\" data_type: TYPE_INT32 dims: [ -1 ] } ]\n" + extraConfig);
   }
 
+  private static long meanComputeNanos(Model model) {
+    long ns = 0;
+    long count = 0;
+    for (dev.nereid.ModelStatistics s : model.statistics()) {
+      var i = s.inferenceStats();
+      ns += i.computeInput().ns() + i.computeInfer().ns() + i.computeOutput().ns();
+      count += s.executionCount();
+    }
+    return ns / count;
+  }
+
   @Test
   void fastOnlyWhenMeasuredUnderTheLimit() throws Exception {
     identity("quick", "");
@@ -40,8 +51,11 @@ class FastModelsTest {
         slow.infer(InferenceRequest.builder().input("INPUT0", new int[] {i}).build()).next();
       }
       FastModels fresh = new FastModels(); // the first verdict is kept for a while; a new one looks again
-      assertThat(fresh.fast(quick, quickRoute)).isTrue();
-      assertThat(fresh.fast(slow, slowRoute)).isFalse();
+      // The verdict follows what the server measured; how fast the quick model measures depends on the
+      // machine's load (other builds run beside this one), so the test compares with the measurement
+      // rather than assuming the quick model came out under the limit.
+      assertThat(fresh.fast(quick, quickRoute)).isEqualTo(meanComputeNanos(quick) < FastModels.FAST_NANOS);
+      assertThat(fresh.fast(slow, slowRoute)).as("5 ms an execution is never fast").isFalse();
     }
   }
 }

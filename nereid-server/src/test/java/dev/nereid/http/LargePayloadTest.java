@@ -50,7 +50,7 @@ class LargePayloadTest {
   }
 
   @Test
-  void justUnderTheLimitIsServedAndJustOverIs413() {
+  void justUnderTheLimitIsServedAndJustOverIs400AsInTriton() {
     String header = "{\"inputs\":[{\"name\":\"uint8_input\",\"datatype\":\"UINT8\",\"shape\":[1,%N%],"
         + "\"parameters\":{\"binary_data_size\":%N%}}],\"parameters\":{\"binary_data_output\":true}}";
     int fixed = TestHttp.headerLength(header.replace("%N%", ""));
@@ -69,9 +69,10 @@ class LargePayloadTest {
     HttpResponse<byte[]> tooLarge = http.sendBytes(HttpRequest.newBuilder(http.uri("/v2/models/identity/infer"))
         .header("Inference-Header-Content-Length", Integer.toString(TestHttp.headerLength(exact)))
         .POST(HttpRequest.BodyPublishers.ofByteArray(overLimit)).build());
-    assertThat(tooLarge.statusCode()).isEqualTo(413);
-    assertThat(new String(tooLarge.body(), StandardCharsets.UTF_8)).isEqualTo("{\"error\":\"request body of "
-        + (LIMIT + 1) + " bytes exceeds the maximum allowed value of " + LIMIT + " bytes\"}");
+    assertThat(tooLarge.statusCode()).isEqualTo(400);
+    assertThat(new String(tooLarge.body(), StandardCharsets.UTF_8)).isEqualTo("{\"error\":\"Request size of "
+        + (LIMIT + 1) + " bytes exceeds the maximum allowed value of " + LIMIT
+        + " bytes. Use --http-max-input-size to increase the limit.\"}");
     assertThat(http.get("/v2/health/live").statusCode()).isEqualTo(200);
   }
 }

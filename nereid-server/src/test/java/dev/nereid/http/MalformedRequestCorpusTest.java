@@ -86,7 +86,8 @@ class MalformedRequestCorpusTest {
     raw("chunk size overflow", "POST /v2/models/identity/infer HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
         + "FFFFFFFFFFFFFFFFFFFF\r\nabc\r\n0\r\n\r\n", 400, "malformed HTTP request");
     raw("declared body over the limit", "POST /v2/models/identity/infer HTTP/1.1\r\nHost: x\r\nContent-Length: "
-        + (LIMIT + 1) + "\r\n\r\n", 413, "exceeds the maximum allowed value of " + LIMIT + " bytes");
+        + (LIMIT + 1) + "\r\n\r\n", 400, "Request JSON size of " + (LIMIT + 1) + " bytes exceeds the maximum allowed value of "
+        + LIMIT + " bytes. Use --http-max-input-size to increase the limit.");
     raw("expect-continue over the limit", "POST /v2/models/identity/infer HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
         + "Content-Length: " + (LIMIT * 4) + "\r\n\r\n", 413, null);
     raw("control character in header name", "GET /v2 HTTP/1.1\r\nHost: x\r\nX\u0001Y: 1\r\n\r\n", 400,
@@ -155,7 +156,7 @@ class MalformedRequestCorpusTest {
     infer("shape not an array", input("int32_input", "INT32", "2", "[1,2]"), 400, "Unable to parse 'shape'");
     infer("shape of strings", input("int32_input", "INT32", "[\"1\",\"2\"]", "[1,2]"), 400, "Unable to parse 'shape'");
     infer("fractional dimension", input("int32_input", "INT32", "[1,1.5]", "[1,2]"), 400, "Unable to parse 'shape'");
-    infer("negative dimension", input("int32_input", "INT32", "[1,-2]", "[1,2]"), 500,
+    infer("negative dimension", input("int32_input", "INT32", "[1,-2]", "[1,2]"), 400,
         "Unable to parse 'shape': attempt to access JSON non-unsigned-integer as unsigned-integer");
     infer("element count overflow", input("int32_input", "INT32", "[4294967296,4294967296]", "[1]"), 400,
         "causes total element count to exceed maximum size of");

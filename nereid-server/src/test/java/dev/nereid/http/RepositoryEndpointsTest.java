@@ -109,7 +109,7 @@ class RepositoryEndpointsTest {
     HttpResponse<String> badConfig = http.post("/v2/repository/models/raw_fp32/load",
         "{\"parameters\":{\"config\":\"{not json\"}}");
     assertThat(badConfig.statusCode()).isEqualTo(400);
-    assertThat(TestHttp.error(badConfig)).startsWith("invalid model config JSON");
+    assertThat(TestHttp.error(badConfig)).startsWith("failed to load 'raw_fp32', invalid model config JSON");
     HttpResponse<String> repositoryName = http.post("/v2/repository/other/models/raw_fp32/load", "");
     assertThat(repositoryName.statusCode()).isEqualTo(501);
     assertThat(TestHttp.error(repositoryName)).isEqualTo("'repository_name' specification is not supported");

@@ -84,12 +84,85 @@ public final class EnsembleGraph {
   }
 
   /**
-   * Validates an ensemble config against its composing models.
+   * Checks what an ensemble config says by itself, without looking at its composing models: it has
+   * steps, each naming a model other than the ensemble; each tensor is produced once, by an ensemble
+   * input or a step; each tensor a step reads is produced; each ensemble output is produced by a step;
+   * and each ensemble input is read by a step (Triton: "must map ensemble input").
+   *
+   * @throws NereidException.InvalidArgument naming the ensemble and the step or tensor at fault
+   */
+  public static void checkStructure(String ensemble, ModelConfig config) {
+    String where = "in ensemble '" + ensemble + "', ";
+    List<ModelEnsembling.Step> specs = config.getEnsembleScheduling().getStepList();
+    if (specs.isEmpty()) {
+      throw invalid("ensemble '" + ensemble + "' has no steps: add ensemble_scheduling { step [ ... ] }");
+    }
+    Map<String, String> producedBy = new LinkedHashMap<>();
+    for (ModelInput input : config.getInputList()) producedBy.put(input.getName(), "ensemble input '" + input.getName() + "'");
+    for (int i = 0; i < specs.size(); i++) {
+      ModelEnsembling.Step spec = specs.get(i);
+      if (spec.getModelName().isEmpty()) {
+        throw invalid(where + "step " + i + " names no model_name");
+      }
+      String step = "step " + i + " (model '" + spec.getModelName() + "')";
+      if (spec.getModelName().equals(ensemble)) {
+        throw invalid(where + step + " uses the ensemble itself");
+      }
+      for (Map.Entry<String, String> out : spec.getOutputMapMap().entrySet()) {
+        String previous = producedBy.putIfAbsent(out.getValue(), step + " output '" + out.getKey() + "'");
+        if (previous != null) {
+          throw invalid(where + "tensor '" + out.getValue() + "' is produced twice: by " + previous + " and by " + step
+              + " output '" + out.getKey() + "'");
+        }
+      }
+    }
+    Set<String> read = new LinkedHashSet<>();
+    for (int i = 0; i < specs.size(); i++) {
+      ModelEnsembling.Step spec = specs.get(i);
+      for (Map.Entry<String, String> in : spec.getInputMapMap().entrySet()) {
+        if (!producedBy.containsKey(in.getValue())) {
+          throw invalid(where + "step " + i + " (model '" + spec.getModelName() + "') reads tensor '" + in.getValue()
+              + "' (for its input '" + in.getKey() + "'), which is neither an ensemble input nor the output of any step");
+        }
+        read.add(in.getValue());
+      }
+    }
+    for (ModelOutput output : config.getOutputList()) {
+      String producer = producedBy.get(output.getName());
+      if (producer == null || producer.startsWith("ensemble input")) {
+        throw invalid(where + "ensemble output '" + output.getName() + "' is not produced by any step");
+      }
+    }
+    // A cycle before unread inputs: in a cycle the inputs often go unread, and the cycle is the cause.
+    Map<String, Producer> producers = new LinkedHashMap<>();
+    config.getInputList().forEach(input -> producers.put(input.getName(),
+        new Producer("ensemble input", DataType.TYPE_INVALID, List.of(), List.of(), -1)));
+    List<Step> steps = new ArrayList<>();
+    for (int i = 0; i < specs.size(); i++) {
+      ModelEnsembling.Step spec = specs.get(i);
+      for (String tensor : spec.getOutputMapMap().values()) {
+        producers.put(tensor, new Producer("step " + i, DataType.TYPE_INVALID, List.of(), List.of(), i));
+      }
+      steps.add(new Step(i, spec.getModelName(), spec.getModelVersion() > 0 ? spec.getModelVersion() : -1,
+          spec.getInputMapMap(), spec.getOutputMapMap(), false, 0));
+    }
+    topologicalOrder(where, steps, producers);
+    for (ModelInput input : config.getInputList()) {
+      if (!read.contains(input.getName())) {
+        throw invalid(where + "ensemble input '" + input.getName() + "' is not read by any step: must map ensemble"
+            + " input " + input.getName() + " to a step's input_map");
+      }
+    }
+  }
+
+  /**
+   * Validates an ensemble config against its composing models, after {@link #checkStructure}.
    *
    * @throws NereidException.InvalidArgument naming the step at fault, or with the composing model's
    *     own error when it is not ready
    */
   public static EnsembleGraph build(String ensemble, ModelConfig config, ComposingConfigs composing) {
+    checkStructure(ensemble, config);
     String where = "in ensemble '" + ensemble + "', ";
     List<ModelEnsembling.Step> specs = config.getEnsembleScheduling().getStepList();
     if (specs.isEmpty()) {

@@ -37,7 +37,12 @@ record LoadOverrides(ModelConfig config, Map<String, byte[]> files) {
       Object value = p.getValue();
       if (key.equals("config")) {
         String json = value instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(value);
-        config = ModelConfigs.parseJson(json);
+        try {
+          config = ModelConfigs.parseJson(json);
+        } catch (NereidException.InvalidArgument e) {
+          // Triton's wording: its model-control examples check that the message starts "failed to load".
+          throw new NereidException.InvalidArgument("failed to load '" + name + "', " + e.getMessage(), e);
+        }
       } else if (key.startsWith("file:")) {
         if (!(value instanceof byte[] bytes)) {
           throw new NereidException.InvalidArgument("failed to load '" + name + "': parameter '" + key + "' must be bytes");

@@ -209,6 +209,10 @@ public final class RealServer {
       try {
         ModelConfig raw = override != null ? override
             : Files.exists(effective.configFile()) ? ModelConfigs.parseText(effective.configFile()) : ModelConfig.getDefaultInstance();
+        // Validation errors name the config as parse errors do; the config's own checks come before
+        // anything reads the model's files, so that a missing file does not hide an error in the config.
+        String configSource = override != null ? "config override" : effective.configFile().toString();
+        ConfigValidator.validateDeclared(servedName(raw, name, directory), name, configSource);
         List<Long> available = effective.versions();
         if (available.isEmpty()) {
           throw new NereidException.InvalidArgument("model '" + name + "' has no version folders: put its files in a "
@@ -218,7 +222,7 @@ public final class RealServer {
             available.get(available.size() - 1), backends, options.strictModelConfig(), options.backendConfig(), facade);
         // Known before validation: an ensemble whose composing models are missing is retried when they come.
         entry.composing = ModelDependencies.composing(config);
-        ConfigValidator.validate(config, name);
+        ConfigValidator.validate(config, name, configSource);
         backend = resolveBackend(name, config);
         if (ModelDependencies.isEnsemble(config)) {
           config = validatedEnsemble(name, config);

@@ -107,6 +107,11 @@ public final class RequestValidator {
         throw invalid("input '" + spec.name() + "' for model '" + sig.modelName()
             + "' holds a malformed BYTES buffer: an element's 4-byte length runs past the end of the data");
       }
+      if (found > elements) {
+        // Triton's wording (its L0_input_validation matches on it): it stops counting one past the expected number.
+        throw invalid("unexpected number of string elements " + (elements + 1) + " for inference input '" + spec.name()
+            + "' for model '" + sig.modelName() + "', expecting " + elements);
+      }
       if (found != elements) {
         throw invalid("expected " + elements + " string elements for inference input '" + spec.name() + "' for model '"
             + sig.modelName() + "', got " + found);
