@@ -29,7 +29,7 @@ class NereidCliTest {
 
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.errLines()).containsExactly(
-        "nereid: missing command: give one of [infer, models, perf, serve, help] (see 'nereid --help')");
+        "nereid: missing command: give one of [analyze, infer, models, perf, serve, help] (see 'nereid --help')");
   }
 
   @Test
