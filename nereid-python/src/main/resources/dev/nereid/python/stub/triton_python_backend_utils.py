@@ -358,36 +358,78 @@ class Logger:
 
 
 class MetricFamily:
-    """A family of custom metrics on the server's /metrics."""
+    """A family of custom metrics on the server's /metrics, created (or found by name) when constructed.
+    A family of the same name and kind is shared; the first description stays."""
     COUNTER = 0
     GAUGE = 1
     HISTOGRAM = 2
+    _KIND_NAMES = ("counter", "gauge", "histogram")
+    _known = {}  # name -> kind, for this stub: a second family of another kind fails here, as in Triton
 
     def __init__(self, name, description, kind):
-        if kind not in (MetricFamily.COUNTER, MetricFamily.GAUGE):
-            raise TritonModelException("metric family '%s': only COUNTER and GAUGE are supported" % name)
+        if kind not in (MetricFamily.COUNTER, MetricFamily.GAUGE, MetricFamily.HISTOGRAM):
+            raise TritonModelException("metric family '%s': unknown kind %r (use MetricFamily.COUNTER, GAUGE "
+                                       "or HISTOGRAM)" % (name, kind))
+        if not name:
+            raise TritonModelException("a metric family needs a name")
+        known = MetricFamily._known.setdefault(name, kind)
+        if known != kind:
+            raise TritonModelException("metric family '%s' exists as a %s, cannot add it as a %s"
+                                       % (name, MetricFamily._KIND_NAMES[known], MetricFamily._KIND_NAMES[kind]))
         self._name = name
         self._kind = kind
         self._description = description
 
-    def Metric(self, labels=None):
-        return Metric(self, labels or {})
+    def Metric(self, labels=None, buckets=None):
+        return Metric(self, labels, buckets)
 
 
 class Metric:
-    """One metric of a family, with its labels."""
+    """One metric of a family, with its labels; it shows on /metrics (at zero) once created. A
+    HISTOGRAM metric needs its bucket upper bounds (ascending; [] leaves only the +Inf bucket)."""
 
-    def __init__(self, family, labels=None):
+    def __init__(self, family, labels=None, buckets=None):
         self._family = family
-        self._labels = dict(labels or {})
+        self._labels = {str(k): str(v) for k, v in sorted((labels or {}).items())}
+        kind = family._kind
+        if kind == MetricFamily.HISTOGRAM:
+            if buckets is None:
+                raise TritonModelException("histogram '%s': a HISTOGRAM metric needs buckets" % family._name)
+            buckets = [float(b) for b in buckets]
+            for a, b in zip(buckets, buckets[1:]):
+                if not b > a:
+                    raise TritonModelException("histogram '%s': buckets must be strictly ascending, got %s"
+                                               % (family._name, buckets))
+        elif buckets is not None:
+            raise TritonModelException("metric family '%s' is a %s: only a HISTOGRAM metric takes buckets"
+                                       % (family._name, MetricFamily._KIND_NAMES[kind]))
+        _runtime.metric_new(self, buckets)
+
+    def _refuse(self, what):
+        raise TritonModelException("'%s' is a %s: %s"
+                                   % (self._family._name, MetricFamily._KIND_NAMES[self._family._kind], what))
 
     def increment(self, value):
+        kind = self._family._kind
+        if kind == MetricFamily.HISTOGRAM:
+            self._refuse("a histogram cannot be incremented, use observe()")
+        if kind == MetricFamily.COUNTER and value < 0:
+            raise TritonModelException("counter '%s' cannot decrease (got %s)" % (self._family._name, value))
         _runtime.metric(self, "increment", value)
 
     def set(self, value):
+        if self._family._kind != MetricFamily.GAUGE:
+            self._refuse("only a gauge can be set")
         _runtime.metric(self, "set", value)
 
+    def observe(self, value):
+        if self._family._kind != MetricFamily.HISTOGRAM:
+            self._refuse("only a histogram observes values")
+        _runtime.metric(self, "observe", value)
+
     def value(self):
+        if self._family._kind == MetricFamily.HISTOGRAM:
+            self._refuse("a histogram has no single value; read its buckets on /metrics")
         return _runtime.metric(self, "value", 0.0)
 
 
