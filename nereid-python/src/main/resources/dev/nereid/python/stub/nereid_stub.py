@@ -324,7 +324,7 @@ class Runtime:
         for t in tensors:
             if not isinstance(t, pb_utils.Tensor):
                 raise pb_utils.TritonModelException("expected pb_utils.Tensor, got %s" % type(t).__name__)
-            array = t.as_numpy()
+            array = t._array  # not as_numpy(), which refuses BF16
             dtype = t._type
             if types is not None and dtype == "UINT16" and types.get(t.name()) == "TYPE_BF16":
                 dtype = "BF16"

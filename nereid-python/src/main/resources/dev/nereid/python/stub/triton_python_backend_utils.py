@@ -6,6 +6,8 @@ import struct
 
 import numpy as np
 
+import _nereid_dlpack as _dlpack
+
 _runtime = None  # the stub's Runtime; set by nereid_stub
 
 TRITONSERVER_RESPONSE_COMPLETE_FINAL = 1
@@ -132,16 +134,24 @@ class TritonModelException(Exception):
         return str(self)
 
 
+_BF16_AS_NUMPY = ("Tensor dtype is BF16 and cannot be converted to NumPy. Use to_dlpack() and from_dlpack() "
+                  "instead.")
+
+
 class Tensor:
-    """A named tensor over a numpy array. BYTES tensors are numpy object arrays of bytes."""
+    """A named tensor over a numpy array. BYTES tensors are numpy object arrays of bytes. A BF16 tensor
+    (numpy has no bfloat16) is reachable only through DLPack, as in Triton: as_numpy() refuses it,
+    to_dlpack() and from_dlpack() carry it (to torch, or from one tensor to another)."""
 
     def __init__(self, name, data, dtype=None):
+        if not name:
+            raise TritonModelException("Tensor name cannot be an empty string.")
         if not isinstance(data, np.ndarray):
             data = np.asarray(data)
         if data.dtype.type == np.str_:
             data = data.astype(np.object_)
         self._name = name
-        self._array = data
+        self._array = data  # for BF16: the raw 16-bit patterns, as np.uint16
         self._type = dtype or _kserve_name(data.dtype)
         if self._type is None:
             raise TritonModelException(
@@ -151,6 +161,8 @@ class Tensor:
         return self._name
 
     def as_numpy(self):
+        if self._type == "BF16":
+            raise TritonModelException(_BF16_AS_NUMPY)
         return self._array
 
     def triton_dtype(self):
@@ -163,13 +175,41 @@ class Tensor:
         return True
 
     def to_dlpack(self):
+        if self._type == "BYTES":
+            raise TritonModelException("DLPack does not have support for string tensors.")
+        if self._type == "BF16":
+            return _dlpack.export_bf16(np.ascontiguousarray(self._array))
         return self._array.__dlpack__()
+
+    def __dlpack__(self, stream=None, **_):
+        return self.to_dlpack()
+
+    def __dlpack_device__(self):
+        return (_dlpack.CPU, 0)
 
     @staticmethod
     def from_dlpack(name, dlpack_tensor):
-        if not hasattr(dlpack_tensor, "__dlpack__"):
-            dlpack_tensor = _Capsule(dlpack_tensor)
-        return Tensor(name, np.from_dlpack(dlpack_tensor))
+        if isinstance(dlpack_tensor, Tensor) and dlpack_tensor._type == "BF16":
+            return Tensor(name, dlpack_tensor._array, "BF16")
+        if hasattr(dlpack_tensor, "__dlpack__"):
+            if hasattr(dlpack_tensor, "__dlpack_device__"):
+                device = dlpack_tensor.__dlpack_device__()[0]
+                if device not in (_dlpack.CPU, _dlpack.CUDA_HOST):
+                    raise TritonModelException("DLDevice type %d is not supported by Nereid's python backend "
+                                               "(CPU memory only)" % device)
+            capsule = dlpack_tensor.__dlpack__(stream=None)
+        elif _dlpack.is_capsule(dlpack_tensor):
+            capsule = dlpack_tensor
+        else:
+            raise TritonModelException("Provided tensor is not supported. Tensor must be a DLPack capsule or "
+                                       "have `__dlpack__` and `__dlpack_device__` attributes")
+        try:
+            bf16 = _dlpack.take_bf16(capsule)
+        except ValueError as e:
+            raise TritonModelException(str(e))
+        if bf16 is not None:
+            return Tensor(name, bf16, "BF16")
+        return Tensor(name, np.from_dlpack(_Capsule(capsule)))
 
     def __repr__(self):
         return "Tensor(%s, %s, %s)" % (self._name, self._type, list(self._array.shape))
@@ -181,7 +221,7 @@ class _Capsule:
     def __init__(self, capsule):
         self._capsule = capsule
 
-    def __dlpack__(self, stream=None):
+    def __dlpack__(self, stream=None, **_):
         return self._capsule
 
     def __dlpack_device__(self):
