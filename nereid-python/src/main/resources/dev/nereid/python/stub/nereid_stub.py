@@ -415,6 +415,7 @@ class Runtime:
             self.send({"op": "execute_done", "batch": batch, "error": "%s: %s" % (type(error).__name__, error)})
             return
         if self.decoupled:
+            self._end_rescheduled(requests)
             self._done_soon()
             self.send({"op": "execute_done", "batch": batch})
             return
@@ -429,7 +430,9 @@ class Runtime:
         offset = 0
         responses = []
         try:
-            for response in result:
+            for request, response in zip(requests, result):
+                if request._rescheduled():
+                    response = self._rescheduled_error()
                 r, offset = self._response(response, parts, offset)
                 responses.append(r)
         except Exception as e:
@@ -438,6 +441,22 @@ class Runtime:
             return
         self._done_soon()
         self.send({"op": "execute_done", "batch": batch, "responses": responses}, parts)
+
+    def _rescheduled_error(self):
+        # Triton's core answers a scheduler that cannot take the request back with a message that
+        # starts this way; clients may look for it.
+        return pb_utils.InferenceResponse(error=pb_utils.TritonError(
+            "Request is released with TRITONSERVER_REQUEST_RELEASE_RESCHEDULE, but model '%s' cannot be "
+            "rescheduled: Nereid does not support request rescheduling (sequence_batching "
+            "iterative_sequence)" % self.model_name, pb_utils.TritonError.UNSUPPORTED))
+
+    def _end_rescheduled(self, requests):
+        """A decoupled model's rescheduled requests that are still open get the error as final response."""
+        for request in requests:
+            if request._rescheduled():
+                sender = request.get_response_sender()
+                if not sender._closed:
+                    sender.send(self._rescheduled_error(), flags=pb_utils.TRITONSERVER_RESPONSE_COMPLETE_FINAL)
 
     def send_response(self, received, response, final):
         parts = []
@@ -476,6 +495,7 @@ class Runtime:
         def done(f):
             error = f.exception() if not f.cancelled() else asyncio.CancelledError("the coroutine was cancelled")
             if error is None:
+                self._end_rescheduled(requests)
                 return
             # Every request still open gets its final response: the error, as a synchronous execute's
             # exception would give it.

@@ -312,8 +312,15 @@ class InferenceRequest:
         return self._sender
 
     def set_release_flags(self, flags):
-        # Rescheduling is not supported: Nereid releases a request after its final response.
+        # Nereid's schedulers do not take a request back (Triton needs sequence_batching
+        # iterative_sequence for it): the stub ends a rescheduled request with an UNSUPPORTED error
+        # once execute returns, rather than leave it without a final response.
+        if flags not in (TRITONSERVER_REQUEST_RELEASE_ALL, TRITONSERVER_REQUEST_RELEASE_RESCHEDULE):
+            raise TritonModelException("set_release_flags: unknown flags %r" % (flags,))
         self._release_flags = flags
+
+    def _rescheduled(self):
+        return self._release_flags == TRITONSERVER_REQUEST_RELEASE_RESCHEDULE
 
     def exec(self, decoupled=False):
         return _runtime.bls(self, decoupled)
