@@ -466,7 +466,8 @@ final class Stub implements AutoCloseable {
       }
       metrics.put(metricKey(h), metric);
       reply(h, FrameChannel.JSON.nullNode());
-    } catch (NereidException e) {
+    } catch (RuntimeException e) {
+      // Answered whatever went wrong: the model's thread waits for this reply.
       replyError(h, e);
     }
   }
@@ -487,7 +488,7 @@ final class Stub implements AutoCloseable {
         case "observe" -> metric.observe(value);
         default -> reply(h, FrameChannel.JSON.getNodeFactory().numberNode(metric.value()));
       }
-    } catch (NereidException e) {
+    } catch (RuntimeException e) {
       if ("value".equals(action)) {
         replyError(h, e);
       } else {

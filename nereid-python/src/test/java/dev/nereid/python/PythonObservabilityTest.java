@@ -39,7 +39,8 @@ class PythonObservabilityTest {
       // Created in initialize, so they show before any request, at zero.
       assertThat(before).contains("custom_x_values_bucket{input=\"X\",model=\"custom_metrics\",le=\"0.1\"} 0")
           .contains("custom_x_values_count{input=\"X\",model=\"custom_metrics\"} 0")
-          .containsPattern("custom_requests_total\\{model=\"custom_metrics\"} 0(\\.0)?\n");
+          .containsPattern("custom_requests_total\\{model=\"custom_metrics\"} 0(\\.0)?\n")
+          .containsPattern("vllm:prompt_tokens_total\\{model=\"custom_metrics\"} 0(\\.0)?\n");
 
       InferenceResponse response = server.model("custom_metrics").infer(Map.of("X", new float[] {0.05f, 1.5f})).next();
       server.model("custom_metrics").infer(Map.of("X", new float[] {6f})).next();

@@ -18,6 +18,10 @@ class TritonPythonModel:
         batch = pb_utils.MetricFamily(
             name="custom_last_batch", description="Size of the last batch", kind=pb_utils.MetricFamily.GAUGE)
         self.gauge = batch.Metric(labels={"model": name})
+        # vLLM's model.py names its families this way.
+        tokens = pb_utils.MetricFamily(
+            name="vllm:prompt_tokens_total", description="Prompt tokens", kind=pb_utils.MetricFamily.COUNTER)
+        tokens.Metric(labels={"model": name})
         # Created and never updated: shows at zero.
         values.Metric(labels={"model": name, "input": "unused"}, buckets=[0.1, 1.0, 2.5, 5.0, 10.0])
 

@@ -76,11 +76,11 @@ public final class CustomMetricFamily {
   private synchronized Histogram histogram(List<Double> upperBounds) {
     if (histogram == null) {
       double[] bounds = upperBounds.stream().mapToDouble(Double::doubleValue).toArray();
-      Histogram.Builder b = Histogram.builder().name(name).help(help).labelNames(labelNames.toArray(new String[0]))
-          .classicOnly();
-      // An empty list means one bucket, +Inf; the client wants at least one bound, and adds +Inf itself.
-      b = bounds.length == 0 ? b.classicUpperBounds(Double.POSITIVE_INFINITY) : b.classicUpperBounds(bounds);
       try {
+        Histogram.Builder b = Histogram.builder().name(name).help(help).labelNames(labelNames.toArray(new String[0]))
+            .classicOnly();
+        // An empty list means one bucket, +Inf; the client wants at least one bound, and adds +Inf itself.
+        b = bounds.length == 0 ? b.classicUpperBounds(Double.POSITIVE_INFINITY) : b.classicUpperBounds(bounds);
         histogram = b.register(registry);
       } catch (IllegalArgumentException e) {
         throw new NereidException.InvalidArgument("cannot register histogram '" + name + "': " + e.getMessage(), e);
