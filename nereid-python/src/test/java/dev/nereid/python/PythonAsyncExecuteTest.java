@@ -34,6 +34,15 @@ class PythonAsyncExecuteTest {
   }
 
   @Test
+  void aCoroutineCallsItsOwnModelWithAsyncExec() {
+    try (Server server = PythonRepository.serve(repository, "async_gate");
+        ResponseIterator it = server.model("async_gate").infer(Map.of("MODE", new int[] {3}))) {
+      assertThat(text(it)).isEqualTo("called itself: opened");
+      assertThat(it.hasNext()).isFalse();
+    }
+  }
+
+  @Test
   void aCoroutineThatRaisesEndsItsRequestWithTheError() {
     try (Server server = PythonRepository.serve(repository, "async_gate")) {
       try (ResponseIterator failing = server.model("async_gate").infer(Map.of("MODE", new int[] {2}))) {

@@ -3,7 +3,7 @@ import asyncio
 import numpy as np
 import triton_python_backend_utils as pb_utils
 
-WAIT, RELEASE, FAIL = 0, 1, 2
+WAIT, RELEASE, FAIL, CALL_SELF = 0, 1, 2, 3
 
 
 def _text(s):
@@ -13,7 +13,8 @@ def _text(s):
 class TritonPythonModel:
     """A decoupled model with `async def execute`. MODE 0 answers "waiting", then waits until a later
     request with MODE 1 opens the gate: that only happens when executes run concurrently, as Triton
-    runs a decoupled model's coroutines. MODE 2 sends one response and then raises."""
+    runs a decoupled model's coroutines. MODE 2 sends one response and then raises. MODE 3 calls this
+    model (MODE 1) with await async_exec(decoupled=True) and answers with what came back."""
 
     def initialize(self, args):
         self.gate = None
@@ -35,6 +36,18 @@ class TritonPythonModel:
             elif mode == RELEASE:
                 self.gate.set()
                 sender.send(_text("opened"), flags=pb_utils.TRITONSERVER_RESPONSE_COMPLETE_FINAL)
+            elif mode == CALL_SELF:
+                call = pb_utils.InferenceRequest(
+                    model_name="async_gate", requested_output_names=["TEXT"],
+                    inputs=[pb_utils.Tensor("MODE", np.array([RELEASE], dtype=np.int32))])
+                texts = []
+                for response in await call.async_exec(decoupled=True):
+                    if response.has_error():
+                        texts.append("error: " + response.error().message())
+                    elif response.output_tensors():
+                        texts.append(pb_utils.get_output_tensor_by_name(response, "TEXT").as_numpy()[0].decode())
+                sender.send(_text("called itself: " + ", ".join(texts)),
+                            flags=pb_utils.TRITONSERVER_RESPONSE_COMPLETE_FINAL)
             else:
                 sender.send(_text("about to fail"))
                 await asyncio.sleep(0)
