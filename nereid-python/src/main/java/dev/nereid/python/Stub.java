@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -513,13 +514,13 @@ final class Stub implements AutoCloseable {
       labelNames.add(e.getKey());
       labelValues.add(e.getValue().asText());
     });
-    MetricFamily.Kind kind = MetricFamily.Kind.valueOf(h.path("kind").asText().toUpperCase(java.util.Locale.ROOT));
+    MetricFamily.Kind kind = MetricFamily.Kind.valueOf(h.path("kind").asText().toUpperCase(Locale.ROOT));
     MetricFamily family = metricFamilies.computeIfAbsent(name, n -> context.server().metricFamily(
         kind, n, h.path("description").asText(), labelNames.toArray(String[]::new)));
     if (family.kind() != kind || !family.labelNames().equals(labelNames)) {
       throw new NereidException.AlreadyExists("metric family '" + name + "' exists as a "
-          + family.kind().name().toLowerCase(java.util.Locale.ROOT) + " with labels " + family.labelNames()
-          + ", got a " + kind.name().toLowerCase(java.util.Locale.ROOT) + " with labels " + labelNames);
+          + family.kind().name().toLowerCase(Locale.ROOT) + " with labels " + family.labelNames()
+          + ", got a " + kind.name().toLowerCase(Locale.ROOT) + " with labels " + labelNames);
     }
     return new Labelled(family, labelValues.toArray(String[]::new));
   }
