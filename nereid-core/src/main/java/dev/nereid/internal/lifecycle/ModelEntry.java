@@ -138,6 +138,16 @@ final class ModelEntry {
     }
   }
 
+  /** The server stops: versions with a model take no more requests (their retirement, if any, goes on). */
+  void serverStopping() {
+    for (VersionSlot slot : versions.values()) slot.stopping();
+  }
+
+  /** The server stopped: every version's model is gone, with this reason. */
+  void serverStopped(String reason) {
+    for (VersionSlot slot : versions.values()) slot.stopped(reason);
+  }
+
   // --- what loads were given
 
   /** Remembers what the last load (successful or not) was given. */

@@ -219,10 +219,11 @@ final class ModelLoader {
   }
 
   /**
-   * Unloads every version of a model, and lets its past load failures go so that they no longer keep
-   * the server from being ready. Returns the unloads under way.
+   * Unloads every version of a model, lets its past load failures go so that they no longer keep the
+   * server from being ready, and deletes its override files once it is unloaded. Returns the unloads
+   * under way.
    */
-  List<CompletableFuture<Void>> unloadAll(ModelEntry entry) {
+  List<CompletableFuture<Void>> unload(ModelEntry entry) {
     entry.lock.lock();
     try {
       List<CompletableFuture<Void>> unloading = new ArrayList<>();
@@ -231,7 +232,27 @@ final class ModelLoader {
       }
       entry.modelUnloaded(ModelTable.UNLOADED);
       entry.stopFollowing();
+      Path overrideDirectory = entry.takeOverrideDirectory();
+      if (overrideDirectory != null) {
+        CompletableFuture.allOf(unloading.toArray(CompletableFuture[]::new)).thenRun(() -> deleteLater(overrideDirectory));
+      }
       return unloading;
+    } finally {
+      entry.lock.unlock();
+    }
+  }
+
+  /**
+   * Unloads a model whose folder left every repository. Returns whether it had been loaded from one
+   * (a model that was only ever a failure or a duplicate had not).
+   */
+  boolean unloadRemoved(ModelEntry entry) {
+    entry.lock.lock();
+    try {
+      boolean hadSource = entry.source() != null;
+      unload(entry);
+      entry.leftRepository();
+      return hadSource;
     } finally {
       entry.lock.unlock();
     }
@@ -303,7 +324,7 @@ final class ModelLoader {
   }
 
   /** Deletes an explicit load's override folder off the caller's thread. */
-  void deleteLater(Path directory) {
+  private void deleteLater(Path directory) {
     lifecycleThreads.execute(() -> LoadOverrides.deleteFolder(directory));
   }
 }

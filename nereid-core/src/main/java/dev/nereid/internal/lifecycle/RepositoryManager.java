@@ -188,9 +188,9 @@ final class RepositoryManager {
       throw new NereidException.InvalidArgument("failed to unload '" + name + "': no model of that name is known");
     }
     List<String> dependents = ensembles.of(Set.of(name));
-    List<CompletableFuture<Void>> unloading = new ArrayList<>(unloadOnRequest(entry));
+    List<CompletableFuture<Void>> unloading = new ArrayList<>(loader.unload(entry));
     if (unloadOptions.contains(UnloadOption.DEPENDENTS)) {
-      for (String dependent : dependents) unloading.addAll(unloadOnRequest(models.get(dependent)));
+      for (String dependent : dependents) unloading.addAll(loader.unload(models.get(dependent)));
     } else {
       ensembles.refresh(Set.of(name));
     }
@@ -203,22 +203,6 @@ final class RepositoryManager {
       } catch (ExecutionException e) {
         throw new NereidException.Internal("failed to unload '" + name + "': " + e.getCause().getMessage(), e.getCause());
       }
-    }
-  }
-
-  /** Unloads a model at the user's request, and deletes its override files once it is unloaded. */
-  private List<CompletableFuture<Void>> unloadOnRequest(ModelEntry entry) {
-    entry.lock.lock();
-    try {
-      List<CompletableFuture<Void>> unloading = loader.unloadAll(entry);
-      Path overrideDirectory = entry.takeOverrideDirectory();
-      if (overrideDirectory != null) {
-        CompletableFuture.allOf(unloading.toArray(CompletableFuture[]::new))
-            .thenRun(() -> loader.deleteLater(overrideDirectory));
-      }
-      return unloading;
-    } finally {
-      entry.lock.unlock();
     }
   }
 
@@ -256,14 +240,7 @@ final class RepositoryManager {
     Set<String> removed = new LinkedHashSet<>();
     for (ModelEntry entry : models.all()) {
       if (!scan.models().containsKey(entry.name) && !scan.duplicates().containsKey(entry.name)) {
-        entry.lock.lock();
-        try {
-          if (entry.source() != null) removed.add(entry.name);
-          loader.unloadAll(entry);
-          entry.leftRepository();
-        } finally {
-          entry.lock.unlock();
-        }
+        if (loader.unloadRemoved(entry)) removed.add(entry.name);
       }
     }
     ensembles.refresh(removed);
@@ -300,11 +277,7 @@ final class RepositoryManager {
     open.stopping();
     if (poller != null) poller.shutdownNow();
     long deadline = System.nanoTime() + options.exitTimeout().toNanos();
-    for (ModelEntry entry : models.all()) {
-      for (VersionSlot slot : entry.versions().values()) {
-        slot.stopping();
-      }
-    }
+    for (ModelEntry entry : models.all()) entry.serverStopping();
     List<LoadedModel> loaded = open.claimAll();
     CompletableFuture<?>[] drains = loaded.stream().map(LoadedModel::retire).toArray(CompletableFuture[]::new);
     try {
@@ -326,9 +299,7 @@ final class RepositoryManager {
       m.close(grace);
     }
     for (ModelEntry entry : models.all()) {
-      for (VersionSlot slot : entry.versions().values()) {
-        slot.stopped(ModelTable.UNLOADED);
-      }
+      entry.serverStopped(ModelTable.UNLOADED);
       Path overrideDirectory = entry.takeOverrideDirectory();
       if (overrideDirectory != null) LoadOverrides.deleteFolder(overrideDirectory);
     }
