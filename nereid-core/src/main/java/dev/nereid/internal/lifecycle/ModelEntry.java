@@ -4,6 +4,7 @@ import dev.nereid.ModelState;
 import dev.nereid.internal.repository.ModelSource;
 import dev.nereid.proto.ModelConfig;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.NavigableMap;
 import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -21,6 +22,7 @@ final class ModelEntry {
   /** Held by whatever loads, unloads or retires this model's versions. */
   final ReentrantLock lock = new ReentrantLock();
   private final ConcurrentSkipListMap<Long, VersionSlot> versions = new ConcurrentSkipListMap<>();
+  private final NavigableMap<Long, VersionSlot> versionsView = Collections.unmodifiableNavigableMap(versions);
   private volatile ModelState modelState = ModelState.UNKNOWN;
   private volatile String modelReason = "";
   private volatile ModelSource source;
@@ -48,9 +50,9 @@ final class ModelEntry {
 
   // --- reads
 
-  /** The versions known, ascending; the map is live, its slots own their state. */
+  /** The versions known, ascending: a live, read-only view; new slots come from {@link #slot}. */
   NavigableMap<Long, VersionSlot> versions() {
-    return versions;
+    return versionsView;
   }
 
   /** The slot of a version, made when it is new. */

@@ -20,8 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Every model name the server knows, and what they report: which version serves a request, states for
  * the index and readiness, metadata and statistics. The lifecycle ({@link RepositoryManager}) changes
- * entries through their own methods, under each entry's lock; everything here only reads their volatile fields, so a query never waits
- * for a load.
+ * entries through their own methods, under each entry's lock; everything here only reads their
+ * volatile fields, so a query never waits for a load.
  */
 final class ModelTable {
   /** The reason of a version or model unloaded on purpose: it does not make the server unready. */
