@@ -4,8 +4,6 @@ import dev.nereid.DataType;
 import dev.nereid.NereidException;
 import dev.nereid.Tensor;
 import dev.nereid.internal.tensor.BytesCodec;
-import dev.nereid.proto.ModelInput;
-import dev.nereid.proto.ModelOutput;
 import dev.nereid.spi.BackendInstance;
 import dev.nereid.spi.BackendRequest;
 import dev.nereid.spi.Batch;
@@ -45,11 +43,11 @@ final class TfInstance implements BackendInstance {
     this.model = context.name();
     this.version = context.version();
     this.session = session;
-    for (ModelInput in : context.config().getInputList()) {
-      feeds.add(new Feed(in.getName(), session.feed(in.getName()), DataType.fromConfigNumber(in.getDataTypeValue())));
+    for (SequenceTensors.Tensor in : TfSession.inputs(context.config())) {
+      feeds.add(new Feed(in.name(), session.feed(in.name()), in.type()));
     }
-    for (ModelOutput out : context.config().getOutputList()) {
-      fetches.add(new Fetch(out.getName(), session.fetch(out.getName()), DataType.fromConfigNumber(out.getDataTypeValue())));
+    for (SequenceTensors.Tensor out : TfSession.outputs(context.config())) {
+      fetches.add(new Fetch(out.name(), session.fetch(out.name()), out.type()));
     }
   }
 

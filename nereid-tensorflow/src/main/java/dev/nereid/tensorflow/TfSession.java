@@ -4,7 +4,9 @@ import dev.nereid.DataType;
 import dev.nereid.proto.ModelConfig;
 import dev.nereid.proto.ModelInput;
 import dev.nereid.proto.ModelOutput;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,27 +36,46 @@ final class TfSession implements AutoCloseable {
   TfSession(String model, Session session, Graph graph, AutoCloseable owner, TfSignature signature, ModelConfig config) {
     this.session = session;
     this.owner = owner;
-    for (ModelInput in : config.getInputList()) {
-      TfSignature.Spec spec = signature.inputs().get(in.getName());
-      boolean carried = TfTypes.carried(DataType.fromConfigNumber(in.getDataTypeValue()));
-      feeds.put(in.getName(), carried ? TfGraphDef.carrierName(spec.key()) + ":0" : spec.tensor());
+    for (SequenceTensors.Tensor in : inputs(config)) {
+      TfSignature.Spec spec = signature.inputs().get(in.name());
+      feeds.put(in.name(), TfTypes.carried(in.type()) ? TfGraphDef.carrierName(spec.key()) + ":0" : spec.tensor());
     }
     Ops tf = Ops.create(graph).withSubScope("nereid_carrier");
-    for (ModelOutput out : config.getOutputList()) {
-      TfSignature.Spec spec = signature.outputs().get(out.getName());
-      DataType type = DataType.fromConfigNumber(out.getDataTypeValue());
+    for (SequenceTensors.Tensor out : outputs(config)) {
+      TfSignature.Spec spec = signature.outputs().get(out.name());
+      DataType type = out.type();
       if (TfTypes.carried(type)) {
         int colon = spec.tensor().lastIndexOf(':');
         Output<?> source = graph.operation(spec.tensor().substring(0, colon))
             .output(Integer.parseInt(spec.tensor().substring(colon + 1)));
         String bitcast = tf.bitcast(source, TfTypes.tensorClass(TfTypes.carrier(type))).op().name();
-        fetches.put(out.getName(), bitcast + ":0");
-        log.debug("model '{}': output '{}' ({}) fetched as {} from {}", model, out.getName(), type, TfTypes.carrier(type),
+        fetches.put(out.name(), bitcast + ":0");
+        log.debug("model '{}': output '{}' ({}) fetched as {} from {}", model, out.name(), type, TfTypes.carrier(type),
             bitcast);
       } else {
-        fetches.put(out.getName(), spec.tensor());
+        fetches.put(out.name(), spec.tensor());
       }
     }
+  }
+
+  /** Every tensor a run may feed, by name and type: the config's inputs, then sequence control and state. */
+  static List<SequenceTensors.Tensor> inputs(ModelConfig config) {
+    List<SequenceTensors.Tensor> all = new ArrayList<>();
+    for (ModelInput in : config.getInputList()) {
+      all.add(new SequenceTensors.Tensor(in.getName(), DataType.fromConfigNumber(in.getDataTypeValue())));
+    }
+    all.addAll(SequenceTensors.inputs(config));
+    return all;
+  }
+
+  /** Every tensor a run may fetch, by name and type: the config's outputs, then sequence state. */
+  static List<SequenceTensors.Tensor> outputs(ModelConfig config) {
+    List<SequenceTensors.Tensor> all = new ArrayList<>();
+    for (ModelOutput out : config.getOutputList()) {
+      all.add(new SequenceTensors.Tensor(out.getName(), DataType.fromConfigNumber(out.getDataTypeValue())));
+    }
+    all.addAll(SequenceTensors.outputs(config));
+    return all;
   }
 
   Session session() {

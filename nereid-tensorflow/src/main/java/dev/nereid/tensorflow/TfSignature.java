@@ -8,8 +8,10 @@ import dev.nereid.proto.ModelInput;
 import dev.nereid.proto.ModelOutput;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,19 +93,22 @@ record TfSignature(String source, Map<String, Spec> inputs, Map<String, Spec> ou
       throw new NereidException.InvalidArgument("model '" + model + "': the config lists no outputs; a "
           + "tensorflow_graphdef model's config names the nodes to fetch (TensorFlow GraphDefs are not auto-completed)");
     }
-    for (ModelOutput out : config.getOutputList()) {
-      String tensor = out.getName().matches(".*:\\d+") ? out.getName() : out.getName() + ":0";
+    List<String> names = new ArrayList<>();
+    config.getOutputList().forEach(o -> names.add(o.getName()));
+    SequenceTensors.outputs(config).forEach(t -> names.add(t.name()));
+    for (String name : names) {
+      String tensor = name.matches(".*:\\d+") ? name : name + ":0";
       int colon = tensor.lastIndexOf(':');
       GraphOperation op = graph.operation(tensor.substring(0, colon));
       int index = Integer.parseInt(tensor.substring(colon + 1));
       if (op == null || index >= op.numOutputs()) {
-        throw new NereidException.InvalidArgument("model '" + model + "': config output '" + out.getName()
+        throw new NereidException.InvalidArgument("model '" + model + "': config output '" + name
             + "' is not " + (op == null ? "a node" : "an output of node '" + op.name() + "' (it has " + op.numOutputs() + ")")
             + " of graph " + file);
       }
       Output<?> output = op.output(index);
       long[] dims = output.shape().isUnknown() ? null : output.shape().asArray();
-      outputs.put(out.getName(), new Spec(out.getName(), tensor, TfTypes.fromTf(output.dataType()),
+      outputs.put(name, new Spec(name, tensor, TfTypes.fromTf(output.dataType()),
           output.dataType().name(), dims));
     }
     return new TfSignature("graph " + file, inputs, outputs);
@@ -137,8 +142,15 @@ record TfSignature(String source, Map<String, Spec> inputs, Map<String, Spec> ou
       b.setDynamicBatching(ModelDynamicBatching.getDefaultInstance());
     }
     boolean batching = b.getMaxBatchSize() > 0;
+    Set<String> sequenceTensors = new HashSet<>();
+    SequenceTensors.inputs(config).forEach(t -> sequenceTensors.add(t.name()));
+    SequenceTensors.outputs(config).forEach(t -> sequenceTensors.add(t.name()));
     if (b.getInputCount() == 0) {
-      for (Spec s : inputs.values()) b.addInput(completeInput(model, ModelInput.newBuilder().setName(s.key()), s, batching));
+      for (Spec s : inputs.values()) {
+        if (!sequenceTensors.contains(s.key())) {
+          b.addInput(completeInput(model, ModelInput.newBuilder().setName(s.key()), s, batching));
+        }
+      }
     } else {
       for (ModelInput.Builder in : b.getInputBuilderList()) {
         Spec s = inputs.get(in.getName());
@@ -146,7 +158,11 @@ record TfSignature(String source, Map<String, Spec> inputs, Map<String, Spec> ou
       }
     }
     if (b.getOutputCount() == 0) {
-      for (Spec s : outputs.values()) b.addOutput(completeOutput(model, ModelOutput.newBuilder().setName(s.key()), s, batching));
+      for (Spec s : outputs.values()) {
+        if (!sequenceTensors.contains(s.key())) {
+          b.addOutput(completeOutput(model, ModelOutput.newBuilder().setName(s.key()), s, batching));
+        }
+      }
     } else {
       for (ModelOutput.Builder out : b.getOutputBuilderList()) {
         Spec s = outputs.get(out.getName());
@@ -213,8 +229,35 @@ record TfSignature(String source, Map<String, Spec> inputs, Map<String, Spec> ou
             + "model's can; outputs of this type are served either way)");
       }
     }
+    Set<String> fed = new HashSet<>();
+    config.getInputList().forEach(i -> fed.add(i.getName()));
+    // Inputs the sequence batcher adds to every request: control tensors and implicit state.
+    for (SequenceTensors.Tensor extra : SequenceTensors.inputs(config)) {
+      Spec s = inputs.get(extra.name());
+      if (s == null) {
+        throw new NereidException.InvalidArgument("model '" + model + "': sequence_batching names input '"
+            + extra.name() + "', which is not an input of " + source + " (its inputs: " + inputs.keySet() + ")");
+      }
+      if (s.type() != extra.type()) {
+        throw new NereidException.InvalidArgument("model '" + model + "': sequence_batching input '" + extra.name()
+            + "' is " + extra.type().configName() + " in the config, but " + source + " declares "
+            + (s.type() == null ? s.tfType() : s.type().configName()));
+      }
+      if (TfTypes.carried(extra.type()) && format == TfFormat.SAVED_MODEL) {
+        throw new NereidException.Unsupported("model '" + model + "': sequence_batching input '" + extra.name()
+            + "' is " + extra.type().configName() + ", which TensorFlow Java " + TfRuntime.VERSION
+            + " cannot make tensors of");
+      }
+      fed.add(extra.name());
+    }
+    for (SequenceTensors.Tensor state : SequenceTensors.outputs(config)) {
+      if (!outputs.containsKey(state.name())) {
+        throw new NereidException.InvalidArgument("model '" + model + "': sequence_batching state output '"
+            + state.name() + "' is not an output of " + source + " (its outputs: " + outputs.keySet() + ")");
+      }
+    }
     for (Spec s : inputs.values()) {
-      if (config.getInputList().stream().noneMatch(i -> i.getName().equals(s.key()))) {
+      if (!fed.contains(s.key())) {
         throw new NereidException.InvalidArgument("model '" + model + "': " + source + " needs input '"
             + s.key() + "', which the config does not list");
       }
