@@ -26,7 +26,6 @@ public final class LibraryOverheadRounds {
   public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 12;
     long blockNanos = (args.length > 1 ? Long.parseLong(args[1]) : 400) * 1_000_000L;
-    new TorchBenchmark.OneLibtorchThread().setUp(); // this thread's libtorch team, as on Nereid's instance thread
     System.out.println("case | round | first | raw p50 µs | nereid p50 µs | ratio p50 | raw min µs | nereid min µs");
     for (int batch : new int[] {1, 32}) {
       TensorFlowBenchmark tf = new TensorFlowBenchmark();
@@ -41,6 +40,7 @@ public final class LibraryOverheadRounds {
       torch.batch = batch;
       torch.setUp();
       TorchBenchmark.OneLibtorchThread threads = new TorchBenchmark.OneLibtorchThread();
+      threads.setUp(); // this thread's libtorch team: one thread, as on Nereid's instance thread
       try {
         compare("pytorch b" + batch, () -> torch.raw(threads), torch::nereid, rounds, blockNanos);
       } finally {
