@@ -4,7 +4,6 @@ import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.nereid.NereidException;
-import dev.nereid.proto.ModelInput;
 import dev.nereid.spi.BackendInstance;
 import dev.nereid.spi.BackendModel;
 import dev.nereid.spi.InstanceContext;
@@ -59,8 +58,7 @@ final class TorchModel implements BackendModel {
       logUnknown(name, context.config().getParametersMap().keySet());
       PtSymbolBlock first = loadModule(name, memory, file);
       model = new TorchModel(context, file, settings, io, memory, first);
-      log.info("model '{}': inputs matched by {} to forward{}", name,
-          TorchIo.convention(context.config().getInputList().stream().map(ModelInput::getName).toList(), signature),
+      log.info("model '{}': inputs matched by {} to forward{}", name, io.convention(),
           signature.map(ForwardSignature::arguments).map(Object::toString).orElse("(...)"));
       return model;
     } finally {
