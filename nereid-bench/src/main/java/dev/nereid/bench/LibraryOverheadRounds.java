@@ -9,7 +9,8 @@ import java.util.Locale;
  * at batch 1 and 32, with their setups (one intra-op and one inter-op thread on both sides). Each round
  * times one block of direct calls and one block of Nereid calls back to back, the order swapped every
  * round, so that a neighbour's load falls on both sides alike; the figure is each round's ratio of
- * median latencies, and their median over the rounds.
+ * median latencies, and their median over the rounds. Last, {@link TinyModels}' add/sub models, where
+ * the library's own time is a few µs, show Nereid's fixed cost per request on each backend.
  *
  * <pre>
  * java -cp nereid-bench/target/benchmarks.jar dev.nereid.bench.LibraryOverheadRounds [rounds=12] [block ms=400]
@@ -46,6 +47,10 @@ public final class LibraryOverheadRounds {
       } finally {
         torch.tearDown();
       }
+    }
+    try (TinyModels tiny = new TinyModels()) {
+      compare("tensorflow add_sub [1,4]", tiny::rawTf, tiny::nereidTf, rounds, blockNanos);
+      compare("pytorch add_sub [1,4]", tiny::rawTorch, tiny::nereidTorch, rounds, blockNanos);
     }
   }
 
