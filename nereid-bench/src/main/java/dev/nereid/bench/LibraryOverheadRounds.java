@@ -13,8 +13,10 @@ import java.util.Locale;
  * the library's own time is a few µs, show Nereid's fixed cost per request on each backend.
  *
  * <pre>
- * java -cp nereid-bench/target/benchmarks.jar dev.nereid.bench.LibraryOverheadRounds [rounds=12] [block ms=400]
+ * java -cp nereid-bench/target/benchmarks.jar dev.nereid.bench.LibraryOverheadRounds [rounds=12] [block ms=400] [tiny]
  * </pre>
+ *
+ * ({@code tiny}: the add/sub models only.)
  */
 public final class LibraryOverheadRounds {
   private LibraryOverheadRounds() {}
@@ -27,8 +29,9 @@ public final class LibraryOverheadRounds {
   public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 12;
     long blockNanos = (args.length > 1 ? Long.parseLong(args[1]) : 400) * 1_000_000L;
+    boolean tinyOnly = args.length > 2 && args[2].equals("tiny");
     System.out.println("case | round | first | raw p50 µs | nereid p50 µs | ratio p50 | raw min µs | nereid min µs");
-    for (int batch : new int[] {1, 32}) {
+    for (int batch : tinyOnly ? new int[0] : new int[] {1, 32}) {
       TensorFlowBenchmark tf = new TensorFlowBenchmark();
       tf.batch = batch;
       tf.setUp();

@@ -134,16 +134,18 @@ final class TinyModels implements AutoCloseable {
     }
   }
 
-  /** The SavedModel through a session run as a TensorFlow Java user writes it: "sum" copied out. */
+  /** The SavedModel through a session run as a TensorFlow Java user writes it: both outputs copied out. */
   ByteBuffer rawTf() {
     try (TFloat32 x = org.tensorflow.Tensor.of(TFloat32.class, org.tensorflow.ndarray.Shape.of(1, 4),
             DataBuffers.of(a.duplicate()));
         TFloat32 y = org.tensorflow.Tensor.of(TFloat32.class, org.tensorflow.ndarray.Shape.of(1, 4),
             DataBuffers.of(b.duplicate()));
-        Result result = tf.session().runner().feed("x:0", x).feed("y:0", y).fetch("sum:0").run()) {
-      org.tensorflow.Tensor sum = result.get(0);
+        Result result = tf.session().runner().feed("x:0", x).feed("y:0", y).fetch("sum:0").fetch("diff:0").run()) {
       out.clear();
-      sum.asRawTensor().data().copyTo(DataBuffers.of(out), sum.numBytes());
+      for (int i = 0; i < 2; i++) {
+        org.tensorflow.Tensor t = result.get(i);
+        t.asRawTensor().data().copyTo(DataBuffers.of(out.slice(i * 16, 16)), t.numBytes());
+      }
       return out;
     }
   }
