@@ -15,6 +15,7 @@ import dev.nereid.ResponseIterator;
 import dev.nereid.Server;
 import dev.nereid.ServerOptions;
 import dev.nereid.Tensor;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -151,7 +152,7 @@ final class TinyModels implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() throws IOException {
     server.close();
     torch.close();
     manager.close();
