@@ -5,7 +5,7 @@ TorchScript files saved by torch 1.13 load in libtorch 2.7 (the DJL native the b
 Weights come from a fixed seed, so a rerun writes the same tensors.
 """
 import os
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import torch
 
@@ -79,6 +79,21 @@ class Accumulate(torch.nn.Module):
         return total, total
 
 
+class GradProbe(torch.nn.Module):
+    """Doubles x, and reports how libtorch ran forward: [autograd on, result is an inference tensor]."""
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        y = x * 2
+        return y, torch.tensor([torch.is_grad_enabled(), y.is_inference()])
+
+
+class DictIn(torch.nn.Module):
+    """A single Dict[str, Tensor] argument: Triton feeds every config input under its name as a key."""
+
+    def forward(self, inputs: Dict[str, torch.Tensor]) -> torch.Tensor:
+        return inputs["scale"] * 10.0 + inputs["offset"]
+
+
 def save(module, name):
     torch.manual_seed(7)
     scripted = torch.jit.script(module)
@@ -101,6 +116,8 @@ def main():
     scripted = torch.jit.script(mlp)
     scripted.save(os.path.join(OUT, "mlp.pt"))
     save(Accumulate(), "accumulate.pt")
+    save(GradProbe(), "grad_probe.pt")
+    save(DictIn(), "dict_in.pt")
 
 
 if __name__ == "__main__":

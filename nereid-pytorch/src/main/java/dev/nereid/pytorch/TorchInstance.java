@@ -104,16 +104,23 @@ final class TorchInstance implements BackendInstance {
 
   private IValue[] arguments(Batch batch, Run run) {
     IValue[] arguments = new IValue[io.argumentCount()];
+    Map<String, PtNDArray> dict = io.convention() == TorchIo.Convention.DICT_KEY ? new LinkedHashMap<>() : null;
     for (TorchIo.Input input : io.inputs()) {
       Tensor tensor = batch.input(input.name());
       if (tensor == null) {
         throw new NereidException.InvalidArgument("model '" + model + "': input '" + input.name()
             + "' is missing; a PyTorch model's forward() takes every input");
       }
+      if (dict != null) {
+        dict.put(input.name(), TorchCasts.needed(tensor.dataType())
+            ? run.keep(TorchCasts.narrow(tensor, run.tensors)).toTensor(run.tensors) : tensor(tensor, run));
+        continue;
+      }
       arguments[input.position()] = run.keep(input.strings() ? strings(tensor, run)
           : TorchCasts.needed(tensor.dataType()) ? TorchCasts.narrow(tensor, run.tensors)
           : IValue.from(tensor(tensor, run)));
     }
+    if (dict != null) arguments[0] = run.keep(IValue.stringMapFrom(dict));
     return arguments;
   }
 

@@ -20,19 +20,22 @@ import java.util.regex.Pattern;
  *
  * <p>Inputs (the config's, then the sequence batcher's control inputs, then its implicit state inputs):
  * when every name is one of {@code forward}'s argument names, by name; otherwise, when every name
- * ends in {@code __<index>} ({@code INPUT__0}), by that index; otherwise in that order. Outputs (the
+ * ends in {@code __<index>} ({@code INPUT__0}), by that index; otherwise in that order. When
+ * {@code forward} takes one {@code Dict[str, Tensor]} argument, every input goes into it under its own
+ * name, as Triton does. Outputs (the
  * config's, then the state outputs): from a dict result by key; otherwise by {@code __<index>} when
  * every name has one, and in config order otherwise.
  *
  * @param inputs each input and its argument position
  * @param outputs each output and its position in a tuple or list result
  * @param argumentCount how many arguments {@code forward} is called with
+ * @param convention how the inputs were matched to the arguments
  */
-record TorchIo(List<Input> inputs, List<Output> outputs, int argumentCount) {
+record TorchIo(List<Input> inputs, List<Output> outputs, int argumentCount, Convention convention) {
   private static final Pattern INDEXED = Pattern.compile("^.+__(\\d+)$");
 
   /** How a model's inputs were matched to {@code forward}'s arguments (Triton's naming conventions). */
-  enum Convention { FORWARD_ARGUMENT, NAMED_INDEX, CONFIG_ORDER }
+  enum Convention { FORWARD_ARGUMENT, NAMED_INDEX, CONFIG_ORDER, DICT_KEY }
 
   /**
    * One input.
@@ -91,6 +94,24 @@ record TorchIo(List<Input> inputs, List<Output> outputs, int argumentCount) {
     for (int i = 0; i < inputNames.size(); i++) requireTorchType(model, "input", inputNames.get(i), inputTypes.get(i));
     for (int i = 0; i < outputNames.size(); i++) requireTorchType(model, "output", outputNames.get(i), outputTypes.get(i));
 
+    List<Integer> outputPositions = indexed(outputNames).orElseGet(() -> order(outputNames.size()));
+    checkIndexes(model, "output", outputNames, outputPositions, outputNames.size());
+    List<Output> outputs = new ArrayList<>();
+    for (int i = 0; i < outputNames.size(); i++) {
+      outputs.add(new Output(outputNames.get(i), outputPositions.get(i), outputTypes.get(i)));
+    }
+    if (convention(inputNames, signature) == Convention.DICT_KEY) {
+      List<Input> inputs = new ArrayList<>();
+      for (int i = 0; i < inputNames.size(); i++) {
+        if (inputTypes.get(i) == DataType.BYTES) {
+          throw new NereidException.InvalidArgument("model '" + model + "': input '" + inputNames.get(i)
+              + "' is TYPE_STRING, but forward() takes one Dict[str, Tensor] argument, which holds tensors only");
+        }
+        inputs.add(new Input(inputNames.get(i), 0, false));
+      }
+      return new TorchIo(inputs, outputs, 1, Convention.DICT_KEY);
+    }
+
     int arguments = signature.map(s -> s.arguments().size()).orElse(inputNames.size());
     if (signature.isPresent() && arguments != inputNames.size()) {
       throw new NereidException.InvalidArgument("model '" + model + "': the configuration expects " + inputNames.size()
@@ -112,17 +133,15 @@ record TorchIo(List<Input> inputs, List<Output> outputs, int argumentCount) {
       }
       inputs.add(new Input(inputNames.get(i), position, strings));
     }
-    List<Integer> outputPositions = indexed(outputNames).orElseGet(() -> order(outputNames.size()));
-    checkIndexes(model, "output", outputNames, outputPositions, outputNames.size());
-    List<Output> outputs = new ArrayList<>();
-    for (int i = 0; i < outputNames.size(); i++) {
-      outputs.add(new Output(outputNames.get(i), outputPositions.get(i), outputTypes.get(i)));
-    }
-    return new TorchIo(inputs, outputs, arguments);
+    return new TorchIo(inputs, outputs, arguments, convention(inputNames, signature));
   }
 
   /** Which convention the positions follow, for the load log. */
   static Convention convention(List<String> names, Optional<ForwardSignature> signature) {
+    if (signature.isPresent() && signature.get().types().size() == 1
+        && signature.get().types().get(0).replace(" ", "").equals("Dict[str,Tensor]")) {
+      return Convention.DICT_KEY;
+    }
     if (signature.isPresent() && signature.get().arguments().containsAll(names)) return Convention.FORWARD_ARGUMENT;
     return indexed(names).isPresent() ? Convention.NAMED_INDEX : Convention.CONFIG_ORDER;
   }
@@ -136,6 +155,7 @@ record TorchIo(List<Input> inputs, List<Output> outputs, int argumentCount) {
         yield positions;
       }
       case CONFIG_ORDER -> order(names.size());
+      case DICT_KEY -> throw new IllegalStateException("dict inputs have no positions");
     };
   }
 

@@ -4,7 +4,6 @@ import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.nereid.NereidException;
-import dev.nereid.proto.ModelInput;
 import dev.nereid.spi.BackendInstance;
 import dev.nereid.spi.BackendModel;
 import dev.nereid.spi.InstanceContext;
@@ -12,6 +11,7 @@ import dev.nereid.spi.ModelContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,10 +55,10 @@ final class TorchModel implements BackendModel {
     TorchModel model = null;
     try {
       applyProcessSettings(name, settings);
+      logUnknown(name, context.config().getParametersMap().keySet());
       PtSymbolBlock first = loadModule(name, memory, file);
       model = new TorchModel(context, file, settings, io, memory, first);
-      log.info("model '{}': inputs matched by {} to forward{}", name,
-          TorchIo.convention(context.config().getInputList().stream().map(ModelInput::getName).toList(), signature),
+      log.info("model '{}': inputs matched by {} to forward{}", name, io.convention(),
           signature.map(ForwardSignature::arguments).map(Object::toString).orElse("(...)"));
       return model;
     } finally {
@@ -110,15 +110,49 @@ final class TorchModel implements BackendModel {
             settings.interOpThreads(), JniUtils.getNumInteropThreads(), e.getMessage());
       }
     }
+    logUnapplied(model, settings);
+  }
+
+  /**
+   * Says, once per load, which parameters this CPU libtorch behind DJL's JNI cannot apply and why:
+   * WARN where the model asked for other behaviour than it gets, INFO where the setting is moot on CPU.
+   */
+  private static void logUnapplied(String model, TorchSettings settings) {
+    if (!settings.inferenceMode()) {
+      log.warn("model '{}': INFERENCE_MODE false not applied: DJL's JNI runs forward() in libtorch's InferenceMode; "
+          + "autograd is off either way and the outputs are the same", model);
+    }
     if (settings.enableNvfuser()) {
       log.info("model '{}': ENABLE_NVFUSER is a CUDA fuser; ignored, this libtorch runs on CPU", model);
+    }
+    if (settings.disableCudnn()) {
+      log.info("model '{}': DISABLE_CUDNN concerns CUDA's cuDNN; ignored, this libtorch runs on CPU", model);
     }
     if (settings.cacheCleaning()) {
       log.info("model '{}': ENABLE_CACHE_CLEANING frees the CUDA cache; nothing to clean on CPU", model);
     }
-    if (settings.jitExecutor() != null || settings.jitProfiling() != null) {
-      log.info("model '{}': ENABLE_JIT_EXECUTOR / ENABLE_JIT_PROFILING accepted; DJL's JNI does not expose libtorch's "
-          + "executor switches, so libtorch's defaults (profiling executor on) apply", model);
+    jitSwitch(model, TorchSettings.ENABLE_JIT_EXECUTOR, settings.jitExecutor(), "profiling executor");
+    jitSwitch(model, TorchSettings.ENABLE_JIT_PROFILING, settings.jitProfiling(), "profiling mode");
+    jitSwitch(model, TorchSettings.ENABLE_TENSOR_FUSER, settings.tensorFuser(), "TensorExpr fuser");
+  }
+
+  private static void jitSwitch(String model, String parameter, Boolean value, String what) {
+    if (value == null) return;
+    if (value) {
+      log.info("model '{}': {} true is libtorch's default ({} on); DJL's JNI has no switch for it", model, parameter, what);
+    } else {
+      log.warn("model '{}': {} false not applied: DJL's JNI has no switch for libtorch's {}, which stays on; "
+          + "DISABLE_OPTIMIZED_EXECUTION true turns its optimisations off", model, parameter, what);
+    }
+  }
+
+  /** Parameters Triton's PyTorch backend does not read: ignored, as Triton does, but named. */
+  private static void logUnknown(String model, Set<String> keys) {
+    for (String key : keys) {
+      if (!TorchSettings.KNOWN.contains(key)) {
+        log.info("model '{}': parameter {} is not one the PyTorch backend reads; ignored (it reads {})", model, key,
+            TorchSettings.KNOWN);
+      }
     }
   }
 }

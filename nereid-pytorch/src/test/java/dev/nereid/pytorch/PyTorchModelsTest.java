@@ -130,6 +130,12 @@ class PyTorchModelsTest {
             output [ { name: "OUTPUT__0" data_type: TYPE_FP32 dims: [ -1 ] } ]
             parameters { key: "INTRA_OP_THREAD_COUNT" value: { string_value: "1" } }
             """)
+        .add("dict_in", "dict_in.pt", """
+            backend: "pytorch"
+            max_batch_size: 4
+            input [ { name: "offset" data_type: TYPE_FP32 dims: [ 2 ] }, { name: "scale" data_type: TYPE_FP32 dims: [ 2 ] } ]
+            output [ { name: "OUTPUT__0" data_type: TYPE_FP32 dims: [ 2 ] } ]
+            """)
         .add("dict_wrong_key", "dict_out.pt", """
             backend: "pytorch"
             max_batch_size: 4
@@ -158,6 +164,17 @@ class PyTorchModelsTest {
     if (server != null) server.close();
     if (addSub != null) addSub.close();
     if (mlp != null) mlp.close();
+  }
+
+  @Test
+  void aSingleDictArgumentGetsEveryInputUnderItsName() {
+    assertThat(server.model("dict_in").state()).as(server.model("dict_in").reason()).isEqualTo(ModelState.READY);
+    Tensor scale = Tensor.of(new float[] {1.5f, -2, 0.25f, 3}, 2, 2);
+    Tensor offset = Tensor.of(new float[] {0.5f, 3, -1, 0}, 2, 2);
+    InferenceResponse r = single(server.model("dict_in").infer(Map.of("scale", scale, "offset", offset)));
+    // forward(inputs) = inputs["scale"] * 10 + inputs["offset"]: swapped keys would give other numbers
+    assertThat(r.output("OUTPUT__0").toFloatArray()).containsExactly(15.5f, -17, 1.5f, 30);
+    assertThat(r.output("OUTPUT__0").shape()).containsExactly(2, 2);
   }
 
   @Test

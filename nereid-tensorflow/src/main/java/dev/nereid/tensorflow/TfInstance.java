@@ -4,8 +4,6 @@ import dev.nereid.DataType;
 import dev.nereid.NereidException;
 import dev.nereid.Tensor;
 import dev.nereid.internal.tensor.BytesCodec;
-import dev.nereid.proto.ModelInput;
-import dev.nereid.proto.ModelOutput;
 import dev.nereid.spi.BackendInstance;
 import dev.nereid.spi.BackendRequest;
 import dev.nereid.spi.Batch;
@@ -25,14 +23,14 @@ import org.tensorflow.types.TString;
 import org.tensorflow.types.family.TType;
 
 /**
- * One instance of a SavedModel: runs each batch as one {@code Session.run} from the instance's
+ * One instance of a SavedModel or GraphDef: runs each batch as one {@code Session.run} from the instance's
  * thread. The input tensors and the run's result are closed before {@code execute} returns; a failed
  * run fails its batch, and the instance keeps serving.
  */
 final class TfInstance implements BackendInstance {
   private final String model;
   private final long version;
-  private final Session session;
+  private final TfSession session;
   private final List<Feed> feeds = new ArrayList<>();
   private final List<Fetch> fetches = new ArrayList<>();
   private final OutputMemory outputMemory = new OutputMemory();
@@ -41,17 +39,15 @@ final class TfInstance implements BackendInstance {
 
   private record Fetch(String name, String tensor, DataType type) {}
 
-  TfInstance(ModelContext context, TfSignature signature, Session session) {
+  TfInstance(ModelContext context, TfSession session) {
     this.model = context.name();
     this.version = context.version();
     this.session = session;
-    for (ModelInput in : context.config().getInputList()) {
-      feeds.add(new Feed(in.getName(), signature.inputs().get(in.getName()).tensor(),
-          DataType.fromConfigNumber(in.getDataTypeValue())));
+    for (SequenceTensors.Tensor in : TfSession.inputs(context.config())) {
+      feeds.add(new Feed(in.name(), session.feed(in.name()), in.type()));
     }
-    for (ModelOutput out : context.config().getOutputList()) {
-      fetches.add(new Fetch(out.getName(), signature.outputs().get(out.getName()).tensor(),
-          DataType.fromConfigNumber(out.getDataTypeValue())));
+    for (SequenceTensors.Tensor out : TfSession.outputs(context.config())) {
+      fetches.add(new Fetch(out.name(), session.fetch(out.name()), out.type()));
     }
   }
 
@@ -64,7 +60,7 @@ final class TfInstance implements BackendInstance {
     }
     List<TType> inputs = new ArrayList<>(feeds.size());
     try {
-      Session.Runner runner = session.runner();
+      Session.Runner runner = session.session().runner();
       for (Feed feed : feeds) {
         Tensor tensor = batch.input(feed.name());
         if (tensor == null) {
@@ -102,18 +98,25 @@ final class TfInstance implements BackendInstance {
     }
   }
 
-  /** One copy into a new TensorFlow tensor; BYTES elements become TensorFlow strings, byte for byte. */
+  /**
+   * One copy into a new TensorFlow tensor; BYTES elements become TensorFlow strings, byte for byte, and
+   * a type TensorFlow Java cannot make goes into a tensor of its carrier, which the graph bitcasts back.
+   */
   private static TType toTf(Tensor tensor) {
     Shape shape = Shape.of(tensor.shape());
     if (tensor.dataType() == DataType.BYTES) {
       List<byte[]> elements = BytesCodec.decode(tensor.data());
       return TString.tensorOfBytes(shape, DataBuffers.ofObjects(elements.toArray(new byte[0][])));
     }
-    return org.tensorflow.Tensor.of(TfTypes.tensorClass(tensor.dataType()), shape, DataBuffers.of(tensor.data()));
+    return org.tensorflow.Tensor.of(TfTypes.tensorClass(TfTypes.carrier(tensor.dataType())), shape,
+        DataBuffers.of(tensor.data()));
   }
 
   private Tensor fromTf(Fetch fetch, org.tensorflow.Tensor t) {
     DataType type = TfTypes.fromTf(t.dataType());
+    if (type != null && type == TfTypes.carrier(fetch.type())) {
+      type = fetch.type(); // fetched through the Bitcast TfSession added: the same bits
+    }
     if (type != fetch.type()) {
       throw new NereidException.Internal("model '" + model + "': output '" + fetch.name() + "' is "
           + (type == null ? t.dataType() : type.configName()) + " from the model, but the config declares "

@@ -8,24 +8,34 @@ import dev.nereid.proto.ModelInput;
 import dev.nereid.proto.ModelOutput;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.Output;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Signature;
+import org.tensorflow.proto.AttrValue;
+import org.tensorflow.proto.GraphDef;
+import org.tensorflow.proto.NodeDef;
+import org.tensorflow.proto.TensorShapeProto;
 
 /**
- * The inputs and outputs of one SavedModel signature, by signature key (the names Triton's TensorFlow
- * backend uses in configs), with the graph tensor each is fed to or fetched from; the config is
- * checked against them at load, and auto-completed from them.
+ * The inputs and outputs of a model by the names Triton's TensorFlow backend uses in configs, with the
+ * graph tensor each is fed to or fetched from: a SavedModel signature's keys, or a GraphDef's
+ * placeholders and the config's outputs by node name. The config is checked against them at load, and
+ * a SavedModel's auto-completed from them.
  *
- * @param key the signature's key, e.g. {@code serving_default}
- * @param inputs the inputs by key, sorted
- * @param outputs the outputs by key, sorted
+ * @param source what they come from, for messages: {@code signature 'serving_default'}, {@code graph model.graphdef}
+ * @param inputs the inputs by name, sorted
+ * @param outputs the outputs by name, sorted
  */
-record TfSignature(String key, Map<String, Spec> inputs, Map<String, Spec> outputs) {
+record TfSignature(String source, Map<String, Spec> inputs, Map<String, Spec> outputs) {
   private static final Logger log = LoggerFactory.getLogger(TfSignature.class);
   static final int DEFAULT_MAX_BATCH_SIZE = 4;
   static final String DEFAULT_MAX_BATCH_SIZE_KEY = "default-max-batch-size";
@@ -57,7 +67,51 @@ record TfSignature(String key, Map<String, Spec> inputs, Map<String, Spec> outpu
       throw new NereidException.InvalidArgument("model '" + model + "': the SavedModel has no signature '" + key
           + "' (its signatures: " + keys + "); parameter TF_SIGNATURE_DEF names the one to serve");
     }
-    return new TfSignature(key, specs(signature.getInputs()), specs(signature.getOutputs()));
+    return new TfSignature("signature '" + key + "'", specs(signature.getInputs()), specs(signature.getOutputs()));
+  }
+
+  /**
+   * A GraphDef's inputs and outputs as Triton names them: every {@code Placeholder} node is an input
+   * named by the node ({@code x} is tensor {@code x:0}); the config's outputs name nodes ({@code y} is
+   * {@code y:0}, {@code y:1} its second output), typed and shaped by TensorFlow's shape inference.
+   *
+   * @param def the GraphDef as read from the file, before any rewriting
+   * @param graph the graph it was imported into
+   */
+  static TfSignature ofGraphDef(String model, String file, GraphDef def, Graph graph, ModelConfig config) {
+    Map<String, Spec> inputs = new TreeMap<>();
+    for (NodeDef node : def.getNodeList()) {
+      if (!node.getOp().equals("Placeholder")) continue;
+      org.tensorflow.proto.DataType type = node.getAttrOrDefault("dtype", AttrValue.getDefaultInstance()).getType();
+      TensorShapeProto shape = node.getAttrOrDefault("shape", AttrValue.getDefaultInstance()).getShape();
+      long[] dims = !node.containsAttr("shape") || shape.getUnknownRank() ? null
+          : shape.getDimList().stream().mapToLong(TensorShapeProto.Dim::getSize).toArray();
+      inputs.put(node.getName(), new Spec(node.getName(), node.getName() + ":0", TfTypes.fromTf(type), type.name(), dims));
+    }
+    Map<String, Spec> outputs = new TreeMap<>();
+    if (config.getOutputCount() == 0) {
+      throw new NereidException.InvalidArgument("model '" + model + "': the config lists no outputs; a "
+          + "tensorflow_graphdef model's config names the nodes to fetch (TensorFlow GraphDefs are not auto-completed)");
+    }
+    List<String> names = new ArrayList<>();
+    config.getOutputList().forEach(o -> names.add(o.getName()));
+    SequenceTensors.outputs(config).forEach(t -> names.add(t.name()));
+    for (String name : names) {
+      String tensor = name.matches(".*:\\d+") ? name : name + ":0";
+      int colon = tensor.lastIndexOf(':');
+      GraphOperation op = graph.operation(tensor.substring(0, colon));
+      int index = Integer.parseInt(tensor.substring(colon + 1));
+      if (op == null || index >= op.numOutputs()) {
+        throw new NereidException.InvalidArgument("model '" + model + "': config output '" + name
+            + "' is not " + (op == null ? "a node" : "an output of node '" + op.name() + "' (it has " + op.numOutputs() + ")")
+            + " of graph " + file);
+      }
+      Output<?> output = op.output(index);
+      long[] dims = output.shape().isUnknown() ? null : output.shape().asArray();
+      outputs.put(name, new Spec(name, tensor, TfTypes.fromTf(output.dataType()),
+          output.dataType().name(), dims));
+    }
+    return new TfSignature("graph " + file, inputs, outputs);
   }
 
   private static Map<String, Spec> specs(Map<String, Signature.TensorDescription> descriptions) {
@@ -81,15 +135,22 @@ record TfSignature(String key, Map<String, Spec> inputs, Map<String, Spec> outpu
         && outputs.values().stream().allMatch(Spec::variableFirstDim);
     if (batchable && b.getMaxBatchSize() == 0) {
       b.setMaxBatchSize(defaultMaxBatchSize(model, backendConfig));
-      log.info("model '{}': signature '{}' has a variable first dimension everywhere; max_batch_size set to {}",
-          model, key, b.getMaxBatchSize());
+      log.info("model '{}': {} has a variable first dimension everywhere; max_batch_size set to {}",
+          model, source, b.getMaxBatchSize());
     }
     if (b.getMaxBatchSize() > 1 && !b.hasDynamicBatching() && !b.hasSequenceBatching()) {
       b.setDynamicBatching(ModelDynamicBatching.getDefaultInstance());
     }
     boolean batching = b.getMaxBatchSize() > 0;
+    Set<String> sequenceTensors = new HashSet<>();
+    SequenceTensors.inputs(config).forEach(t -> sequenceTensors.add(t.name()));
+    SequenceTensors.outputs(config).forEach(t -> sequenceTensors.add(t.name()));
     if (b.getInputCount() == 0) {
-      for (Spec s : inputs.values()) b.addInput(completeInput(model, ModelInput.newBuilder().setName(s.key()), s, batching));
+      for (Spec s : inputs.values()) {
+        if (!sequenceTensors.contains(s.key())) {
+          b.addInput(completeInput(model, ModelInput.newBuilder().setName(s.key()), s, batching));
+        }
+      }
     } else {
       for (ModelInput.Builder in : b.getInputBuilderList()) {
         Spec s = inputs.get(in.getName());
@@ -97,7 +158,11 @@ record TfSignature(String key, Map<String, Spec> inputs, Map<String, Spec> outpu
       }
     }
     if (b.getOutputCount() == 0) {
-      for (Spec s : outputs.values()) b.addOutput(completeOutput(model, ModelOutput.newBuilder().setName(s.key()), s, batching));
+      for (Spec s : outputs.values()) {
+        if (!sequenceTensors.contains(s.key())) {
+          b.addOutput(completeOutput(model, ModelOutput.newBuilder().setName(s.key()), s, batching));
+        }
+      }
     } else {
       for (ModelOutput.Builder out : b.getOutputBuilderList()) {
         Spec s = outputs.get(out.getName());
@@ -144,27 +209,56 @@ record TfSignature(String key, Map<String, Spec> inputs, Map<String, Spec> outpu
 
   /**
    * Refuses a config that disagrees with the signature, naming the tensor: an unknown input or output,
-   * another data type, an incompatible shape, a signature input the config leaves out, or a type
-   * TensorFlow Java cannot make tensors of.
+   * another data type, an incompatible shape, a signature input the config leaves out, or a SavedModel
+   * input of a type TensorFlow Java cannot make tensors of (a GraphDef's are fed through a carrier).
    */
-  void check(String model, ModelConfig config) {
+  void check(String model, ModelConfig config, TfFormat format) {
     boolean batching = config.getMaxBatchSize() > 0;
     for (ModelInput in : config.getInputList()) {
       Spec s = inputs.get(in.getName());
       if (s == null) {
         throw new NereidException.InvalidArgument("model '" + model + "': config input '" + in.getName()
-            + "' is not an input of signature '" + key + "' (its inputs: " + inputs.keySet() + ")");
+            + "' is not an input of " + source + " (its inputs: " + inputs.keySet() + ")");
       }
       DataType type = DataType.fromConfigNumber(in.getDataTypeValue());
       checkTensor(model, "input", in.getName(), type, dimsOf(in.getDimsList()), s, batching);
-      if (TfTypes.tensorClass(type) == null) {
+      if (TfTypes.carried(type) && format == TfFormat.SAVED_MODEL) {
         throw new NereidException.Unsupported("model '" + model + "': input '" + in.getName() + "' is "
-            + type.configName() + ", which TensorFlow Java " + TfRuntime.VERSION + " cannot make tensors of");
+            + type.configName() + ", which TensorFlow Java " + TfRuntime.VERSION + " cannot make tensors of, and a "
+            + "loaded SavedModel's placeholders cannot be rewired to take another type (a tensorflow_graphdef "
+            + "model's can; outputs of this type are served either way)");
+      }
+    }
+    Set<String> fed = new HashSet<>();
+    config.getInputList().forEach(i -> fed.add(i.getName()));
+    // Inputs the sequence batcher adds to every request: control tensors and implicit state.
+    for (SequenceTensors.Tensor extra : SequenceTensors.inputs(config)) {
+      Spec s = inputs.get(extra.name());
+      if (s == null) {
+        throw new NereidException.InvalidArgument("model '" + model + "': sequence_batching names input '"
+            + extra.name() + "', which is not an input of " + source + " (its inputs: " + inputs.keySet() + ")");
+      }
+      if (s.type() != extra.type()) {
+        throw new NereidException.InvalidArgument("model '" + model + "': sequence_batching input '" + extra.name()
+            + "' is " + extra.type().configName() + " in the config, but " + source + " declares "
+            + (s.type() == null ? s.tfType() : s.type().configName()));
+      }
+      if (TfTypes.carried(extra.type()) && format == TfFormat.SAVED_MODEL) {
+        throw new NereidException.Unsupported("model '" + model + "': sequence_batching input '" + extra.name()
+            + "' is " + extra.type().configName() + ", which TensorFlow Java " + TfRuntime.VERSION
+            + " cannot make tensors of");
+      }
+      fed.add(extra.name());
+    }
+    for (SequenceTensors.Tensor state : SequenceTensors.outputs(config)) {
+      if (!outputs.containsKey(state.name())) {
+        throw new NereidException.InvalidArgument("model '" + model + "': sequence_batching state output '"
+            + state.name() + "' is not an output of " + source + " (its outputs: " + outputs.keySet() + ")");
       }
     }
     for (Spec s : inputs.values()) {
-      if (config.getInputList().stream().noneMatch(i -> i.getName().equals(s.key()))) {
-        throw new NereidException.InvalidArgument("model '" + model + "': signature '" + key + "' needs input '"
+      if (!fed.contains(s.key())) {
+        throw new NereidException.InvalidArgument("model '" + model + "': " + source + " needs input '"
             + s.key() + "', which the config does not list");
       }
     }
@@ -172,7 +266,7 @@ record TfSignature(String key, Map<String, Spec> inputs, Map<String, Spec> outpu
       Spec s = outputs.get(out.getName());
       if (s == null) {
         throw new NereidException.InvalidArgument("model '" + model + "': config output '" + out.getName()
-            + "' is not an output of signature '" + key + "' (its outputs: " + outputs.keySet() + ")");
+            + "' is not an output of " + source + " (its outputs: " + outputs.keySet() + ")");
       }
       checkTensor(model, "output", out.getName(), DataType.fromConfigNumber(out.getDataTypeValue()),
           dimsOf(out.getDimsList()), s, batching);
@@ -182,7 +276,7 @@ record TfSignature(String key, Map<String, Spec> inputs, Map<String, Spec> outpu
   private void checkTensor(String model, String kind, String name, DataType type, long[] dims, Spec s, boolean batching) {
     if (s.type() != type) {
       throw new NereidException.InvalidArgument("model '" + model + "': " + kind + " '" + name + "' has data_type "
-          + type.configName() + " in the config, but signature '" + key + "' declares "
+          + type.configName() + " in the config, but " + source + " declares "
           + (s.type() == null ? s.tfType() : s.type().configName()));
     }
     if (s.dims() == null) return;
@@ -199,7 +293,7 @@ record TfSignature(String key, Map<String, Spec> inputs, Map<String, Spec> outpu
     if (!compatible) {
       throw new NereidException.InvalidArgument("model '" + model + "': " + kind + " '" + name + "' has shape "
           + Arrays.toString(full) + " in the config" + (batching ? " (batch dimension first)" : "")
-          + ", but signature '" + key + "' declares " + Arrays.toString(s.dims()));
+          + ", but " + source + " declares " + Arrays.toString(s.dims()));
     }
   }
 

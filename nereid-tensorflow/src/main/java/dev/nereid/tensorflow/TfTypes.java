@@ -40,7 +40,7 @@ final class TfTypes {
 
   /**
    * TensorFlow Java's tensor class for a type, or null where TensorFlow Java 1.1 has none (INT8, INT16,
-   * UINT32, UINT64: TensorFlow has the types, its Java API cannot make such tensors).
+   * UINT32, UINT64: TensorFlow has the types, its Java API cannot make such tensors; see {@link #carrier}).
    */
   static Class<? extends TType> tensorClass(DataType type) {
     return switch (type) {
@@ -55,6 +55,46 @@ final class TfTypes {
       case FP64 -> TFloat64.class;
       case BYTES -> TString.class;
       case INT8, INT16, UINT32, UINT64 -> null;
+    };
+  }
+
+  /**
+   * The type of the same byte size whose tensors carry a type TensorFlow Java cannot make (INT8 in
+   * UINT8, INT16 in UINT16, UINT32 in INT32, UINT64 in INT64); the type itself for every other type. A
+   * {@code Bitcast} op in the graph turns one into the other bit for bit, without a copy of its own.
+   */
+  static DataType carrier(DataType type) {
+    return switch (type) {
+      case INT8 -> DataType.UINT8;
+      case INT16 -> DataType.UINT16;
+      case UINT32 -> DataType.INT32;
+      case UINT64 -> DataType.INT64;
+      default -> type;
+    };
+  }
+
+  /** Whether tensors of this type cross TensorFlow Java as their {@link #carrier}. */
+  static boolean carried(DataType type) {
+    return carrier(type) != type;
+  }
+
+  /** TensorFlow's dtype for a Nereid type. */
+  static org.tensorflow.proto.DataType toTf(DataType type) {
+    return switch (type) {
+      case BOOL -> org.tensorflow.proto.DataType.DT_BOOL;
+      case UINT8 -> org.tensorflow.proto.DataType.DT_UINT8;
+      case UINT16 -> org.tensorflow.proto.DataType.DT_UINT16;
+      case UINT32 -> org.tensorflow.proto.DataType.DT_UINT32;
+      case UINT64 -> org.tensorflow.proto.DataType.DT_UINT64;
+      case INT8 -> org.tensorflow.proto.DataType.DT_INT8;
+      case INT16 -> org.tensorflow.proto.DataType.DT_INT16;
+      case INT32 -> org.tensorflow.proto.DataType.DT_INT32;
+      case INT64 -> org.tensorflow.proto.DataType.DT_INT64;
+      case FP16 -> org.tensorflow.proto.DataType.DT_HALF;
+      case BF16 -> org.tensorflow.proto.DataType.DT_BFLOAT16;
+      case FP32 -> org.tensorflow.proto.DataType.DT_FLOAT;
+      case FP64 -> org.tensorflow.proto.DataType.DT_DOUBLE;
+      case BYTES -> org.tensorflow.proto.DataType.DT_STRING;
     };
   }
 }

@@ -6,6 +6,7 @@ import java.util.Random;
 import java.util.function.BiFunction;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
+import org.tensorflow.Output;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.SessionFunction;
@@ -14,7 +15,10 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.StdArrays;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.proto.DataType;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+import org.tensorflow.types.TUint8;
 import org.tensorflow.types.TString;
 import org.tensorflow.types.family.TType;
 
@@ -89,5 +93,48 @@ final class SavedModels {
         tf.linalg.matMul(x, tf.constant(StdArrays.ndCopyOf(w))), tf.constant(b)));
     return new SessionFunction[] {SessionFunction.create(Signature.builder().key("serving_default")
         .input("x", x).output("y", y).build(), s)};
+  }
+
+  /**
+   * Outputs of types TensorFlow Java cannot make, as {@code Bitcast}s of inputs it can: x UINT8 [-1, 3]
+   * to "signed" INT8, y INT64 [-1, 3] to "unsigned" UINT64 (the same bytes).
+   */
+  static SessionFunction[] narrowOutputs(Ops tf, Session s) {
+    Placeholder<TUint8> x = tf.withName("x").placeholder(TUint8.class, Placeholder.shape(Shape.of(-1, 3)));
+    Placeholder<TInt64> y = tf.withName("y").placeholder(TInt64.class, Placeholder.shape(Shape.of(-1, 3)));
+    return new SessionFunction[] {SessionFunction.create(Signature.builder().key("serving_default")
+        .input("x", x).input("y", y)
+        .output("signed", bitcast(tf, x, "signed", DataType.DT_INT8))
+        .output("unsigned", bitcast(tf, y, "unsigned", DataType.DT_UINT64)).build(), s)};
+  }
+
+  /** A placeholder "in" [-1, 3] of INT8, which TensorFlow Java cannot feed, and its Identity "out". */
+  static SessionFunction[] int8Input(Ops tf, Session s) {
+    Graph g = (Graph) tf.scope().env();
+    Output<?> in = g.opBuilder("Placeholder", "in", tf.scope()).setAttr("dtype", DataType.DT_INT8)
+        .setAttr("shape", Shape.of(-1, 3)).build().output(0);
+    Output<?> out = g.opBuilder("Identity", "out", tf.scope()).addInput(in).build().output(0);
+    return new SessionFunction[] {SessionFunction.create(Signature.builder().key("serving_default")
+        .input("in", in).output("out", out).build(), s)};
+  }
+
+  private static Output<?> bitcast(Ops tf, Operand<?> input, String name, DataType type) {
+    Graph g = (Graph) tf.scope().env();
+    return g.opBuilder("Bitcast", name, tf.scope()).addInput(input.asOutput()).setAttr("type", type).build().output(0);
+  }
+
+  /**
+   * A running sum for sequence batching with implicit state: INPUT and STATE_IN FP32 [-1, 3] to OUTPUT =
+   * STATE_OUT = INPUT + STATE_IN, and the CORRID control INT64 [-1, 1] echoed as ID.
+   */
+  static SessionFunction[] accumulate(Ops tf, Session s) {
+    Placeholder<TFloat32> input = tf.withName("INPUT").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 3)));
+    Placeholder<TFloat32> state = tf.withName("STATE_IN").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 3)));
+    Placeholder<TInt64> corrid = tf.withName("CORRID").placeholder(TInt64.class, Placeholder.shape(Shape.of(-1, 1)));
+    Operand<TFloat32> sum = tf.withName("OUTPUT").math.add(input, state);
+    return new SessionFunction[] {SessionFunction.create(Signature.builder().key("serving_default")
+        .input("INPUT", input).input("STATE_IN", state).input("CORRID", corrid)
+        .output("OUTPUT", sum).output("STATE_OUT", tf.withName("STATE_OUT").identity(sum))
+        .output("ID", tf.withName("ID").identity(corrid)).build(), s)};
   }
 }

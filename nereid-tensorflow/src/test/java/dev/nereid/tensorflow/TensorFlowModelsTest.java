@@ -63,6 +63,8 @@ class TensorFlowModelsTest {
       SavedModels.export(dir, "identity_" + type.name().toLowerCase(Locale.ROOT), null, SavedModels.identity(tfClass(type)));
     }
     SavedModels.export(dir, "strings", null, SavedModels::strings);
+    SavedModels.export(dir, "narrow_outputs", null, SavedModels::narrowOutputs);
+    SavedModels.export(dir, "int8_input", null, SavedModels::int8Input);
     SavedModels.export(dir, "fixed", null, SavedModels::fixed);
     Path mlpDir = SavedModels.export(dir, "mlp", """
         backend: "tensorflow"
@@ -193,6 +195,28 @@ class TensorFlowModelsTest {
     InferenceResponse r = single(server.model(name).infer(Map.of("in", in)));
     assertThat(r.output("out").dataType()).isEqualTo(type);
     assertThat(bytes(r.output("out"))).isEqualTo(raw);
+  }
+
+  @Test
+  void outputsOfTypesTensorFlowJavaCannotMakeAreServedBitForBit() {
+    assertThat(server.model("narrow_outputs").config().getOutputList())
+        .extracting(o -> o.getName() + ":" + o.getDataType()).containsExactly("signed:TYPE_INT8", "unsigned:TYPE_UINT64");
+    byte[] x = {0, 1, 127, (byte) 128, (byte) 200, (byte) 255};
+    long[] y = {0, -1, Long.MIN_VALUE, 42, -42, Long.MAX_VALUE};
+    InferenceResponse r = single(server.model("narrow_outputs").infer(Map.of(
+        "x", Tensor.of(DataType.UINT8, new long[] {2, 3}, ByteBuffer.wrap(x)), "y", Tensor.of(y, 2, 3))));
+    assertThat(r.output("signed").dataType()).isEqualTo(DataType.INT8);
+    assertThat(r.output("signed").shape()).containsExactly(2, 3);
+    assertThat(bytes(r.output("signed"))).isEqualTo(x);
+    assertThat(r.output("unsigned").dataType()).isEqualTo(DataType.UINT64);
+    assertThat(bytes(r.output("unsigned"))).isEqualTo(bytes(Tensor.of(y, 2, 3)));
+  }
+
+  @Test
+  void aSavedModelInputOfATypeTensorFlowJavaCannotMakeIsRefusedNamingIt() {
+    assertThat(server.model("int8_input").state()).isEqualTo(ModelState.UNAVAILABLE);
+    assertThat(server.model("int8_input").reason()).contains("model 'int8_input': input 'in' is TYPE_INT8, which "
+        + "TensorFlow Java 1.1.0 cannot make tensors of").contains("tensorflow_graphdef");
   }
 
   @Test
