@@ -41,15 +41,22 @@ class TensorFlowLoadUnloadMemoryTest {
         .build();
     try (Server server = new Server(options).start()) {
       cycles(server, WARM_UP);
-      long before = residentBytes();
-      cycles(server, CYCLES);
-      long after = residentBytes();
+      // Two windows, and the smaller growth counts: a leak grows both, while the heap or the allocator
+      // settling under a loaded machine's GC timing grew one of them by 39 MB once.
+      long first = growth(server);
+      long second = growth(server);
       long bare = bareLoadGrowth(dir.resolve("mlp/1/model.savedmodel"), CYCLES);
-      System.out.printf("VmRSS: Nereid's %d cycles %+d KiB, %d bare TensorFlow loads %+d KiB%n", CYCLES,
-          (after - before) >> 10, CYCLES, bare >> 10);
-      assertThat(after - before).as("VmRSS grew from %d KiB to %d KiB (bare loads: %+d KiB)", before >> 10,
-          after >> 10, bare >> 10).isLessThan(Math.max(0, bare) + NOISE_BYTES);
+      System.out.printf("VmRSS: Nereid's %d cycles %+d KiB then %+d KiB, %d bare TensorFlow loads %+d KiB%n", CYCLES,
+          first >> 10, second >> 10, CYCLES, bare >> 10);
+      assertThat(Math.min(first, second)).as("VmRSS grew by %d KiB and %d KiB in two windows of %d cycles (bare loads: %+d KiB)",
+          first >> 10, second >> 10, CYCLES, bare >> 10).isLessThan(Math.max(0, bare) + NOISE_BYTES);
     }
+  }
+
+  private static long growth(Server server) throws IOException {
+    long before = residentBytes();
+    cycles(server, CYCLES);
+    return residentBytes() - before;
   }
 
   private static void cycles(Server server, int count) {
