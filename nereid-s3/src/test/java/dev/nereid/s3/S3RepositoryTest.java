@@ -3,6 +3,9 @@ package dev.nereid.s3;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.nereid.InferenceResponse;
 import dev.nereid.ModelControlMode;
 import dev.nereid.ModelIndexEntry;
@@ -14,6 +17,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.gaul.s3proxy.AuthenticationType;
@@ -24,6 +28,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
@@ -36,7 +41,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 /**
  * An S3 model repository against a real S3 server on loopback (S3Proxy, speaking the S3 REST protocol
  * with signature checks, over an in-memory store): the models load from the mirrored cache, POLL
- * mode notices versions added and removed in the bucket, and a bucket that cannot be read is an
+ * mode notices versions added and removed in the bucket, a bucket or prefix that vanishes while the
+ * server polls unloads its models with a logged reason, and a bucket that cannot be read is an
  * UNAVAILABLE error naming S3's reason.
  */
 class S3RepositoryTest {
@@ -129,6 +135,103 @@ class S3RepositoryTest {
       client.deleteObject(b -> b.bucket("models").key("repo/simple/config.pbtxt"));
       await("simple unloaded", () -> state(server, "simple", 2) != ModelState.READY);
       assertThat(cache.resolve("simple")).doesNotExist();
+    }
+  }
+
+  @Test
+  void aBucketThatVanishesWhileTheServerPollsUnloadsItsModelsWithTheReasonLogged() throws Exception {
+    put("repo/simple/config.pbtxt", IDENTITY);
+    put("repo/simple/1/.keep", "");
+    ListAppender<ILoggingEvent> logged = capture();
+    try (S3Repository repository = S3Repository.open(location(), credentials, temp.resolve("cache"));
+        Server server = new Server(ServerOptions.builder().modelRepository(repository.cache())
+            .modelControlMode(ModelControlMode.POLL).repositoryPollInterval(Duration.ofSeconds(1)).build()).start()) {
+      repository.syncEvery(1);
+      assertThat(server.model("simple").infer(Map.of("INPUT0", new int[] {1})).next().output("OUTPUT0").toIntArray())
+          .containsExactly(1);
+
+      client.deleteObject(b -> b.bucket("models").key("repo/simple/config.pbtxt"));
+      client.deleteObject(b -> b.bucket("models").key("repo/simple/1/.keep"));
+      client.deleteBucket(b -> b.bucket("models"));
+      await("simple unloaded", () -> state(server, "simple", 1) == ModelState.UNAVAILABLE);
+      assertThat(server.models().values()).filteredOn(e -> e.name().equals("simple"))
+          .extracting(ModelIndexEntry::reason).containsExactly("unloaded");
+      assertThatThrownBy(() -> server.model("simple").infer(Map.of("INPUT0", new int[] {1})).next())
+          .isInstanceOf(NereidException.class).hasMessageContaining("simple");
+      assertThat(messages(logged)).anySatisfy(m -> assertThat(m)
+          .contains("model repository " + location() + " is gone (The specified bucket does not exist)")
+          .contains("the server unloads them"));
+
+      // The poller lived through it: the bucket back, the model is back.
+      client.createBucket(b -> b.bucket("models"));
+      put("repo/simple/config.pbtxt", IDENTITY);
+      put("repo/simple/1/.keep", "");
+      await("simple ready again", () -> state(server, "simple", 1) == ModelState.READY);
+      assertThat(server.model("simple").infer(Map.of("INPUT0", new int[] {2})).next().output("OUTPUT0").toIntArray())
+          .containsExactly(2);
+    } finally {
+      release(logged);
+    }
+  }
+
+  @Test
+  void aPrefixLeftWithoutObjectsUnloadsItsModelsWithTheReasonLogged() throws Exception {
+    put("repo/simple/config.pbtxt", IDENTITY);
+    put("repo/simple/1/.keep", "");
+    put("elsewhere/kept", "the bucket itself stays");
+    ListAppender<ILoggingEvent> logged = capture();
+    try (S3Repository repository = S3Repository.open(location(), credentials, temp.resolve("cache"));
+        Server server = new Server(ServerOptions.builder().modelRepository(repository.cache())
+            .modelControlMode(ModelControlMode.POLL).repositoryPollInterval(Duration.ofSeconds(1)).build()).start()) {
+      repository.syncEvery(1);
+      await("simple ready", () -> state(server, "simple", 1) == ModelState.READY);
+      client.deleteObject(b -> b.bucket("models").key("repo/simple/config.pbtxt"));
+      client.deleteObject(b -> b.bucket("models").key("repo/simple/1/.keep"));
+      await("simple unloaded", () -> state(server, "simple", 1) == ModelState.UNAVAILABLE);
+      assertThat(messages(logged)).anySatisfy(m -> assertThat(m)
+          .contains("model repository " + location() + " has no objects any more"));
+    } finally {
+      release(logged);
+    }
+  }
+
+  @Test
+  void anUnreachableStoreKeepsTheLastCopyServedAndLogsWhy() throws Exception {
+    put("repo/simple/config.pbtxt", IDENTITY);
+    put("repo/simple/1/.keep", "");
+    ListAppender<ILoggingEvent> logged = capture();
+    try (S3Repository repository = S3Repository.open(location(), credentials, temp.resolve("cache"));
+        Server server = new Server(ServerOptions.builder().modelRepository(repository.cache())
+            .modelControlMode(ModelControlMode.POLL).repositoryPollInterval(Duration.ofSeconds(1)).build()).start()) {
+      String url = location().toString();
+      proxy.stop();
+      repository.syncEvery(1);
+      await("the failed sync logged", () -> messages(logged).stream()
+          .anyMatch(m -> m.contains("cannot read model repository " + url)));
+      assertThat(messages(logged)).anySatisfy(m -> assertThat(m).contains("Connection refused")
+          .contains("the server keeps serving the last copy"));
+      assertThat(state(server, "simple", 1)).isEqualTo(ModelState.READY);
+      assertThat(server.model("simple").infer(Map.of("INPUT0", new int[] {3})).next().output("OUTPUT0").toIntArray())
+          .containsExactly(3);
+    } finally {
+      release(logged);
+    }
+  }
+
+  private static ListAppender<ILoggingEvent> capture() {
+    ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    appender.start();
+    ((Logger) LoggerFactory.getLogger(S3Repository.class)).addAppender(appender);
+    return appender;
+  }
+
+  private static void release(ListAppender<ILoggingEvent> appender) {
+    ((Logger) LoggerFactory.getLogger(S3Repository.class)).detachAppender(appender);
+  }
+
+  private static List<String> messages(ListAppender<ILoggingEvent> appender) {
+    synchronized (appender.list) {
+      return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
     }
   }
 
