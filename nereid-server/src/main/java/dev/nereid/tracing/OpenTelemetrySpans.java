@@ -13,7 +13,9 @@ import java.util.concurrent.TimeUnit;
  * out: an {@code InferRequest} span per request (the front end's receipt to its response for the
  * request received; queueing to the final response for a child) with its timestamps as events, a
  * {@code compute} child span from compute start to end, and each child request's {@code InferRequest}
- * span under its parent's.
+ * span under its parent's. At the {@code TENSORS} level (which Triton's {@code opentelemetry} mode
+ * lacks) each recorded tensor is an event too, named by its activity, with the tensor's name, data,
+ * shape and data type as attributes.
  */
 final class OpenTelemetrySpans {
   private OpenTelemetrySpans() {}
@@ -34,8 +36,15 @@ final class OpenTelemetrySpans {
             .put("triton.request_id", trace.requestId())
             .build())
         .startSpan();
-    for (Trace.Event e : trace.events()) {
-      span.addEvent(e.name(), Clock.epochNanos(e.nanoTime()), TimeUnit.NANOSECONDS);
+    if (trace.timestamps()) {
+      for (Trace.Event e : trace.events()) {
+        span.addEvent(e.name(), Clock.epochNanos(e.nanoTime()), TimeUnit.NANOSECONDS);
+      }
+    }
+    for (TensorRecord r : trace.tensorRecords()) {
+      span.addEvent(r.activity(), Attributes.builder().put("triton.tensor.name", r.name())
+          .put("triton.tensor.data", r.data()).put("triton.tensor.shape", r.shape())
+          .put("triton.tensor.dtype", r.dtype()).build());
     }
     if (!trace.success()) span.setStatus(StatusCode.ERROR);
     Context context = parent.with(span);

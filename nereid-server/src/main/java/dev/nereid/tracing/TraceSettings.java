@@ -9,7 +9,7 @@ import java.util.Objects;
  * What is traced, server-wide or for one model, as Triton's trace extension reports it.
  *
  * @param timestamps whether requests are traced with timestamps ({@code trace_level TIMESTAMPS})
- * @param tensors whether {@code trace_level TENSORS} was asked for (accepted; tensors are not recorded)
+ * @param tensors whether {@code trace_level TENSORS} records the tensors entering the queue and leaving the backend
  * @param rate one request in this many is traced
  * @param count how many more traces to take; -1 for no limit
  * @param logFrequency in {@code triton} mode, write the file every this many traces (to

@@ -327,7 +327,7 @@ public final class Tracing implements AutoCloseable {
     if (!active) return null;
     if (!sample(model)) return null;
     Context parent = W3CTraceContextPropagator.getInstance().extract(Context.root(), headers, HEADERS);
-    Trace trace = new Trace(this, nextId(), null, protocol, parent);
+    Trace trace = new Trace(this, nextId(), null, protocol, parent, settings(model));
     trace.received(receivedNanos, System.nanoTime());
     return trace;
   }
@@ -341,7 +341,7 @@ public final class Tracing implements AutoCloseable {
    */
   public dev.nereid.RequestTimeline inProcess(String model, Context parent) {
     if (!active || !sample(model)) return dev.nereid.RequestTimeline.NONE;
-    return new Trace(this, nextId(), null, null, Objects.requireNonNull(parent, "parent"));
+    return new Trace(this, nextId(), null, null, Objects.requireNonNull(parent, "parent"), settings(model));
   }
 
   private boolean sample(String model) {
