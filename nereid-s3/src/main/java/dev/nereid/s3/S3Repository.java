@@ -47,7 +47,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * names one with an entry for the URL, else from the AWS SDK's standard chain: {@code AWS_ACCESS_KEY_ID}
  * / {@code AWS_SECRET_ACCESS_KEY} / {@code AWS_REGION}, system properties, then the profile files.
  */
-public final class S3Repository implements AutoCloseable {
+public final class S3Repository implements CloudRepository {
   private static final Logger log = LoggerFactory.getLogger(S3Repository.class);
 
   private final S3Location location;
@@ -124,7 +124,7 @@ public final class S3Repository implements AutoCloseable {
     return region == null || region.isBlank() ? "us-east-1" : region;
   }
 
-  /** The local folder the repository is mirrored into: give it to the server as its repository. */
+  @Override
   public Path cache() {
     return cache;
   }
@@ -140,6 +140,7 @@ public final class S3Repository implements AutoCloseable {
    * @return whether any file changed
    * @throws NereidException.Unavailable when the bucket cannot be listed or an object read
    */
+  @Override
   public synchronized boolean sync() {
     return sync(Absence.EMPTIES);
   }
@@ -247,6 +248,7 @@ public final class S3Repository implements AutoCloseable {
    * the class comment); any other failed sync is logged, once until a sync succeeds, and leaves the cache
    * as it was.
    */
+  @Override
   public synchronized void syncEvery(long seconds) {
     if (poller != null) return;
     poller = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("nereid-s3-sync").factory());

@@ -2,6 +2,7 @@ package dev.nereid.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -247,6 +248,40 @@ class S3RepositoryTest {
     assertThatThrownBy(() -> S3Repository.open(location(), wrong, cache))
         .isInstanceOf(NereidException.Unavailable.class)
         .hasMessageContaining("Forbidden").hasMessageContaining("403");
+  }
+
+  @Test
+  void theStandardCredentialChainServesWhenTritonsFileIsNotNamed() {
+    assumeTrue(System.getenv("TRITON_CLOUD_CREDENTIAL_PATH") == null, "Triton's credential file would take precedence");
+    put("repo/simple/config.pbtxt", IDENTITY);
+    String url = "s3://127.0.0.1:" + proxy.getPort() + "/models/repo";
+    // The chain's first link: the aws.accessKeyId / aws.secretAccessKey system properties.
+    System.setProperty("aws.accessKeyId", ACCESS);
+    System.setProperty("aws.secretAccessKey", SECRET);
+    try (CloudRepository repository = CloudRepository.open(url, temp.resolve("cache"))) {
+      assertThat(repository).isInstanceOf(S3Repository.class);
+      assertThat(repository.cache().resolve("simple/config.pbtxt")).hasContent(IDENTITY);
+      System.setProperty("aws.secretAccessKey", "wrong");
+      assertThatThrownBy(() -> CloudRepository.open(url, temp.resolve("cache2")))
+          .isInstanceOf(NereidException.Unavailable.class).hasMessageContaining("403");
+    } finally {
+      System.clearProperty("aws.accessKeyId");
+      System.clearProperty("aws.secretAccessKey");
+    }
+  }
+
+  @Test
+  void otherObjectStoresAreRefusedSayingSo() {
+    assertThatThrownBy(() -> CloudRepository.open("gs://bucket/models", temp.resolve("cache")))
+        .isInstanceOf(NereidException.Unsupported.class)
+        .hasMessage("model repository 'gs://bucket/models': repositories in Google Cloud Storage (gs://) and Azure"
+            + " Storage (as://) are not supported yet; use s3:// or copy the repository to a local folder and pass"
+            + " that folder");
+    assertThatThrownBy(() -> CloudRepository.open("as://account/container", temp.resolve("cache")))
+        .isInstanceOf(NereidException.Unsupported.class).hasMessageContaining("'as://account/container'");
+    assertThatThrownBy(() -> CloudRepository.open("ftp://host/models", temp.resolve("cache")))
+        .isInstanceOf(NereidException.InvalidArgument.class)
+        .hasMessageContaining("model repository 'ftp://host/models' is not in an object store");
   }
 
   @Test

@@ -214,8 +214,10 @@ class TracingTest {
     SpanData stepA = children.stream().filter(s -> s.getAttributes().asMap().toString().contains("step_a")).findFirst()
         .orElseThrow();
     assertThat(eventNames(stepA)).containsExactly(PHASES);
-    assertThat(all.stream().filter(s -> s.getParentSpanId().equals(stepA.getSpanId())).map(SpanData::getName))
-        .containsExactly("compute");
+    List<SpanData> compute = all.stream().filter(s -> s.getParentSpanId().equals(stepA.getSpanId())).toList();
+    assertThat(compute).extracting(SpanData::getName).containsExactly("compute");
+    assertThat(eventNames(compute.get(0))).containsExactly("COMPUTE_START", "COMPUTE_INPUT_END", "COMPUTE_OUTPUT_START",
+        "COMPUTE_END");
     // Spans lie in time order: the step starts after the ensemble was received and ends before it answered.
     assertThat(stepA.getStartEpochNanos()).isGreaterThanOrEqualTo(root.getStartEpochNanos());
     assertThat(stepA.getEndEpochNanos()).isLessThanOrEqualTo(root.getEndEpochNanos());

@@ -145,7 +145,7 @@ public final class ModelInstance {
     }
     if (counted) stats.executionStarted(requests.size());
     Timed batch = new Timed(requests, rows, inferences, start, counted ? queueNanos : -1);
-    RequestTimeline outer = ExecutingRequest.enter(requests);
+    ExecutingRequest.Scope executing = ExecutingRequest.enter(requests);
     try {
       backend.execute(batch);
     } catch (Throwable t) {
@@ -160,7 +160,7 @@ public final class ModelInstance {
         throw e;
       }
     } finally {
-      ExecutingRequest.exit(outer);
+      executing.close();
     }
     batch.recordExecution(System.nanoTime());
   }
