@@ -19,7 +19,8 @@ import java.util.Objects;
 public record TraceSettings(boolean timestamps, boolean tensors, int rate, int count, int logFrequency, String file) {
   public TraceSettings {
     Objects.requireNonNull(file, "file");
-    if (rate < 1) throw new NereidException.InvalidArgument("trace_rate must be >= 1, got " + rate);
+    // 0 samples nothing: in opentelemetry mode only requests continuing a caller's trace are traced.
+    if (rate < 0) throw new NereidException.InvalidArgument("trace_rate must be >= 0, got " + rate);
     if (count < -1) {
       throw new NereidException.InvalidArgument("Unable to parse 'trace_count'. Expecting value >= -1, got:" + count);
     }

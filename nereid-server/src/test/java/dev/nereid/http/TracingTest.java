@@ -233,6 +233,24 @@ class TracingTest {
     assertThat(TestHttp.json(http.get("/v2/trace/setting")).path("trace_count").asText()).isEqualTo("0");
   }
 
+  @Test
+  void aRequestContinuingItsCallersTraceIsTracedWhateverTheRateAndCount() {
+    openTelemetry();
+    http.post("/v2/trace/setting", "{\"trace_level\":[\"TIMESTAMPS\"],\"trace_rate\":\"1\",\"trace_count\":\"0\"}");
+    assertThat(inferChain(null).statusCode()).isEqualTo(200); // the count is spent: not traced
+    assertThat(inferChain("00-" + TRACE_ID + "-" + PARENT_SPAN + "-01").statusCode()).isEqualTo(200);
+    TestHttp.await("the continued trace", () -> spans.getFinishedSpanItems().stream()
+        .anyMatch(s -> s.getParentSpanId().equals(PARENT_SPAN)));
+    assertThat(spans.getFinishedSpanItems()).allSatisfy(s -> assertThat(s.getTraceId()).isEqualTo(TRACE_ID));
+    // --trace-config rate=0 samples nothing, as Triton documents it for tracing only continued requests.
+    Tracing zero = new Tracing();
+    zero.configure(List.of("mode=opentelemetry", "level=TIMESTAMPS", "rate=0"));
+    assertThat(zero.settings().rate()).isZero();
+    assertThat(zero.start("step_a", "HTTP", System.nanoTime(), name -> null)).isNull();
+    assertThat(zero.start("step_a", "HTTP", System.nanoTime(),
+        name -> name.equals("traceparent") ? "00-" + TRACE_ID + "-" + PARENT_SPAN + "-01" : null)).isNotNull();
+  }
+
   private static List<SpanData> roots() {
     return spans.getFinishedSpanItems().stream().filter(s -> !s.getParentSpanContext().isValid()).toList();
   }
