@@ -144,26 +144,30 @@ class S3RepositoryTest {
     put("repo/simple/config.pbtxt", IDENTITY);
     put("repo/simple/1/.keep", "");
     ListAppender<ILoggingEvent> logged = capture();
-    try (S3Repository repository = S3Repository.open(location(), credentials, temp.resolve("cache"));
+    Path cache = temp.resolve("cache");
+    try (S3Repository repository = S3Repository.open(location(), credentials, cache);
         Server server = new Server(ServerOptions.builder().modelRepository(repository.cache())
             .modelControlMode(ModelControlMode.POLL).repositoryPollInterval(Duration.ofSeconds(1)).build()).start()) {
-      repository.syncEvery(1);
       assertThat(server.model("simple").infer(Map.of("INPUT0", new int[] {1})).next().output("OUTPUT0").toIntArray())
           .containsExactly(1);
 
-      client.deleteObject(b -> b.bucket("models").key("repo/simple/config.pbtxt"));
+      // The whole bucket goes between two syncs (S3 deletes only empty buckets: its objects go first).
       client.deleteObject(b -> b.bucket("models").key("repo/simple/1/.keep"));
+      client.deleteObject(b -> b.bucket("models").key("repo/simple/config.pbtxt"));
       client.deleteBucket(b -> b.bucket("models"));
-      await("simple unloaded", () -> state(server, "simple", 1) == ModelState.UNAVAILABLE);
-      assertThat(server.models().values()).filteredOn(e -> e.name().equals("simple"))
-          .extracting(ModelIndexEntry::reason).containsExactly("unloaded");
-      assertThatThrownBy(() -> server.model("simple").infer(Map.of("INPUT0", new int[] {1})).next())
-          .isInstanceOf(NereidException.class).hasMessageContaining("simple");
+      assertThat(repository.sync()).as("the local copy changed").isTrue();
+      assertThat(cache.resolve("simple")).doesNotExist();
       assertThat(messages(logged)).anySatisfy(m -> assertThat(m)
           .contains("model repository " + location() + " is gone (The specified bucket does not exist)")
           .contains("the server unloads them"));
+      await("simple unloaded", () -> server.models().values().stream().anyMatch(e -> e.name().equals("simple")
+          && e.version() == 1 && e.state() == ModelState.UNAVAILABLE && e.reason().equals("unloaded")));
+      assertThatThrownBy(() -> server.model("simple").infer(Map.of("INPUT0", new int[] {1})).next())
+          .isInstanceOf(NereidException.class).hasMessageContaining("simple");
+      assertThat(repository.sync()).as("still gone: nothing more changes").isFalse();
 
-      // The poller lived through it: the bucket back, the model is back.
+      // Polling goes on through it: the bucket back, the model is back.
+      repository.syncEvery(1);
       client.createBucket(b -> b.bucket("models"));
       put("repo/simple/config.pbtxt", IDENTITY);
       put("repo/simple/1/.keep", "");
@@ -186,8 +190,8 @@ class S3RepositoryTest {
             .modelControlMode(ModelControlMode.POLL).repositoryPollInterval(Duration.ofSeconds(1)).build()).start()) {
       repository.syncEvery(1);
       await("simple ready", () -> state(server, "simple", 1) == ModelState.READY);
-      client.deleteObject(b -> b.bucket("models").key("repo/simple/config.pbtxt"));
       client.deleteObject(b -> b.bucket("models").key("repo/simple/1/.keep"));
+      client.deleteObject(b -> b.bucket("models").key("repo/simple/config.pbtxt"));
       await("simple unloaded", () -> state(server, "simple", 1) == ModelState.UNAVAILABLE);
       assertThat(messages(logged)).anySatisfy(m -> assertThat(m)
           .contains("model repository " + location() + " has no objects any more"));
