@@ -81,6 +81,12 @@ class TracingTest {
           output [ { name: "OUTPUT0" data_type: TYPE_FP32 dims: [ 4 ] } ]
           """);
     }
+    TestHttp.writeModel(repo, "words", """
+        backend: "identity"
+        max_batch_size: 0
+        input [ { name: "text_input" data_type: TYPE_STRING dims: [ -1 ] }, { name: "flags_input" data_type: TYPE_BOOL dims: [ -1 ] } ]
+        output [ { name: "text_output" data_type: TYPE_STRING dims: [ -1 ] }, { name: "flags_output" data_type: TYPE_BOOL dims: [ -1 ] } ]
+        """);
     TestHttp.writeModel(repo, "chain", """
         platform: "ensemble"
         max_batch_size: 0
@@ -505,5 +511,26 @@ class TracingTest {
     });
     assertThat(roots.stream().map(s -> s.getAttributes().get(AttributeKey.stringKey("triton.request_id"))))
         .containsExactlyInAnyOrder("generate", "generate_stream");
+  }
+
+  @Test
+  void tensorsLevelWritesStringsQuotedAndBooleansAsDigits() throws Exception {
+    JsonNode file = tritonFile(() -> {
+      http.post("/v2/trace/setting", "{\"trace_level\":[\"TENSORS\"],\"trace_rate\":\"1\"}");
+      HttpResponse<String> r = http.post("/v2/models/words/infer", """
+          {"inputs":[{"name":"text_input","datatype":"BYTES","shape":[2],"data":["hello","world"]},
+                     {"name":"flags_input","datatype":"BOOL","shape":[3],"data":[true,false,true]}]}""");
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    });
+    List<String> seen = entries(file, e -> e.has("activity")).stream()
+        .map(e -> e.path("activity").asText() + " " + e.path("tensor").path("name").asText() + " ["
+            + e.path("tensor").path("data").asText() + "] " + e.path("tensor").path("shape").asText() + " "
+            + e.path("tensor").path("dtype").asText())
+        .toList();
+    assertThat(seen).containsExactlyInAnyOrder(
+        "TENSOR_QUEUE_INPUT text_input [\"hello\",\"world\"] 2 BYTES",
+        "TENSOR_QUEUE_INPUT flags_input [1,0,1] 3 BOOL",
+        "TENSOR_BACKEND_OUTPUT text_output [\"hello\",\"world\"] 2 BYTES",
+        "TENSOR_BACKEND_OUTPUT flags_output [1,0,1] 3 BOOL");
   }
 }
