@@ -22,8 +22,9 @@ public interface BackendRequest {
   boolean sequenceEnd();
 
   /**
-   * The request's trace hook: a model that makes requests of other models (an ensemble, a Java model's
-   * business logic) passes {@code timeline().child()} to them, so they show as children in the trace.
+   * The request's trace hook. Requests a model makes of other models on its instance thread while it
+   * executes this one join its trace as children by themselves; a model that makes them from threads
+   * of its own passes {@code timeline().child()} to them (as ensembles do).
    */
   default dev.nereid.RequestTimeline timeline() {
     return dev.nereid.RequestTimeline.NONE;

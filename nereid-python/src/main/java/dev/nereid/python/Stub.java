@@ -8,6 +8,7 @@ import dev.nereid.InferenceResponse;
 import dev.nereid.MetricFamily;
 import dev.nereid.Model;
 import dev.nereid.NereidException;
+import dev.nereid.RequestTimeline;
 import dev.nereid.Tensor;
 import dev.nereid.python.FrameChannel.Frame;
 import dev.nereid.spi.BackendRequest;
@@ -533,6 +534,27 @@ final class Stub implements AutoCloseable {
 
   // ---- business logic scripting: a model's InferenceRequest.exec() through the in-process API
 
+  /**
+   * The timeline a BLS request continues: the received request the model named with
+   * {@code trace=request.trace()}, else the first traced request of the batch the model was executing.
+   */
+  private RequestTimeline parentTimeline(ObjectNode h) {
+    JsonNode trace = h.get("trace");
+    if (trace != null && trace.isArray() && trace.size() == 2) {
+      InFlight batch = inFlight.get(trace.get(0).asLong());
+      int index = trace.get(1).asInt();
+      if (batch != null && index >= 0 && index < batch.requests().size()) return batch.requests().get(index).timeline();
+      return RequestTimeline.NONE;
+    }
+    JsonNode caller = h.get("caller");
+    InFlight batch = caller == null ? null : inFlight.get(caller.asLong());
+    if (batch == null) return RequestTimeline.NONE;
+    for (BackendRequest r : batch.requests()) {
+      if (r.timeline() != RequestTimeline.NONE) return r.timeline();
+    }
+    return RequestTimeline.NONE;
+  }
+
   private void bls(ObjectNode h, ByteBuffer payload) {
     long call = h.path("call").asLong();
     if (h.has("yield")) {
@@ -580,6 +602,7 @@ final class Stub implements AutoCloseable {
         if (desc.has("shm")) stubSegments.add(desc.get("shm").asText());
       }
       b.releaseCallback(free);
+      b.timeline(parentTimeline(h).child());
       request = b.build();
     } catch (IOException | RuntimeException e) {
       free.run();

@@ -27,6 +27,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -36,11 +37,17 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * whole before it appears. {@link #syncEvery} repeats the sync, so a server in POLL mode polling the
  * cache sees what changed in the bucket.
  *
+ * <p>A bucket that vanishes after the repository opened, or a prefix left without objects, mirrors as
+ * an empty repository: the cache is emptied and a warning names S3's reason, so the server's next poll
+ * unloads the models as Triton does for models removed from a repository. A sync that fails for any
+ * other reason (the endpoint unreachable, access refused) keeps the last copy, which the server goes
+ * on serving, and logs the failure once; the next successful sync logs the recovery.
+ *
  * <p>Credentials and region come from Triton's credential file when {@code TRITON_CLOUD_CREDENTIAL_PATH}
  * names one with an entry for the URL, else from the AWS SDK's standard chain: {@code AWS_ACCESS_KEY_ID}
  * / {@code AWS_SECRET_ACCESS_KEY} / {@code AWS_REGION}, system properties, then the profile files.
  */
-public final class S3Repository implements AutoCloseable {
+public final class S3Repository implements CloudRepository {
   private static final Logger log = LoggerFactory.getLogger(S3Repository.class);
 
   private final S3Location location;
@@ -48,6 +55,8 @@ public final class S3Repository implements AutoCloseable {
   private final Path cache;
   private final Map<String, String> etags = new HashMap<>();
   private ScheduledExecutorService poller;
+  /** Why the last sync failed, or null after a successful one: failures are logged once, not every poll. */
+  private String failure;
 
   private S3Repository(S3Location location, S3Client client, Path cache) {
     this.location = location;
@@ -98,7 +107,7 @@ public final class S3Repository implements AutoCloseable {
     S3Repository repository = new S3Repository(location, builder.build(), cache);
     try {
       Files.createDirectories(cache);
-      repository.sync();
+      repository.sync(Absence.FAILS);
     } catch (IOException e) {
       repository.close();
       throw new UncheckedIOException(e);
@@ -115,7 +124,7 @@ public final class S3Repository implements AutoCloseable {
     return region == null || region.isBlank() ? "us-east-1" : region;
   }
 
-  /** The local folder the repository is mirrored into: give it to the server as its repository. */
+  @Override
   public Path cache() {
     return cache;
   }
@@ -131,7 +140,15 @@ public final class S3Repository implements AutoCloseable {
    * @return whether any file changed
    * @throws NereidException.Unavailable when the bucket cannot be listed or an object read
    */
+  @Override
   public synchronized boolean sync() {
+    return sync(Absence.EMPTIES);
+  }
+
+  /** What a missing bucket means to a sync: an error when opening, an emptied repository later. */
+  private enum Absence { FAILS, EMPTIES }
+
+  private boolean sync(Absence absence) {
     String prefix = location.prefix().isEmpty() ? "" : location.prefix() + "/";
     Set<String> seen = new HashSet<>();
     boolean changed = false;
@@ -151,15 +168,44 @@ public final class S3Repository implements AutoCloseable {
         etags.put(relative, o.eTag());
         changed = true;
       }
+      if (seen.isEmpty() && !etags.isEmpty()) {
+        log.warn("model repository {} has no objects any more; its models leave the local copy in {} and the"
+            + " server unloads them at its next poll", location, cache);
+      }
       changed |= deleteVanished(seen);
+    } catch (NoSuchBucketException e) {
+      if (absence == Absence.FAILS) throw unreadable(e);
+      return vanished(e);
     } catch (SdkException e) {
-      throw new NereidException.Unavailable("cannot read model repository " + location + ": " + e.getMessage(), e);
+      throw unreadable(e);
     } catch (IOException e) {
       throw new NereidException.Internal("cannot write the local copy of " + location + " in " + cache + ": "
           + e.getMessage(), e);
     }
+    if (failure != null) log.info("model repository {} is readable again", location);
+    failure = null;
     if (changed) log.info("model repository {} mirrored into {}", location, cache);
     return changed;
+  }
+
+  private NereidException unreadable(SdkException e) {
+    return new NereidException.Unavailable("cannot read model repository " + location + ": " + e.getMessage(), e);
+  }
+
+  /** The bucket is gone: the copy empties, so the models go as if removed from the repository. */
+  private boolean vanished(NoSuchBucketException e) {
+    String why = e.awsErrorDetails() != null ? e.awsErrorDetails().errorMessage() : e.getMessage();
+    String reason = "model repository " + location + " is gone (" + why + ")";
+    if (!reason.equals(failure)) {
+      log.warn("{}; its models leave the local copy in {} and the server unloads them at its next poll", reason, cache);
+    }
+    failure = reason;
+    try {
+      return deleteVanished(Set.of());
+    } catch (IOException io) {
+      throw new NereidException.Internal("cannot empty the local copy of " + location + " in " + cache + ": "
+          + io.getMessage(), io);
+    }
   }
 
   /** The cache path of a key relative to the prefix; keys that would leave the cache are refused. */
@@ -198,19 +244,27 @@ public final class S3Repository implements AutoCloseable {
   }
 
   /**
-   * Syncs every {@code seconds} on a daemon thread until closed; a failed sync is logged and the cache
-   * left as it was.
+   * Syncs every {@code seconds} on a daemon thread until closed. A vanished bucket empties the cache (see
+   * the class comment); any other failed sync is logged, once until a sync succeeds, and leaves the cache
+   * as it was.
    */
+  @Override
   public synchronized void syncEvery(long seconds) {
     if (poller != null) return;
     poller = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("nereid-s3-sync").factory());
-    poller.scheduleWithFixedDelay(() -> {
-      try {
-        sync();
-      } catch (RuntimeException e) {
-        log.error("{}", e.getMessage());
+    poller.scheduleWithFixedDelay(this::syncLogged, seconds, seconds, TimeUnit.SECONDS);
+  }
+
+  private synchronized void syncLogged() {
+    try {
+      sync();
+    } catch (RuntimeException e) {
+      // The poller must outlive any failure: an exception escaping here would end its schedule silently.
+      if (failure == null) { // the first failure of a run of them; S3's wording varies (attempt counts)
+        log.error("{}; the server keeps serving the last copy in {}", e.getMessage(), cache);
       }
-    }, seconds, seconds, TimeUnit.SECONDS);
+      failure = e.getMessage();
+    }
   }
 
   @Override

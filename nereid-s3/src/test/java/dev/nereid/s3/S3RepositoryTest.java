@@ -2,7 +2,11 @@ package dev.nereid.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.nereid.InferenceResponse;
 import dev.nereid.ModelControlMode;
 import dev.nereid.ModelIndexEntry;
@@ -14,6 +18,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.gaul.s3proxy.AuthenticationType;
@@ -24,6 +29,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
@@ -36,7 +42,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 /**
  * An S3 model repository against a real S3 server on loopback (S3Proxy, speaking the S3 REST protocol
  * with signature checks, over an in-memory store): the models load from the mirrored cache, POLL
- * mode notices versions added and removed in the bucket, and a bucket that cannot be read is an
+ * mode notices versions added and removed in the bucket, a bucket or prefix that vanishes while the
+ * server polls unloads its models with a logged reason, and a bucket that cannot be read is an
  * UNAVAILABLE error naming S3's reason.
  */
 class S3RepositoryTest {
@@ -133,6 +140,107 @@ class S3RepositoryTest {
   }
 
   @Test
+  void aBucketThatVanishesWhileTheServerPollsUnloadsItsModelsWithTheReasonLogged() throws Exception {
+    put("repo/simple/config.pbtxt", IDENTITY);
+    put("repo/simple/1/.keep", "");
+    ListAppender<ILoggingEvent> logged = capture();
+    Path cache = temp.resolve("cache");
+    try (S3Repository repository = S3Repository.open(location(), credentials, cache);
+        Server server = new Server(ServerOptions.builder().modelRepository(repository.cache())
+            .modelControlMode(ModelControlMode.POLL).repositoryPollInterval(Duration.ofSeconds(1)).build()).start()) {
+      assertThat(server.model("simple").infer(Map.of("INPUT0", new int[] {1})).next().output("OUTPUT0").toIntArray())
+          .containsExactly(1);
+
+      // The whole bucket goes between two syncs (S3 deletes only empty buckets: its objects go first).
+      client.deleteObject(b -> b.bucket("models").key("repo/simple/1/.keep"));
+      client.deleteObject(b -> b.bucket("models").key("repo/simple/config.pbtxt"));
+      client.deleteBucket(b -> b.bucket("models"));
+      assertThat(repository.sync()).as("the local copy changed").isTrue();
+      assertThat(cache.resolve("simple")).doesNotExist();
+      assertThat(messages(logged)).anySatisfy(m -> assertThat(m)
+          .contains("model repository " + location() + " is gone (The specified bucket does not exist)")
+          .contains("the server unloads them"));
+      await("simple unloaded", () -> server.models().values().stream().anyMatch(e -> e.name().equals("simple")
+          && e.version() == 1 && e.state() == ModelState.UNAVAILABLE && e.reason().equals("unloaded")));
+      assertThatThrownBy(() -> server.model("simple").infer(Map.of("INPUT0", new int[] {1})).next())
+          .isInstanceOf(NereidException.class).hasMessageContaining("simple");
+      assertThat(repository.sync()).as("still gone: nothing more changes").isFalse();
+
+      // Polling goes on through it: the bucket back, the model is back.
+      repository.syncEvery(1);
+      client.createBucket(b -> b.bucket("models"));
+      put("repo/simple/config.pbtxt", IDENTITY);
+      put("repo/simple/1/.keep", "");
+      await("simple ready again", () -> state(server, "simple", 1) == ModelState.READY);
+      assertThat(server.model("simple").infer(Map.of("INPUT0", new int[] {2})).next().output("OUTPUT0").toIntArray())
+          .containsExactly(2);
+    } finally {
+      release(logged);
+    }
+  }
+
+  @Test
+  void aPrefixLeftWithoutObjectsUnloadsItsModelsWithTheReasonLogged() throws Exception {
+    put("repo/simple/config.pbtxt", IDENTITY);
+    put("repo/simple/1/.keep", "");
+    put("elsewhere/kept", "the bucket itself stays");
+    ListAppender<ILoggingEvent> logged = capture();
+    try (S3Repository repository = S3Repository.open(location(), credentials, temp.resolve("cache"));
+        Server server = new Server(ServerOptions.builder().modelRepository(repository.cache())
+            .modelControlMode(ModelControlMode.POLL).repositoryPollInterval(Duration.ofSeconds(1)).build()).start()) {
+      repository.syncEvery(1);
+      await("simple ready", () -> state(server, "simple", 1) == ModelState.READY);
+      client.deleteObject(b -> b.bucket("models").key("repo/simple/1/.keep"));
+      client.deleteObject(b -> b.bucket("models").key("repo/simple/config.pbtxt"));
+      await("simple unloaded", () -> state(server, "simple", 1) == ModelState.UNAVAILABLE);
+      assertThat(messages(logged)).anySatisfy(m -> assertThat(m)
+          .contains("model repository " + location() + " has no objects any more"));
+    } finally {
+      release(logged);
+    }
+  }
+
+  @Test
+  void anUnreachableStoreKeepsTheLastCopyServedAndLogsWhy() throws Exception {
+    put("repo/simple/config.pbtxt", IDENTITY);
+    put("repo/simple/1/.keep", "");
+    ListAppender<ILoggingEvent> logged = capture();
+    try (S3Repository repository = S3Repository.open(location(), credentials, temp.resolve("cache"));
+        Server server = new Server(ServerOptions.builder().modelRepository(repository.cache())
+            .modelControlMode(ModelControlMode.POLL).repositoryPollInterval(Duration.ofSeconds(1)).build()).start()) {
+      String url = location().toString();
+      proxy.stop();
+      repository.syncEvery(1);
+      await("the failed sync logged", () -> messages(logged).stream()
+          .anyMatch(m -> m.contains("cannot read model repository " + url)));
+      assertThat(messages(logged)).anySatisfy(m -> assertThat(m).contains("Connection refused")
+          .contains("the server keeps serving the last copy"));
+      assertThat(state(server, "simple", 1)).isEqualTo(ModelState.READY);
+      assertThat(server.model("simple").infer(Map.of("INPUT0", new int[] {3})).next().output("OUTPUT0").toIntArray())
+          .containsExactly(3);
+    } finally {
+      release(logged);
+    }
+  }
+
+  private static ListAppender<ILoggingEvent> capture() {
+    ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    appender.start();
+    ((Logger) LoggerFactory.getLogger(S3Repository.class)).addAppender(appender);
+    return appender;
+  }
+
+  private static void release(ListAppender<ILoggingEvent> appender) {
+    ((Logger) LoggerFactory.getLogger(S3Repository.class)).detachAppender(appender);
+  }
+
+  private static List<String> messages(ListAppender<ILoggingEvent> appender) {
+    synchronized (appender.list) {
+      return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+    }
+  }
+
+  @Test
   void anUnreadableBucketIsUnavailableWithS3sReason() {
     Path cache = temp.resolve("cache");
     S3Location missing = S3Location.parse("s3://127.0.0.1:" + proxy.getPort() + "/no-such-bucket/repo");
@@ -144,6 +252,40 @@ class S3RepositoryTest {
     assertThatThrownBy(() -> S3Repository.open(location(), wrong, cache))
         .isInstanceOf(NereidException.Unavailable.class)
         .hasMessageContaining("Forbidden").hasMessageContaining("403");
+  }
+
+  @Test
+  void theStandardCredentialChainServesWhenTritonsFileIsNotNamed() {
+    assumeTrue(System.getenv("TRITON_CLOUD_CREDENTIAL_PATH") == null, "Triton's credential file would take precedence");
+    put("repo/simple/config.pbtxt", IDENTITY);
+    String url = "s3://127.0.0.1:" + proxy.getPort() + "/models/repo";
+    // The chain's first link: the aws.accessKeyId / aws.secretAccessKey system properties.
+    System.setProperty("aws.accessKeyId", ACCESS);
+    System.setProperty("aws.secretAccessKey", SECRET);
+    try (CloudRepository repository = CloudRepository.open(url, temp.resolve("cache"))) {
+      assertThat(repository).isInstanceOf(S3Repository.class);
+      assertThat(repository.cache().resolve("simple/config.pbtxt")).hasContent(IDENTITY);
+      System.setProperty("aws.secretAccessKey", "wrong");
+      assertThatThrownBy(() -> CloudRepository.open(url, temp.resolve("cache2")))
+          .isInstanceOf(NereidException.Unavailable.class).hasMessageContaining("403");
+    } finally {
+      System.clearProperty("aws.accessKeyId");
+      System.clearProperty("aws.secretAccessKey");
+    }
+  }
+
+  @Test
+  void otherObjectStoresAreRefusedSayingSo() {
+    assertThatThrownBy(() -> CloudRepository.open("gs://bucket/models", temp.resolve("cache")))
+        .isInstanceOf(NereidException.Unsupported.class)
+        .hasMessage("model repository 'gs://bucket/models': repositories in Google Cloud Storage (gs://) and Azure"
+            + " Storage (as://) are not supported yet; use s3:// or copy the repository to a local folder and pass"
+            + " that folder");
+    assertThatThrownBy(() -> CloudRepository.open("as://account/container", temp.resolve("cache")))
+        .isInstanceOf(NereidException.Unsupported.class).hasMessageContaining("'as://account/container'");
+    assertThatThrownBy(() -> CloudRepository.open("ftp://host/models", temp.resolve("cache")))
+        .isInstanceOf(NereidException.InvalidArgument.class)
+        .hasMessageContaining("model repository 'ftp://host/models' is not in an object store");
   }
 
   @Test

@@ -12,7 +12,7 @@ import dev.nereid.logging.LogFormat;
 import dev.nereid.logging.LogSettings;
 import dev.nereid.logging.NereidLogging;
 import dev.nereid.metrics.MetricsFrontend;
-import dev.nereid.s3.S3Repository;
+import dev.nereid.s3.CloudRepository;
 import dev.nereid.tracing.Tracing;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -136,8 +136,8 @@ public final class ServeCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
-  /** The S3 repositories mirrored for this run, closed when it stops. */
-  private final List<S3Repository> mirrors = new ArrayList<>();
+  /** The object-store repositories mirrored for this run, closed when it stops. */
+  private final List<CloudRepository> mirrors = new ArrayList<>();
 
   /** Runs {@code serve} as a program: {@code java -cp ... dev.nereid.cli.ServeCommand [flags]}. */
   public static void main(String[] args) {
@@ -192,13 +192,13 @@ public final class ServeCommand implements Callable<Integer> {
     } catch (RuntimeException e) {
       spec.commandLine().getErr().println("nereid serve failed to start: " + e.getMessage());
       running.stop();
-      mirrors.forEach(S3Repository::close);
+      mirrors.forEach(CloudRepository::close);
       return 1;
     }
     out.println("nereid serve is ready; send SIGTERM or press Ctrl-C to stop");
     out.flush();
     running.awaitTermination();
-    mirrors.forEach(S3Repository::close);
+    mirrors.forEach(CloudRepository::close);
     out.println("nereid serve stopped");
     out.flush();
     return 0;
@@ -209,18 +209,8 @@ public final class ServeCommand implements Callable<Integer> {
     List<Path> local = new ArrayList<>();
     for (Path r : repositories) {
       String text = r.toString();
-      if (text.startsWith("s3:")) {
-        local.add(mirror(text.replaceFirst("^s3:/+", "s3://"), log));
-        continue;
-      }
-      for (String scheme : List.of("gs:", "as:")) {
-        if (text.startsWith(scheme)) {
-          throw new NereidException.Unsupported("model repository '" + text.replaceFirst(":/+", "://")
-              + "': repositories in Google Cloud Storage (gs://) and Azure Storage (as://) are not supported yet;"
-              + " use s3:// or copy the repository to a local folder and pass that folder");
-        }
-      }
-      local.add(r);
+      // A Path folds s3://bucket into s3:/bucket: the URL is mended before the store is opened.
+      local.add(CloudRepository.isCloud(text) ? mirror(text.replaceFirst(":/+", "://"), log) : r);
     }
     repositories = local;
     ServerOptions.Builder b = ServerOptions.builder().modelRepositories(repositories).modelControlMode(modelControlMode)
@@ -234,18 +224,29 @@ public final class ServeCommand implements Callable<Integer> {
   }
 
   /**
-   * Mirrors an S3 repository into a new local folder, which the server loads from; in POLL mode the
-   * mirror is refreshed at the poll interval, so the server's polls see the bucket's changes.
+   * Mirrors a repository in object storage into a new local folder, which the server loads from; in
+   * POLL mode the mirror is refreshed at the poll interval, so the server's polls see the store's changes.
    */
   private Path mirror(String url, Logger log) {
+    Path cache;
     try {
-      S3Repository repository = S3Repository.open(url, Files.createTempDirectory("nereid-s3-repository-"));
+      cache = Files.createTempDirectory("nereid-repository-");
+    } catch (java.io.IOException e) {
+      throw new NereidException.Internal("cannot create a local folder for " + url + ": " + e.getMessage(), e);
+    }
+    try {
+      CloudRepository repository = CloudRepository.open(url, cache);
       mirrors.add(repository);
       if (modelControlMode == ModelControlMode.POLL) repository.syncEvery(Math.max(1, repositoryPollSecs));
       log.info("serving {} from its local copy in {}", url, repository.cache());
       return repository.cache();
-    } catch (java.io.IOException e) {
-      throw new NereidException.Internal("cannot create a local folder for " + url + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      try {
+        Files.deleteIfExists(cache); // still empty: nothing was mirrored into it
+      } catch (java.io.IOException ignored) {
+        // A stray empty folder under the temporary directory; the error that matters is e.
+      }
+      throw e;
     }
   }
 

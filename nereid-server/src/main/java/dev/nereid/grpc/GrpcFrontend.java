@@ -90,6 +90,7 @@ public final class GrpcFrontend implements AutoCloseable {
     if (options.compressResponses()) {
       interceptors.add(new GzipResponses());
     }
+    interceptors.add(new StreamHeaders());
     // Listed last so it runs first: a refused call never reaches compression or the service.
     interceptors.add(new RestrictedApis(options.restrictedApis()));
     ExecutorService executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("nereid-grpc-", 0).factory());

@@ -147,7 +147,8 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
 
   @Override
   public StreamObserver<ModelInferRequest> modelStreamInfer(StreamObserver<ModelStreamInferResponse> out) {
-    return new StreamInferCall(server, regions, (ServerCallStreamObserver<ModelStreamInferResponse>) out);
+    return new StreamInferCall(server, regions, tracing, StreamHeaders.CURRENT.get(),
+        (ServerCallStreamObserver<ModelStreamInferResponse>) out);
   }
 
   // --- shared memory: system regions from the registry the HTTP front end shares; no CUDA regions

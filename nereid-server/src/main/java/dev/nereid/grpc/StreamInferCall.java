@@ -1,5 +1,6 @@
 package dev.nereid.grpc;
 
+import dev.nereid.InferenceRequest;
 import dev.nereid.InferenceResponse;
 import dev.nereid.Model;
 import dev.nereid.Server;
@@ -8,6 +9,9 @@ import dev.nereid.sharedmemory.SystemSharedMemory;
 import dev.nereid.grpc.proto.ModelInferRequest;
 import dev.nereid.grpc.proto.ModelInferResponse;
 import dev.nereid.grpc.proto.ModelStreamInferResponse;
+import dev.nereid.tracing.Trace;
+import dev.nereid.tracing.Tracing;
+import io.grpc.Metadata;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.Map;
@@ -27,11 +31,17 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Responses are pulled one at a time per request and only while the transport can take more, so a
  * model streaming faster than the client reads is held back instead of filling the send buffer.
+ *
+ * <p>Each request read is traced on its own, as Triton traces a stream's requests: its receipt, every
+ * response written ({@code GRPC_SEND_START}/{@code _END}), and the end of its last, continuing a
+ * {@code traceparent} the call's metadata carries.
  */
 final class StreamInferCall implements StreamObserver<ModelInferRequest> {
   private final Server server;
   private final ServerCallStreamObserver<ModelStreamInferResponse> out;
   private final SystemSharedMemory regions;
+  private final Tracing tracing;
+  private final Metadata headers;
   private final ReentrantLock writeLock = new ReentrantLock();
   private final Set<RequestSubscriber> inFlight = ConcurrentHashMap.newKeySet();
   private final Queue<RequestSubscriber> waitingForReady = new ConcurrentLinkedQueue<>();
@@ -39,9 +49,12 @@ final class StreamInferCall implements StreamObserver<ModelInferRequest> {
   private volatile boolean halfClosed;
   private volatile boolean cancelled;
 
-  StreamInferCall(Server server, SystemSharedMemory regions, ServerCallStreamObserver<ModelStreamInferResponse> out) {
+  StreamInferCall(Server server, SystemSharedMemory regions, Tracing tracing, Metadata headers,
+      ServerCallStreamObserver<ModelStreamInferResponse> out) {
     this.server = server;
     this.regions = regions;
+    this.tracing = tracing;
+    this.headers = headers == null ? new Metadata() : headers;
     this.out = out;
     out.setOnReadyHandler(this::resumeWaiting);
     out.setOnCancelHandler(this::cancelAll);
@@ -49,14 +62,22 @@ final class StreamInferCall implements StreamObserver<ModelInferRequest> {
 
   @Override
   public void onNext(ModelInferRequest request) {
+    long received = System.nanoTime();
     RequestSubscriber subscriber;
     Flow.Publisher<InferenceResponse> responses;
     try {
       InferRequestDecoder.Decoded decoded = InferRequestDecoder.decode(request, regions);
       Model model = server.model(decoded.model(), decoded.version());
+      InferenceRequest inference = decoded.request();
+      Trace trace = !tracing.active() ? null : tracing.start(model.name(), "GRPC", received,
+          name -> headers.get(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER)));
+      if (trace != null) {
+        trace.requestId(inference.requestId());
+        inference = inference.toBuilder().timeline(trace).build();
+      }
       subscriber = new RequestSubscriber(!model.decoupled() || decoded.emptyFinalResponse(), decoded.emptyFinalResponse(),
-          request, decoded.sharedMemoryOutputs());
-      responses = model.inferStream(decoded.request());
+          request, decoded.sharedMemoryOutputs(), trace);
+      responses = model.inferStream(inference);
     } catch (RuntimeException e) {
       writeError(request, e);
       return;
@@ -127,11 +148,14 @@ final class StreamInferCall implements StreamObserver<ModelInferRequest> {
     private final boolean flagFinal;
     private final ModelInferRequest request;
     private final Map<String, SharedMemoryOutput> sharedMemory;
+    /** The request's trace, or null when it is not traced. */
+    private final Trace trace;
     private volatile Flow.Subscription subscription;
 
     RequestSubscriber(boolean sendEmptyFinal, boolean flagFinal, ModelInferRequest request,
-        Map<String, SharedMemoryOutput> sharedMemory) {
+        Map<String, SharedMemoryOutput> sharedMemory, Trace trace) {
       this.sharedMemory = sharedMemory;
+      this.trace = trace;
       this.sendEmptyFinal = sendEmptyFinal;
       this.flagFinal = flagFinal;
       this.request = request;
@@ -148,10 +172,12 @@ final class StreamInferCall implements StreamObserver<ModelInferRequest> {
       // A decoupled model's closing response usually has no outputs: Triton sends it only on request.
       if (!response.isFinal() || !response.outputs().isEmpty() || sendEmptyFinal) {
         try {
+          long sendStart = System.nanoTime();
           ModelInferResponse encoded = flagFinal
               ? InferResponseEncoder.encodeFlagged(response, sharedMemory)
               : InferResponseEncoder.encode(response, sharedMemory);
           write(ModelStreamInferResponse.newBuilder().setInferResponse(encoded).build());
+          if (trace != null) trace.responseSent(sendStart);
         } catch (RuntimeException e) {
           writeError(request, e);
         }
@@ -184,6 +210,7 @@ final class StreamInferCall implements StreamObserver<ModelInferRequest> {
     }
 
     private void done() {
+      if (trace != null) trace.ended();
       inFlight.remove(this);
       finishIfDone();
     }

@@ -222,8 +222,10 @@ final class Exchange {
     return ctx.writeAndFlush(new DefaultHttpContent(chunk));
   }
 
-  void endStream() {
-    ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> finish());
+  ChannelFuture endStream() {
+    ChannelFuture written = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+    written.addListener(f -> finish());
+    return written;
   }
 
   /** Ends a streamed response that could not be completed: the connection is closed. */

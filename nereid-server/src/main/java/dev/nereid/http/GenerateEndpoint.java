@@ -9,8 +9,11 @@ import dev.nereid.ModelMetadata;
 import dev.nereid.NereidException;
 import dev.nereid.Server;
 import dev.nereid.Tensor;
+import dev.nereid.tracing.Trace;
+import dev.nereid.tracing.Tracing;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;
@@ -28,6 +31,8 @@ import java.util.concurrent.Flow;
  * a server-sent event per response. The request's top-level fields that name model inputs become
  * tensors (shaped from the model's dims), the rest (and the fields of {@code parameters}) become
  * request parameters; each response is flattened back into one object, one-element outputs as scalars.
+ * Requests are traced as {@code infer} requests are ({@code HTTP_*} timestamps, {@code traceparent}
+ * continued), with each event of a stream as a send.
  */
 final class GenerateEndpoint {
   private static final byte[] EVENT_PREFIX = "data: ".getBytes(StandardCharsets.US_ASCII);
@@ -35,21 +40,24 @@ final class GenerateEndpoint {
 
   private final Server server;
   private final Executor workers;
+  private final Tracing tracing;
 
-  GenerateEndpoint(Server server, Executor workers) {
+  GenerateEndpoint(Server server, Executor workers, Tracing tracing) {
     this.server = server;
     this.workers = workers;
+    this.tracing = tracing;
   }
 
   void handle(Exchange exchange, Route route, boolean streaming) {
+    long received = System.nanoTime();
     if (exchange.largeBody()) {
-      exchange.runOn(workers, () -> submit(exchange, route, streaming));
+      exchange.runOn(workers, () -> submit(exchange, route, streaming, received));
     } else {
-      submit(exchange, route, streaming);
+      submit(exchange, route, streaming, received);
     }
   }
 
-  private void submit(Exchange exchange, Route route, boolean streaming) {
+  private void submit(Exchange exchange, Route route, boolean streaming, long received) {
     Model model = server.model(route.model(), route.modelVersion());
     ModelMetadata metadata = model.metadata();
     JsonNode root = Json.parse(exchange.request().content());
@@ -63,7 +71,13 @@ final class GenerateEndpoint {
       builder.requestId(id.textValue());
     }
     convert(root, metadata, builder, true);
-    model.inferStream(builder.build()).subscribe(new Responder(exchange, streaming, model.decoupled()));
+    Trace trace = !tracing.active() ? null
+        : tracing.start(model.name(), "HTTP", received, name -> exchange.request().headers().get(name));
+    if (trace != null) {
+      trace.requestId(id == null ? "" : id.textValue());
+      builder.timeline(trace);
+    }
+    model.inferStream(builder.build()).subscribe(new Responder(exchange, streaming, model.decoupled(), trace));
   }
 
   private static void convert(JsonNode object, ModelMetadata metadata, InferenceRequest.Builder builder, boolean top) {
@@ -164,14 +178,17 @@ final class GenerateEndpoint {
     private final boolean streaming;
     private final boolean decoupled;
     private final List<InferenceResponse> collected = new ArrayList<>(1);
+    /** The request's trace, or null when it is not traced. */
+    private final Trace trace;
     private Flow.Subscription subscription;
     private boolean started;
     private volatile boolean failed;
 
-    Responder(Exchange exchange, boolean streaming, boolean decoupled) {
+    Responder(Exchange exchange, boolean streaming, boolean decoupled, Trace trace) {
       this.exchange = exchange;
       this.streaming = streaming;
       this.decoupled = decoupled;
+      this.trace = trace;
     }
 
     @Override
@@ -201,8 +218,10 @@ final class GenerateEndpoint {
         return;
       }
       startIfNeeded();
+      long sendStart = System.nanoTime();
       exchange.writeChunk(event).addListener(f -> {
         if (f.isSuccess()) {
+          if (trace != null) trace.responseSent(sendStart);
           subscription.request(1);
         } else {
           failed = true;
@@ -215,20 +234,38 @@ final class GenerateEndpoint {
     @Override
     public void onError(Throwable error) {
       if (!failed) fail(Exchange.unwrap(error));
+      if (trace != null) trace.ended();
     }
 
     @Override
     public void onComplete() {
-      if (failed) return;
+      if (failed) {
+        if (trace != null) trace.ended();
+        return;
+      }
       if (streaming) {
         startIfNeeded();
-        exchange.endStream();
-      } else if (collected.size() != 1) {
+        // Completion may overtake the last event's write: the trace ends once the stream's end is written.
+        ChannelFuture end = exchange.endStream();
+        if (trace != null) end.addListener(f -> trace.ended());
+        return;
+      }
+      try {
+        complete();
+      } finally {
+        if (trace != null) trace.ended();
+      }
+    }
+
+    private void complete() {
+      if (collected.size() != 1) {
         exchange.sendError(new NereidException.Internal("generate expects model to produce exactly 1 response, "
             + "use generate stream for model that generates various number of responses"));
       } else {
         try {
+          if (trace != null) trace.sendStarted();
           exchange.sendJson(HttpResponseStatus.OK, encode(exchange, collected.get(0), false));
+          if (trace != null) trace.sendEnded();
         } catch (RuntimeException e) {
           exchange.sendError(e);
         }

@@ -32,7 +32,7 @@ final class KserveService {
     this.statusPage = new StatusPage(server, latency, restrictedApis);
     this.trace = new TraceEndpoint(tracing);
     this.sharedMemory = new SharedMemoryEndpoints(regions);
-    this.generate = new GenerateEndpoint(server, heavy);
+    this.generate = new GenerateEndpoint(server, heavy, tracing);
     this.repository = new RepositoryEndpoints(server, blocking);
   }
 

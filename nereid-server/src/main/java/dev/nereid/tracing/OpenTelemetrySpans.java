@@ -12,8 +12,12 @@ import java.util.concurrent.TimeUnit;
  * Makes a finished trace into OpenTelemetry spans, as Triton's {@code opentelemetry} mode lays them
  * out: an {@code InferRequest} span per request (the front end's receipt to its response for the
  * request received; queueing to the final response for a child) with its timestamps as events, a
- * {@code compute} child span from compute start to end, and each child request's {@code InferRequest}
- * span under its parent's.
+ * {@code compute} child span from compute start to end with the compute timestamps
+ * ({@code COMPUTE_START}, {@code COMPUTE_INPUT_END}, {@code COMPUTE_OUTPUT_START}, {@code COMPUTE_END}) as
+ * its events, and each child request's {@code InferRequest}
+ * span under its parent's. At the {@code TENSORS} level (which Triton's {@code opentelemetry} mode
+ * lacks) each recorded tensor is an event too, named by its activity, with the tensor's name, data,
+ * shape and data type as attributes.
  */
 final class OpenTelemetrySpans {
   private OpenTelemetrySpans() {}
@@ -34,18 +38,32 @@ final class OpenTelemetrySpans {
             .put("triton.request_id", trace.requestId())
             .build())
         .startSpan();
-    for (Trace.Event e : trace.events()) {
-      span.addEvent(e.name(), Clock.epochNanos(e.nanoTime()), TimeUnit.NANOSECONDS);
+    if (trace.timestamps()) {
+      for (Trace.Event e : trace.events()) {
+        span.addEvent(e.name(), Clock.epochNanos(e.nanoTime()), TimeUnit.NANOSECONDS);
+      }
+    }
+    for (TensorRecord r : trace.tensorRecords()) {
+      span.addEvent(r.activity(), Attributes.builder().put("triton.tensor.name", r.name())
+          .put("triton.tensor.data", r.data()).put("triton.tensor.shape", r.shape())
+          .put("triton.tensor.dtype", r.dtype()).build());
     }
     if (!trace.success()) span.setStatus(StatusCode.ERROR);
     Context context = parent.with(span);
     long computeStart = trace.at("COMPUTE_START");
     long computeEnd = trace.at("COMPUTE_END");
     if (computeStart >= 0 && computeEnd >= 0) {
-      tracer.spanBuilder("compute").setParent(context).setSpanKind(SpanKind.INTERNAL)
+      Span compute = tracer.spanBuilder("compute").setParent(context).setSpanKind(SpanKind.INTERNAL)
           .setStartTimestamp(Clock.epochNanos(computeStart), TimeUnit.NANOSECONDS)
-          .startSpan()
-          .end(Clock.epochNanos(Math.max(computeStart, computeEnd)), TimeUnit.NANOSECONDS);
+          .startSpan();
+      if (trace.timestamps()) {
+        for (Trace.Event e : trace.events()) {
+          if (e.name().startsWith("COMPUTE_")) {
+            compute.addEvent(e.name(), Clock.epochNanos(e.nanoTime()), TimeUnit.NANOSECONDS);
+          }
+        }
+      }
+      compute.end(Clock.epochNanos(Math.max(computeStart, computeEnd)), TimeUnit.NANOSECONDS);
     }
     for (Trace child : trace.children()) emit(tracer, child, context, SpanKind.INTERNAL);
     span.end(Clock.epochNanos(trace.end()), TimeUnit.NANOSECONDS);

@@ -9,7 +9,7 @@ import java.util.Objects;
  * What is traced, server-wide or for one model, as Triton's trace extension reports it.
  *
  * @param timestamps whether requests are traced with timestamps ({@code trace_level TIMESTAMPS})
- * @param tensors whether {@code trace_level TENSORS} was asked for (accepted; tensors are not recorded)
+ * @param tensors whether {@code trace_level TENSORS} records the tensors entering the queue and leaving the backend
  * @param rate one request in this many is traced
  * @param count how many more traces to take; -1 for no limit
  * @param logFrequency in {@code triton} mode, write the file every this many traces (to
@@ -19,7 +19,8 @@ import java.util.Objects;
 public record TraceSettings(boolean timestamps, boolean tensors, int rate, int count, int logFrequency, String file) {
   public TraceSettings {
     Objects.requireNonNull(file, "file");
-    if (rate < 1) throw new NereidException.InvalidArgument("trace_rate must be >= 1, got " + rate);
+    // 0 samples nothing: in opentelemetry mode only requests continuing a caller's trace are traced.
+    if (rate < 0) throw new NereidException.InvalidArgument("trace_rate must be >= 0, got " + rate);
     if (count < -1) {
       throw new NereidException.InvalidArgument("Unable to parse 'trace_count'. Expecting value >= -1, got:" + count);
     }

@@ -5,6 +5,7 @@ import dev.nereid.Server;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
@@ -64,7 +65,7 @@ public final class Tracing implements AutoCloseable {
     }
 
     boolean take(int rate) {
-      if (seen.getAndIncrement() % rate != 0) return false;
+      if (rate == 0 || seen.getAndIncrement() % rate != 0) return false;
       while (true) {
         int left = remaining.get();
         if (left == -1) return true;
@@ -304,9 +305,14 @@ public final class Tracing implements AutoCloseable {
   }
 
   private void recompute() {
-    boolean on = settings().on();
-    for (String model : models.keySet()) on |= settings(model).on();
+    boolean on = live(settings());
+    for (String model : models.keySet()) on |= live(settings(model));
     active = on;
+  }
+
+  /** Whether requests may be traced: sampled ones while the count lasts, continued ones in opentelemetry mode. */
+  private boolean live(TraceSettings s) {
+    return mode == TraceMode.OPENTELEMETRY ? s.timestamps() || s.tensors() : s.on();
   }
 
   /** Whether any request may be traced: front ends read the time of receipt only then. */
@@ -320,14 +326,15 @@ public final class Tracing implements AutoCloseable {
    * @param protocol {@code HTTP} or {@code GRPC}: the prefix of the front end's timestamps
    * @param receivedNanos when the front end started reading it ({@link System#nanoTime()})
    * @param headers the request's headers or metadata by (lower-case) name: a W3C {@code traceparent}
-   *     there continues the caller's trace; may be null
+   *     there continues the caller's trace, and in {@code opentelemetry} mode has the request traced
+   *     whatever the rate and count, as Triton does; may be null
    * @return the trace to attach to the request, or null when it is not traced
    */
   public Trace start(String model, String protocol, long receivedNanos, Function<String, String> headers) {
     if (!active) return null;
-    if (!sample(model)) return null;
     Context parent = W3CTraceContextPropagator.getInstance().extract(Context.root(), headers, HEADERS);
-    Trace trace = new Trace(this, nextId(), null, protocol, parent);
+    if (!chosen(model, parent)) return null;
+    Trace trace = new Trace(this, nextId(), null, protocol, parent, settings(model));
     trace.received(receivedNanos, System.nanoTime());
     return trace;
   }
@@ -340,8 +347,21 @@ public final class Tracing implements AutoCloseable {
    * @return the request's trace, or {@link dev.nereid.RequestTimeline#NONE} when it is not traced
    */
   public dev.nereid.RequestTimeline inProcess(String model, Context parent) {
-    if (!active || !sample(model)) return dev.nereid.RequestTimeline.NONE;
-    return new Trace(this, nextId(), null, null, Objects.requireNonNull(parent, "parent"));
+    if (!active || !chosen(model, Objects.requireNonNull(parent, "parent"))) return dev.nereid.RequestTimeline.NONE;
+    return new Trace(this, nextId(), null, null, Objects.requireNonNull(parent, "parent"), settings(model));
+  }
+
+  /**
+   * Whether to trace a request: one that continues a caller's trace in {@code opentelemetry} mode
+   * whenever the model's level is on (Triton 24.01 on: rate 0 then traces only those), others as the
+   * rate and count sample them.
+   */
+  private boolean chosen(String model, Context parent) {
+    if (mode == TraceMode.OPENTELEMETRY && Span.fromContext(parent).getSpanContext().isValid()) {
+      TraceSettings s = settings(model);
+      return s.timestamps() || s.tensors();
+    }
+    return sample(model);
   }
 
   private boolean sample(String model) {

@@ -15,7 +15,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Triton's trace file: a JSON array holding, per trace, an object naming the model
  * ({@code id}, {@code model_name}, {@code model_version}, {@code request_id}, {@code parent_id} for a
- * child) and an object with its {@code timestamps} ({@code name}, {@code ns}). With a log frequency
+ * child), an object with its {@code timestamps} ({@code name}, {@code ns}) at the {@code TIMESTAMPS}
+ * level, and one object per tensor at the {@code TENSORS} level ({@code id}, {@code activity},
+ * {@code tensor}: {@code name}, {@code data}, {@code shape}, {@code dtype}). With a log frequency
  * of N the traces go to {@code file.0}, {@code file.1}, ... every N traces; with 0, all of them to
  * {@code file} when tracing stops ({@link #flush()}).
  */
@@ -61,17 +63,31 @@ final class TritonTraceFile {
     g.writeStringField("request_id", t.requestId());
     if (t.parent() != null) g.writeNumberField("parent_id", t.parent().id());
     g.writeEndObject();
-    g.writeStartObject();
-    g.writeNumberField("id", t.id());
-    g.writeArrayFieldStart("timestamps");
-    for (Trace.Event e : t.events()) {
+    if (t.timestamps()) {
       g.writeStartObject();
-      g.writeStringField("name", e.name());
-      g.writeNumberField("ns", Clock.epochNanos(e.nanoTime()));
+      g.writeNumberField("id", t.id());
+      g.writeArrayFieldStart("timestamps");
+      for (Trace.Event e : t.events()) {
+        g.writeStartObject();
+        g.writeStringField("name", e.name());
+        g.writeNumberField("ns", Clock.epochNanos(e.nanoTime()));
+        g.writeEndObject();
+      }
+      g.writeEndArray();
       g.writeEndObject();
     }
-    g.writeEndArray();
-    g.writeEndObject();
+    for (TensorRecord r : t.tensorRecords()) {
+      g.writeStartObject();
+      g.writeNumberField("id", t.id());
+      g.writeStringField("activity", r.activity());
+      g.writeObjectFieldStart("tensor");
+      g.writeStringField("name", r.name());
+      g.writeStringField("data", r.data());
+      g.writeStringField("shape", r.shape());
+      g.writeStringField("dtype", r.dtype());
+      g.writeEndObject();
+      g.writeEndObject();
+    }
     for (Trace child : t.children()) writeTree(g, child);
   }
 }

@@ -60,6 +60,7 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
   private final InferenceRequest request;
   private final Map<String, Tensor> inputs;
   private final ResponseSink sink;
+  private final RequestTimeline timeline;
   private final long arrivalNanos;
   @SuppressWarnings("unused") // through STATE
   private volatile State state = State.ACCEPTED;
@@ -90,17 +91,23 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
     this.inputs = inputs;
     this.sink = sink;
     this.arrivalNanos = System.nanoTime();
-    RequestTimeline timeline = request.timeline();
-    if (timeline != RequestTimeline.NONE) timeline.queued(owner.modelName(), owner.modelVersion(), arrivalNanos);
+    RequestTimeline own = request.timeline();
+    // A request a model makes while it executes a traced one (business logic) joins that trace.
+    this.timeline = own != RequestTimeline.NONE ? own : ExecutingRequest.childTimeline();
+    if (timeline != RequestTimeline.NONE) {
+      timeline.started(owner.modelName(), owner.modelVersion(), arrivalNanos);
+      if (timeline.tensors()) timeline.inputs(inputs);
+    }
   }
 
   public InferenceRequest request() {
     return request;
   }
 
+  /** The request's own timeline, or a child of the traced request whose execution made it. */
   @Override
   public RequestTimeline timeline() {
-    return request.timeline();
+    return timeline;
   }
 
   public long arrivalNanos() {
@@ -117,6 +124,7 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
     if (!STATE.compareAndSet(this, State.ACCEPTED, State.QUEUED)) {
       throw illegal(State.QUEUED);
     }
+    if (timeline != RequestTimeline.NONE) timeline.queued(System.nanoTime());
   }
 
   /**
@@ -126,8 +134,11 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
    */
   public void executionStarted(long nanos) {
     this.executionStartNanos = nanos;
-    RequestTimeline timeline = request.timeline();
-    if (timeline != RequestTimeline.NONE) timeline.computeStarted(nanos);
+    if (timeline != RequestTimeline.NONE) {
+      // Straight from acceptance to an instance (no scheduler queue): its queueing starts and ends here.
+      if (state == State.ACCEPTED) timeline.queued(nanos);
+      timeline.computeStarted(nanos);
+    }
     while (true) {
       State current = state;
       if (current == State.ANSWERED || current == State.RELEASED) return;
@@ -318,6 +329,7 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
           + "' is not decoupled but sent a response not flagged final; set model_transaction_policy { decoupled: true }"));
       return;
     }
+    if (timeline != RequestTimeline.NONE && timeline.tensors()) timeline.outputs(outputs);
     Interceptor seen = interceptor;
     Map<String, Tensor> visible = seen == null ? outputs : seen.outputs(this, outputs);
     InferenceResponse response = new InferenceResponse(owner.modelName(), owner.modelVersion(), id(),
@@ -354,7 +366,6 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
   }
 
   private void deliverFinal(InferenceResponse response, FinalOutcome outcome) {
-    RequestTimeline timeline = request.timeline();
     if (timeline != RequestTimeline.NONE) timeline.computeEnded(System.nanoTime(), response.error().isEmpty());
     OrderedDelivery delivery = order;
     if (delivery == null) {

@@ -1,6 +1,8 @@
 package dev.nereid.internal.scheduler;
 
 import dev.nereid.NereidException;
+import dev.nereid.RequestTimeline;
+import dev.nereid.internal.request.ExecutingRequest;
 import dev.nereid.internal.request.FinalOutcome;
 import dev.nereid.internal.request.PendingRequest;
 import dev.nereid.internal.stats.ModelStats;
@@ -143,6 +145,7 @@ public final class ModelInstance {
     }
     if (counted) stats.executionStarted(requests.size());
     Timed batch = new Timed(requests, rows, inferences, start, counted ? queueNanos : -1);
+    ExecutingRequest.Scope executing = ExecutingRequest.enter(requests);
     try {
       backend.execute(batch);
     } catch (Throwable t) {
@@ -156,6 +159,8 @@ public final class ModelInstance {
       if (t instanceof Error e && !(t instanceof StackOverflowError)) {
         throw e;
       }
+    } finally {
+      executing.close();
     }
     batch.recordExecution(System.nanoTime());
   }
@@ -264,12 +269,20 @@ public final class ModelInstance {
     @Override
     public void computeStarted() {
       computeStart = System.nanoTime();
+      for (PendingRequest r : requests) {
+        RequestTimeline timeline = r.timeline();
+        if (timeline != RequestTimeline.NONE) timeline.computeInputEnded(computeStart);
+      }
     }
 
     @Override
     public void computeEnded() {
       computeEnd = System.nanoTime();
       if (computeStart == 0) computeStart = start;
+      for (PendingRequest r : requests) {
+        RequestTimeline timeline = r.timeline();
+        if (timeline != RequestTimeline.NONE) timeline.computeOutputStarted(computeEnd);
+      }
     }
   }
 }

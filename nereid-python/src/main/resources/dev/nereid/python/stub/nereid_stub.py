@@ -537,6 +537,11 @@ class Runtime:
             header["corr"] = corr
         if may_yield and self._batches:
             header["yield"] = self._batches[-1]
+        traced = getattr(request, "_trace", None)
+        if traced is not None and traced._received is not None:
+            header["trace"] = list(traced._received)
+        elif self._batches:
+            header["caller"] = self._batches[-1]
         return header, parts
 
     def bls(self, request, decoupled):

@@ -251,6 +251,13 @@ class InferenceResponse:
         return json.dumps(self._parameters)
 
 
+class InferenceTrace:
+    """Names a received request's trace, for InferenceRequest(trace=...)."""
+
+    def __init__(self, received=None):
+        self._received = received
+
+
 class InferenceRequest:
     """A request: one the model received, or (business logic scripting) one it sends to a model."""
 
@@ -269,6 +276,7 @@ class InferenceRequest:
             parameters = json.loads(parameters)
         self._parameters = parameters or {}
         self._received = _received  # (stub, batch id, index) for a request the model received
+        self._trace = trace  # the InferenceTrace of a received request this one continues (BLS)
         self._sender = None
         self._release_flags = TRITONSERVER_REQUEST_RELEASE_ALL
 
@@ -303,6 +311,12 @@ class InferenceRequest:
         if self._received is None:
             return False
         return _runtime.is_cancelled(self._received)
+
+    def trace(self):
+        """The trace of a request the model received: pass it as InferenceRequest(trace=...) so the
+        request the model makes shows as its child. Without it, a request made while execute runs
+        joins the trace of the batch being executed."""
+        return InferenceTrace(self._received)
 
     def get_response_sender(self):
         if self._received is None:
