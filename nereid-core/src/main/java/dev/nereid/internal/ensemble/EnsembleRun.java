@@ -1,11 +1,13 @@
 package dev.nereid.internal.ensemble;
 
+import dev.nereid.CallerThread;
 import dev.nereid.InferenceRequest;
 import dev.nereid.InferenceResponse;
 import dev.nereid.Model;
 import dev.nereid.NereidException;
 import dev.nereid.Tensor;
 import dev.nereid.internal.ensemble.EnsembleGraph.Step;
+import dev.nereid.internal.scheduler.Continuations;
 import dev.nereid.spi.BackendRequest;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -151,10 +153,12 @@ final class EnsembleRun {
     if (step.decoupled()) {
       model.inferStream(b.build()).subscribe(new StepSubscriber(call));
     } else {
-      // Completed on the thread that answers the step (usually the step model's instance thread): what
-      // follows only files the outputs and submits the next steps, so a hand-off per step would cost more
-      // than it protects. The ensemble's own answer still reaches its caller through its own sink.
-      CompletableFuture<InferenceResponse> answer = model.inferAsync(b.build(), Runnable::run);
+      // A thread that may run steps (a caller's, not an instance thread) runs the step itself when its
+      // model is idle with nothing queued. The answer is handled on the thread that gives it, once that
+      // thread has released the step's instance: it files the outputs and submits the next steps, which
+      // may then run on the same thread. The ensemble's own answer reaches its caller through its sink.
+      CallerThread here = Continuations.mayRunSteps() ? CallerThread.RUNS_WHEN_IDLE : CallerThread.NEVER_RUNS;
+      CompletableFuture<InferenceResponse> answer = model.inferAsync(b.build(), Continuations.executor(), here);
       addCancel(() -> answer.cancel(true));
       answer.whenComplete((response, error) -> {
         if (error != null) {
