@@ -114,12 +114,15 @@ final class EnsembleRun {
       // A decoupled ensemble sends outputs as each scope completes them, then a final flag at the end.
       request.responder().send(work.outputs(), !graph.decoupled());
     }
-    for (Call call : work.calls()) {
-      call(call);
+    // Steps ready together run in parallel, as in Triton: only the last may run on this thread.
+    List<Call> calls = work.calls();
+    for (int i = 0; i < calls.size(); i++) {
+      call(calls.get(i), i == calls.size() - 1 && Continuations.mayRunSteps()
+          ? CallerThread.RUNS_WHEN_IDLE : CallerThread.NEVER_RUNS);
     }
   }
 
-  private void call(Call call) {
+  private void call(Call call, CallerThread here) {
     Step step = call.step();
     if (request.isCancelled()) {
       fail(new NereidException.Cancelled("request '" + request.id() + "' for ensemble '" + ensemble + "' was cancelled"));
@@ -153,11 +156,10 @@ final class EnsembleRun {
     if (step.decoupled()) {
       model.inferStream(b.build()).subscribe(new StepSubscriber(call));
     } else {
-      // A thread that may run steps (a caller's, not an instance thread) runs the step itself when its
-      // model is idle with nothing queued. The answer is handled on the thread that gives it, once that
-      // thread has released the step's instance: it files the outputs and submits the next steps, which
-      // may then run on the same thread. The ensemble's own answer reaches its caller through its sink.
-      CallerThread here = Continuations.mayRunSteps() ? CallerThread.RUNS_WHEN_IDLE : CallerThread.NEVER_RUNS;
+      // With RUNS_WHEN_IDLE this thread runs the step itself when its model is idle with nothing queued.
+      // The answer is handled on the thread that gives it, once that thread has released the step's
+      // instance: it files the outputs and submits the next steps, which may then run on the same thread.
+      // The ensemble's own answer reaches its caller through its sink.
       CompletableFuture<InferenceResponse> answer = model.inferAsync(b.build(), Continuations.executor(), here);
       addCancel(() -> answer.cancel(true));
       answer.whenComplete((response, error) -> {
