@@ -129,6 +129,13 @@ public class EmbeddingPipelineBenchmark {
    */
   @State(Scope.Benchmark)
   public static class Djl {
+    /**
+     * ONNX Runtime's intra-op threads in DJL's session: {@code default} as a user leaves it (one per
+     * core, shared by the concurrent calls), or {@code 1} as the example's MiniLM instances run.
+     */
+    @Param({"default", "1"})
+    public String djlIntraOp;
+
     private Path folder;
     ZooModel<String, float[]> model;
 
@@ -141,8 +148,10 @@ public class EmbeddingPipelineBenchmark {
           BenchRepository.example("all_minilm_l6_v2/tokenizer.json"), Map.of("padding", "false"));
       TextEmbeddingTranslator translator = TextEmbeddingTranslator.builder(tokenizer)
           .optPoolingMode("mean").optNormalize(false).optIncludeTokenTypes(true).build();
-      model = Criteria.builder().setTypes(String.class, float[].class).optModelPath(folder).optModelName("model")
-          .optEngine("OnnxRuntime").optTranslator(translator).build().loadModel();
+      Criteria.Builder<String, float[]> criteria = Criteria.builder().setTypes(String.class, float[].class)
+          .optModelPath(folder).optModelName("model").optEngine("OnnxRuntime").optTranslator(translator);
+      if (!djlIntraOp.equals("default")) criteria.optOption("intraOpNumThreads", djlIntraOp);
+      model = criteria.build().loadModel();
       checkAgainstNereid();
     }
 
