@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import dev.nereid.testing.javamodels.ThreadRecordingModel;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -171,5 +172,56 @@ class ServerLifecycleTest {
     server.stop();
     assertThat(pending).isCompletedExceptionally();
     assertThatThrownBy(pending::join).hasCauseInstanceOf(NereidException.Cancelled.class);
+  }
+
+  @Test
+  @Timeout(20)
+  void stopAnswersAnEnsembleRequestWhoseStepOutlastsTheExitTimeoutExactlyOnce() throws Exception {
+    // The ensemble's request outlives its own execution (its step runs on): a stop must still find it
+    // to answer it when the exit timeout runs out, and answer it once.
+    new TestRepository(repo).model("held", JavaModels.config(ThreadRecordingModel.class, """
+            input [ { name: "X" data_type: TYPE_FP32 dims: [ -1 ] } ]
+            output [ { name: "Y" data_type: TYPE_FP32 dims: [ -1 ] }, { name: "THREAD" data_type: TYPE_STRING dims: [ 1 ] } ]
+            """), 1)
+        .model("slow_pipeline", Ensembles.ensemble(Ensembles.FP32_IO, "held: X=IN -> Y=OUT"), 1);
+    Server server = new Server(ServerOptions.builder().modelRepository(repo).exitTimeout(Duration.ofMillis(100)).build())
+        .start();
+    java.util.concurrent.atomic.AtomicInteger responses = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger ends = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.CompletableFuture<Throwable> error = new java.util.concurrent.CompletableFuture<>();
+    server.model("slow_pipeline").inferStream(InferenceRequest.of(Map.of("IN", new float[] {-1f})))
+        .subscribe(new java.util.concurrent.Flow.Subscriber<InferenceResponse>() {
+          @Override
+          public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
+            s.request(Long.MAX_VALUE);
+          }
+
+          @Override
+          public void onNext(InferenceResponse r) {
+            responses.incrementAndGet();
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            ends.incrementAndGet();
+            error.complete(t);
+          }
+
+          @Override
+          public void onComplete() {
+            ends.incrementAndGet();
+            error.complete(null);
+          }
+        });
+    try {
+      // The step holds its request (-1 makes it wait for the gate), long past the exit timeout.
+      ThreadRecordingModel.held();
+      server.stop();
+      assertThat(error.get(10, java.util.concurrent.TimeUnit.SECONDS)).isInstanceOf(NereidException.Cancelled.class);
+    } finally {
+      ThreadRecordingModel.open();
+    }
+    assertThat(responses.get()).isZero();
+    assertThat(ends.get()).isEqualTo(1);
   }
 }

@@ -2,6 +2,11 @@ package dev.nereid.bench;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.translator.TextEmbeddingTranslator;
+import ai.djl.inference.Predictor;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.TranslateException;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
@@ -19,6 +24,8 @@ import dev.nereid.Tensor;
 import dev.nereid.examples.embeddings.Vectors;
 import java.io.IOException;
 import java.nio.LongBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,11 +50,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sentence embeddings from 16 threads, one sentence per call (issue 6): the {@code text_embedding}
- * ensemble of the example repository (tokenizer, all-MiniLM-L6-v2, mean pooling) against what a user
- * writes without a server, LangChain4j's {@link AllMiniLmL6V2QuantizedEmbeddingModel} (the same ONNX
- * file) shared by the 16 threads. Both sides embed the same sentences in the same order; throughput is
- * sentences per second.
+ * Sentence embeddings, one sentence per call, from 16 threads and from one (issues 6 and 17): the
+ * {@code text_embedding} ensemble of the example repository (tokenizer, all-MiniLM-L6-v2, mean pooling)
+ * against what a user writes without a server: LangChain4j's {@link AllMiniLmL6V2QuantizedEmbeddingModel}
+ * shared by the threads, and DJL's {@link Predictor} (tokenizer, ONNX Runtime, pooling in one thread),
+ * one per thread, on the same ONNX file. Every side embeds the same sentences in the same order;
+ * throughput is sentences per second (with one caller, its inverse is the latency).
  *
  * <p>{@code nereid16} runs once per {@link Pipeline#config}: {@code example} is the example repository
  * as shipped; the others change one thing in it (see {@link Pipeline#edits}). Setup checks that every
@@ -109,6 +117,79 @@ public class EmbeddingPipelineBenchmark {
 
     float[] embed(String sentence) {
       return model.embed(sentence).content().vector();
+    }
+  }
+
+  /**
+   * DJL as its documentation shows a sentence embedding: one {@code ZooModel} loaded through
+   * {@code Criteria} on the ONNX Runtime engine, with the HuggingFace tokenizer and mean pooling in
+   * {@link TextEmbeddingTranslator}, and a {@link Predictor} per thread running all three in that thread.
+   * Same ONNX file as LangChain4j and Nereid; DJL's offline mode, so it downloads nothing. Setup checks
+   * its vectors against Nereid's {@code text_embedding} as shipped.
+   */
+  @State(Scope.Benchmark)
+  public static class Djl {
+    /**
+     * ONNX Runtime's intra-op threads in DJL's session: {@code default} as a user leaves it (one per
+     * core, shared by the concurrent calls), or {@code 1} as the example's MiniLM instances run.
+     */
+    @Param({"default", "1"})
+    public String djlIntraOp;
+
+    private Path folder;
+    ZooModel<String, float[]> model;
+
+    @Setup(Level.Trial)
+    public void load() throws Exception {
+      System.setProperty("ai.djl.offline", "true");
+      folder = Files.createTempDirectory("nereid-djl");
+      Files.createSymbolicLink(folder.resolve("model.onnx"), BenchRepository.miniLm());
+      HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(
+          BenchRepository.example("all_minilm_l6_v2/tokenizer.json"), Map.of("padding", "false"));
+      TextEmbeddingTranslator translator = TextEmbeddingTranslator.builder(tokenizer)
+          .optPoolingMode("mean").optNormalize(false).optIncludeTokenTypes(true).build();
+      Criteria.Builder<String, float[]> criteria = Criteria.builder().setTypes(String.class, float[].class)
+          .optModelPath(folder).optModelName("model").optEngine("OnnxRuntime").optTranslator(translator);
+      if (!djlIntraOp.equals("default")) criteria.optOption("intraOpNumThreads", djlIntraOp);
+      model = criteria.build().loadModel();
+      checkAgainstNereid();
+    }
+
+    /** Fails the trial unless every sentence gives Nereid's vector (cosine >= 0.9999). */
+    private void checkAgainstNereid() throws TranslateException {
+      double worst = 1;
+      try (Server server = new Server(ServerOptions.builder().modelControlMode(ModelControlMode.EXPLICIT)
+              .startupModel("text_embedding").modelRepository(BenchRepository.example("text_embedding").getParent())
+              .build()).start();
+          Predictor<String, float[]> predictor = model.newPredictor()) {
+        Model nereid = server.model("text_embedding");
+        for (String s : SENTENCES) worst = Math.min(worst, Vectors.cosine(predictor.predict(s), embed(nereid, s)));
+      }
+      if (worst < 0.9999) throw new IllegalStateException("DJL: lowest cosine to Nereid " + worst);
+      LOG.info("DJL: lowest cosine to Nereid over {} sentences {}", SENTENCES.size(), worst);
+    }
+
+    @TearDown(Level.Trial)
+    public void close() throws IOException {
+      model.close();
+      Files.deleteIfExists(folder.resolve("model.onnx"));
+      Files.deleteIfExists(folder);
+    }
+  }
+
+  /** A DJL predictor per thread, as DJL's documentation advises (a predictor is not thread-safe). */
+  @State(Scope.Thread)
+  public static class DjlPredictor {
+    Predictor<String, float[]> predictor;
+
+    @Setup(Level.Trial)
+    public void open(Djl djl) {
+      predictor = djl.model.newPredictor();
+    }
+
+    @TearDown(Level.Trial)
+    public void close() {
+      predictor.close();
     }
   }
 
@@ -301,6 +382,36 @@ public class EmbeddingPipelineBenchmark {
   @Threads(CALLERS)
   public float[] langchain4j16(LangChain4j langChain4j, Caller caller) {
     return langChain4j.embed(caller.sentence());
+  }
+
+  /** DJL's predictor ({@code predict(String)}), one per thread, from 16 threads. */
+  @Benchmark
+  @Threads(CALLERS)
+  public float[] djl16(DjlPredictor djl, Caller caller) throws TranslateException {
+    return djl.predictor.predict(caller.sentence());
+  }
+
+  /** One caller: DJL's predictor. */
+  @Benchmark
+  @Threads(1)
+  public float[] djl1(DjlPredictor djl, Caller caller) throws TranslateException {
+    return djl.predictor.predict(caller.sentence());
+  }
+
+  /** One caller: LangChain4j's {@code embed(String)}. */
+  @Benchmark
+  @Threads(1)
+  public float[] langchain4j1(LangChain4j langChain4j, Caller caller) {
+    return langChain4j.embed(caller.sentence());
+  }
+
+  /** One caller: {@code text_embedding.infer}. */
+  @Benchmark
+  @Threads(1)
+  public Tensor nereid1(Pipeline pipeline, Caller caller) {
+    try (ResponseIterator responses = pipeline.model.infer(request(caller.sentence()))) {
+      return responses.next().output("embedding");
+    }
   }
 
   /** ONNX Runtime alone on pre-tokenized sentences from 16 threads: the floor, not a contender. */

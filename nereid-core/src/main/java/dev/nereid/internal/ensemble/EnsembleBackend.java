@@ -1,6 +1,7 @@
 package dev.nereid.internal.ensemble;
 
 import dev.nereid.Model;
+import dev.nereid.internal.scheduler.Continuations;
 import dev.nereid.spi.Backend;
 import dev.nereid.spi.BackendInstance;
 import dev.nereid.spi.BackendModel;
@@ -13,8 +14,8 @@ import java.util.Set;
 /**
  * Serves {@code platform: "ensemble"}: each request runs through the ensemble's steps, calling the
  * composing models through the server's public API, as Triton's ensemble scheduler re-enters
- * {@code InferAsync}. An execution only starts the request's first calls and returns, so the
- * ensemble's instance is never blocked waiting for its steps.
+ * {@code InferAsync}. An execution only arranges for the request's first calls to start once the
+ * ensemble's instance is released, so that instance is never blocked waiting for its steps.
  *
  * <p>The server validates the graph before loading (it needs the composing models, and sets the
  * ensemble's decoupled policy from them); this backend builds it again from the same configs.
@@ -43,7 +44,8 @@ public final class EnsembleBackend implements Backend {
       public BackendInstance createInstance(InstanceContext instance) {
         return batch -> {
           for (BackendRequest request : batch.requests()) {
-            new EnsembleRun(context.name(), graph, models, request).start();
+            // Started once this instance is released, on this thread: the steps may then run here too.
+            Continuations.execute(new EnsembleRun(context.name(), graph, models, request)::start);
           }
         };
       }

@@ -1,11 +1,13 @@
 package dev.nereid.internal.ensemble;
 
+import dev.nereid.CallerThread;
 import dev.nereid.InferenceRequest;
 import dev.nereid.InferenceResponse;
 import dev.nereid.Model;
 import dev.nereid.NereidException;
 import dev.nereid.Tensor;
 import dev.nereid.internal.ensemble.EnsembleGraph.Step;
+import dev.nereid.internal.scheduler.Continuations;
 import dev.nereid.spi.BackendRequest;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -112,12 +114,15 @@ final class EnsembleRun {
       // A decoupled ensemble sends outputs as each scope completes them, then a final flag at the end.
       request.responder().send(work.outputs(), !graph.decoupled());
     }
-    for (Call call : work.calls()) {
-      call(call);
+    // Steps ready together run in parallel, as in Triton: only the last may run on this thread.
+    List<Call> calls = work.calls();
+    for (int i = 0; i < calls.size(); i++) {
+      call(calls.get(i), i == calls.size() - 1 && Continuations.mayRunSteps()
+          ? CallerThread.RUNS_WHEN_IDLE : CallerThread.NEVER_RUNS);
     }
   }
 
-  private void call(Call call) {
+  private void call(Call call, CallerThread here) {
     Step step = call.step();
     if (request.isCancelled()) {
       fail(new NereidException.Cancelled("request '" + request.id() + "' for ensemble '" + ensemble + "' was cancelled"));
@@ -151,10 +156,11 @@ final class EnsembleRun {
     if (step.decoupled()) {
       model.inferStream(b.build()).subscribe(new StepSubscriber(call));
     } else {
-      // Completed on the thread that answers the step (usually the step model's instance thread): what
-      // follows only files the outputs and submits the next steps, so a hand-off per step would cost more
-      // than it protects. The ensemble's own answer still reaches its caller through its own sink.
-      CompletableFuture<InferenceResponse> answer = model.inferAsync(b.build(), Runnable::run);
+      // With RUNS_WHEN_IDLE this thread runs the step itself when its model is idle with nothing queued.
+      // The answer is handled on the thread that gives it, once that thread has released the step's
+      // instance: it files the outputs and submits the next steps, which may then run on the same thread.
+      // The ensemble's own answer reaches its caller through its sink.
+      CompletableFuture<InferenceResponse> answer = model.inferAsync(b.build(), Continuations.executor(), here);
       addCancel(() -> answer.cancel(true));
       answer.whenComplete((response, error) -> {
         if (error != null) {

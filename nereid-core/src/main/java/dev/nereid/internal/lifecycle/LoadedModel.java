@@ -33,6 +33,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,9 +57,12 @@ public final class LoadedModel implements RequestOwner {
   private final Scheduler scheduler;
   private final ResponseCache cache;
   private final ModelStats stats = new ModelStats();
-  // Sized far beyond the requests in flight so that concurrent callers' entries fall in different
-  // cache lines of the table: a small table put every core's insert and removal on the same few lines.
-  private final Set<PendingRequest> inFlight = ConcurrentHashMap.newKeySet(4096);
+  // Requests in flight are counted on striped counters, not registered: an ordinary request is always
+  // in a queue or an instance's hands until its final response, where a stop finds it. Only one that
+  // outlives its execution (an ensemble's, a decoupled model's) is registered, in `outstanding`.
+  private final LongAdder accepted = new LongAdder();
+  private final LongAdder finished = new LongAdder();
+  private final Set<PendingRequest> outstanding = ConcurrentHashMap.newKeySet();
   private final CompletableFuture<Void> drained = new CompletableFuture<>();
   private volatile boolean retiring;
 
@@ -192,10 +196,20 @@ public final class LoadedModel implements RequestOwner {
   @Override
   public void onFinal(PendingRequest request, FinalOutcome outcome) {
     stats.requestFinished(outcome, System.nanoTime() - request.arrivalNanos(), request.executionStartNanos() != 0);
-    inFlight.remove(request);
-    if (retiring && inFlight.isEmpty()) {
-      drained.complete(null);
-    }
+    if (!outstanding.isEmpty()) outstanding.remove(request);
+    finishedOne();
+  }
+
+  @Override
+  public void outlivesExecution(PendingRequest request) {
+    outstanding.add(request);
+    // Answered meanwhile: onFinal may have looked before the add.
+    if (request.isComplete()) outstanding.remove(request);
+  }
+
+  private void finishedOne() {
+    finished.increment();
+    if (retiring && inFlightCount() == 0) drained.complete(null);
   }
 
   @Override
@@ -210,10 +224,11 @@ public final class LoadedModel implements RequestOwner {
    * looks the model up again); throws Unavailable when the queue is full.
    */
   boolean submit(PendingRequest request, boolean mayRunOnCaller) {
-    inFlight.add(request);
+    // Counted before `retiring` is read, and retire() sets it before counting: either this request is
+    // refused here or retire() sees it in flight.
+    accepted.increment();
     if (retiring) {
-      inFlight.remove(request);
-      if (inFlight.isEmpty()) drained.complete(null);
+      finishedOne();
       return false;
     }
     stats.requestAccepted();
@@ -224,7 +239,7 @@ public final class LoadedModel implements RequestOwner {
     try {
       scheduler.enqueue(request, mayRunOnCaller && !decoupled);
     } catch (NereidException e) {
-      inFlight.remove(request);
+      finishedOne();
       stats.requestFinished(FinalOutcome.REJECTED, System.nanoTime() - request.arrivalNanos(), false);
       throw e;
     }
@@ -267,7 +282,7 @@ public final class LoadedModel implements RequestOwner {
    */
   CompletableFuture<Void> retire() {
     retiring = true;
-    if (inFlight.isEmpty()) {
+    if (inFlightCount() == 0) {
       drained.complete(null);
     }
     return drained;
@@ -278,7 +293,11 @@ public final class LoadedModel implements RequestOwner {
     for (PendingRequest r : scheduler.drainQueued()) {
       r.fail(error, FinalOutcome.REJECTED);
     }
-    for (PendingRequest r : List.copyOf(inFlight)) {
+    // Instances before `outstanding`: a request leaves an instance's hands only after it registered.
+    List<PendingRequest> started = new ArrayList<>();
+    for (ModelInstance instance : instances) started.addAll(instance.executing());
+    started.addAll(outstanding);
+    for (PendingRequest r : started) {
       r.cancel();
       r.fail(error, FinalOutcome.OTHER);
     }
@@ -338,7 +357,10 @@ public final class LoadedModel implements RequestOwner {
   }
 
   int inFlightCount() {
-    return inFlight.size();
+    // Finished read first: a request counted there was counted as accepted before, so the difference
+    // is never below the requests truly in flight.
+    long done = finished.sum();
+    return (int) (accepted.sum() - done);
   }
 
   /** KServe metadata of this version; {@code versions} lists every ready version of the model. */

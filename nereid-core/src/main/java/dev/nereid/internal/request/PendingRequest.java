@@ -147,6 +147,11 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
     }
   }
 
+  /** Tells the owner when the request's execution ended before its final response. */
+  public void executionEnded() {
+    if (!isComplete()) owner.outlivesExecution(this);
+  }
+
   /** Moves to ANSWERED once; false if it already was (someone else gave the final response). */
   private boolean answer() {
     while (true) {

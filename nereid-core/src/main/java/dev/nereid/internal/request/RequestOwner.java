@@ -14,4 +14,10 @@ public interface RequestOwner {
 
   /** Takes the request out of the queue if it is still there; true if it was. */
   boolean removeQueued(PendingRequest request);
+
+  /**
+   * The request's execution ended without its final response: the backend keeps it (an ensemble, a
+   * decoupled model), so the owner must be able to find it should it have to answer it on a stop.
+   */
+  default void outlivesExecution(PendingRequest request) {}
 }

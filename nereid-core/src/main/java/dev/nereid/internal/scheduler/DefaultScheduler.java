@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Triton's default scheduler: one bounded queue feeding every instance of a model, one request per
@@ -25,14 +26,23 @@ public final class DefaultScheduler implements Scheduler {
   private final AtomicInteger size = new AtomicInteger();
   private final List<Thread> threads = new ArrayList<>();
   private final Object stopMarker = new Object();
+  /**
+   * Per instance thread (16 slots apart, a cache line each), the request it took from the queue while
+   * it waits for its instance, which a caller may be using: still queued as far as a stop is concerned.
+   */
+  private final AtomicReferenceArray<PendingRequest> taken;
+  private static final int SLOT = 16;
   private volatile boolean stopped;
 
   public DefaultScheduler(String modelName, List<ModelInstance> instances, int capacity) {
     this.modelName = modelName;
     this.instances = List.copyOf(instances);
     this.capacity = capacity;
-    for (ModelInstance instance : this.instances) {
-      Thread t = Thread.ofPlatform().daemon().name("nereid-" + instance.name()).unstarted(() -> runInstance(instance));
+    this.taken = new AtomicReferenceArray<>(this.instances.size() * SLOT);
+    for (int i = 0; i < this.instances.size(); i++) {
+      ModelInstance instance = this.instances.get(i);
+      int slot = i * SLOT;
+      Thread t = Thread.ofPlatform().daemon().name("nereid-" + instance.name()).unstarted(() -> runInstance(instance, slot));
       threads.add(t);
       t.start();
     }
@@ -97,6 +107,10 @@ public final class DefaultScheduler implements Scheduler {
       }
     }
     queue.addAll(markers);
+    for (int i = 0; i < taken.length(); i += SLOT) {
+      PendingRequest r = taken.getAndSet(i, null);
+      if (r != null) drained.add(r);
+    }
     return drained;
   }
 
@@ -118,7 +132,8 @@ public final class DefaultScheduler implements Scheduler {
     return exited;
   }
 
-  private void runInstance(ModelInstance instance) {
+  private void runInstance(ModelInstance instance, int slot) {
+    Continuations.instanceThread();
     while (true) {
       Object item;
       try {
@@ -131,10 +146,12 @@ public final class DefaultScheduler implements Scheduler {
         return;
       }
       PendingRequest request = (PendingRequest) item;
+      taken.set(slot, request);
       size.decrementAndGet();
       instance.claim();
       try {
-        instance.execute(List.of(request));
+        // Gone when a stop drained it meanwhile, and answered it.
+        if (taken.getAndSet(slot, null) != null) instance.execute(List.of(request));
       } finally {
         instance.release();
       }

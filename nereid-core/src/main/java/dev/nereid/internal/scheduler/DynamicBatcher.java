@@ -69,6 +69,7 @@ public final class DynamicBatcher implements Scheduler {
     }
 
     private void work() {
+      Continuations.instanceThread();
       while (true) {
         List<PendingRequest> batch = nextBatch(this);
         if (batch == null) return;

@@ -41,6 +41,7 @@ public final class ModelInstance {
   private final long rateLimiterPriority;
   private final AtomicBoolean busy = new AtomicBoolean();
   private volatile Thread claimWaiter;
+  private volatile List<PendingRequest> current = List.of();
 
   /**
    * @param rateLimiter the server's rate limiter, or null; with it, each batch first waits for
@@ -99,12 +100,14 @@ public final class ModelInstance {
     }
   }
 
+  /** Ends the claim, then runs on this thread what the batch's answers set off (see {@link Continuations}). */
   void release() {
     busy.set(false);
     Thread waiter = claimWaiter;
     if (waiter != null) {
       LockSupport.unpark(waiter);
     }
+    Continuations.runPending();
   }
 
   /** Runs one batch on the backend; the caller holds the claim. Never throws. */
@@ -113,6 +116,24 @@ public final class ModelInstance {
   }
 
   private void run(List<PendingRequest> requests, boolean counted) {
+    current = requests;
+    Continuations.enter();
+    try {
+      runLimited(requests, counted);
+    } finally {
+      Continuations.leave();
+      // Before `current` forgets them, so that a stop looking here and then at the owners finds each.
+      for (PendingRequest r : requests) r.executionEnded();
+      current = List.of();
+    }
+  }
+
+  /** The batch this instance runs now (waiting for rate-limiter resources included), or an empty list. */
+  public List<PendingRequest> executing() {
+    return current;
+  }
+
+  private void runLimited(List<PendingRequest> requests, boolean counted) {
     if (rateLimiter != null) {
       try {
         rateLimiter.acquire(resources, rateLimiterPriority);

@@ -31,6 +31,7 @@ final class WorkerPool {
     }
 
     private void run() {
+      Continuations.instanceThread();
       while (true) {
         List<PendingRequest> batch;
         try {
@@ -42,7 +43,12 @@ final class WorkerPool {
         if (batch.isEmpty()) {
           return;
         }
-        instance.execute(batch);
+        instance.claim();
+        try {
+          instance.execute(batch);
+        } finally {
+          instance.release();
+        }
         afterBatch.accept(batch);
         becomeIdle(this);
       }
@@ -109,7 +115,12 @@ final class WorkerPool {
   /** Runs a request on the calling thread with a worker taken from the idle list, then returns it. */
   void runOnCaller(Worker worker, List<PendingRequest> batch) {
     try {
-      worker.instance.execute(batch);
+      worker.instance.claim();
+      try {
+        worker.instance.execute(batch);
+      } finally {
+        worker.instance.release();
+      }
       afterBatch.accept(batch);
     } finally {
       becomeIdle(worker);
