@@ -45,6 +45,10 @@ class PipelineThreadsTest {
 
   /** A pipeline of its own per test, so that no test finds instances another one still releases. */
   private static TestRepository pipeline(TestRepository repo, String name) {
+    return pipeline(repo, name, "parameters { key: \"nereid_ensemble_step_thread\" value { string_value: \"producer\" } }\n");
+  }
+
+  private static TestRepository pipeline(TestRepository repo, String name, String parameters) {
     return repo
         // The dynamic batcher and the default scheduler both let a step run on the caller's thread.
         .model(name + "_a", step("dynamic_batching { }"), 1)
@@ -53,6 +57,7 @@ class PipelineThreadsTest {
         .model(name, """
             platform: "ensemble"
             max_batch_size: 8
+            """ + parameters + """
             input [ { name: "IN" data_type: TYPE_FP32 dims: [ -1 ] } ]
             output [ { name: "OUT" data_type: TYPE_FP32 dims: [ -1 ] },
                      { name: "THREAD_A" data_type: TYPE_STRING dims: [ 1 ] },
@@ -67,6 +72,7 @@ class PipelineThreadsTest {
   static void start() {
     TestRepository repository = new TestRepository(repo);
     for (String name : List.of("lone", "async", "busy")) pipeline(repository, name);
+    pipeline(repository, "default", "");
     server = new Server(ServerOptions.of(repo)).start();
     assertThat(server.ready()).as("%s", server.models()).isTrue();
   }
@@ -112,6 +118,29 @@ class PipelineThreadsTest {
     done.get();
     // Run on the caller's thread, the steps are still counted in their models' statistics.
     assertThat(server.model("lone_b").statistics().get(0).executionCount()).isEqualTo(executedBefore + 5);
+  }
+
+  @Test
+  void byDefaultEveryStepRunsOnItsModelsInstanceThread() {
+    Thread caller = Thread.currentThread();
+    for (int i = 0; i < 3; i++) {
+      Answer answer = infer("default", request(i));
+      assertThat(answer.out()).containsExactly(i + 3);
+      assertThat(answer.threads()).doesNotContain(caller.getName())
+          .containsExactly("nereid-default_a_0_0", "nereid-default_b_0_0", "nereid-default_c_0_0");
+    }
+  }
+
+  @Test
+  void anUnknownStepThreadValueLeavesTheEnsembleUnavailableSayingWhy(@TempDir Path own) {
+    pipeline(new TestRepository(own), "odd",
+        "parameters { key: \"nereid_ensemble_step_thread\" value { string_value: \"caller\" } }\n");
+    try (Server odd = new Server(ServerOptions.of(own)).start()) {
+      ModelIndexEntry entry = odd.models().get(new ModelKey("odd", 1));
+      assertThat(entry.state()).isEqualTo(ModelState.UNAVAILABLE);
+      assertThat(entry.reason()).contains("nereid_ensemble_step_thread").contains("'instance' or 'producer', got 'caller'");
+      assertThat(odd.models().get(new ModelKey("odd_a", 1)).state()).isEqualTo(ModelState.READY);
+    }
   }
 
   @Test

@@ -39,13 +39,14 @@ public final class EnsembleBackend implements Backend {
     EnsembleGraph graph = EnsembleGraph.build(context.name(), context.config(),
         (model, version) -> context.server().model(model, version).config());
     List<Model> models = graph.steps().stream().map(s -> context.server().model(s.model(), s.version())).toList();
+    StepThreads stepThreads = StepThreads.of(context.config());
     return new BackendModel() {
       @Override
       public BackendInstance createInstance(InstanceContext instance) {
         return batch -> {
           for (BackendRequest request : batch.requests()) {
             // Started once this instance is released, on this thread: the steps may then run here too.
-            Continuations.execute(new EnsembleRun(context.name(), graph, models, request)::start);
+            Continuations.execute(new EnsembleRun(context.name(), graph, models, stepThreads, request)::start);
           }
         };
       }

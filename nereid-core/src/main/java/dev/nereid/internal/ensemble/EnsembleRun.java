@@ -33,6 +33,7 @@ final class EnsembleRun {
   private final String ensemble;
   private final EnsembleGraph graph;
   private final List<Model> models;
+  private final StepThreads stepThreads;
   private final BackendRequest request;
   private final ReentrantLock lock = new ReentrantLock();
   private int running; // calls started and not finished
@@ -62,10 +63,11 @@ final class EnsembleRun {
   /** What a state change asks for once the lock is released. */
   private record Work(List<Call> calls, Map<String, Tensor> outputs) {}
 
-  EnsembleRun(String ensemble, EnsembleGraph graph, List<Model> models, BackendRequest request) {
+  EnsembleRun(String ensemble, EnsembleGraph graph, List<Model> models, StepThreads stepThreads, BackendRequest request) {
     this.ensemble = ensemble;
     this.graph = graph;
     this.models = models;
+    this.stepThreads = stepThreads;
     this.request = request;
     this.inputsHeld = request.holdInputs();
   }
@@ -117,7 +119,7 @@ final class EnsembleRun {
     // Steps ready together run in parallel, as in Triton: only the last may run on this thread.
     List<Call> calls = work.calls();
     for (int i = 0; i < calls.size(); i++) {
-      call(calls.get(i), i == calls.size() - 1 && Continuations.mayRunSteps()
+      call(calls.get(i), stepThreads == StepThreads.PRODUCER && i == calls.size() - 1 && Continuations.mayRunSteps()
           ? CallerThread.RUNS_WHEN_IDLE : CallerThread.NEVER_RUNS);
     }
   }
