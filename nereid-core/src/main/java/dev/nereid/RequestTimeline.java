@@ -19,8 +19,16 @@ public interface RequestTimeline {
   /** A model instance started executing the request (alone or in a batch). */
   default void computeStarted(long nanoTime) {}
 
-  /** The request's final response was produced (or its error). */
-  default void computeEnded(long nanoTime, boolean success) {}
+  /** The request's final response was produced, or its error. */
+  default void computeEnded(long nanoTime, Outcome outcome) {}
+
+  /** How a request ended, as {@link #computeEnded} reports it. */
+  enum Outcome {
+    /** The final response carries outputs (or nothing, for a decoupled model's closing flag). */
+    SUCCESS,
+    /** The request ended with an error. */
+    ERROR
+  }
 
   /**
    * The timeline of a request this one makes of another model (an ensemble's step, a Java model's

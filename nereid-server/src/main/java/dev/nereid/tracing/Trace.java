@@ -49,8 +49,8 @@ public final class Trace implements RequestTimeline {
   }
 
   @Override
-  public void computeEnded(long nanoTime, boolean success) {
-    this.success = success;
+  public void computeEnded(long nanoTime, Outcome outcome) {
+    this.success = outcome == Outcome.SUCCESS;
     event("COMPUTE_END", nanoTime);
     event("REQUEST_END", nanoTime);
     // A request made in process has no front end to answer it: its trace ends with its final response.
