@@ -67,8 +67,10 @@ public final class Server implements AutoCloseable {
    * Waits until the server is {@linkplain #ready() ready}: {@code new Server(options).start().awaitReady(timeout)}.
    *
    * @throws NereidException.Unavailable when it is not ready within the timeout
+   * @throws NereidException.InvalidArgument when the server is not started
    */
   public Server awaitReady(Duration timeout) {
+    running();
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!ready()) {
       if (System.nanoTime() - deadline > 0) {

@@ -20,7 +20,8 @@ class ServerLifecycleTest {
     new TestRepository(repo).identityModel("a");
     Server server = new Server(ServerOptions.of(repo));
     ThrowingCallable[] calls = {
-        server::metadata, server::models, () -> server.models(ModelFilter.READY), () -> server.model("a"), () -> server.model("a", 1),
+        server::metadata, server::models, () -> server.models(ModelFilter.READY), () -> server.model("a"),
+        () -> server.model("a", 1), () -> server.awaitReady(Duration.ofSeconds(10)),
         () -> server.load("a"), () -> server.load("a", Map.of()), () -> server.unload("a"),
         () -> server.unload("a", UnloadOption.WAIT), () -> server.registerModelRepository(repo, Map.of()),
         () -> server.unregisterModelRepository(repo), server::pollModelRepository, server::metrics};
