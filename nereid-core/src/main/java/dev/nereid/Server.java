@@ -217,7 +217,7 @@ public final class Server implements AutoCloseable {
    * @param labelNames the label names every metric of the family carries
    */
   public MetricFamily metricFamily(MetricFamily.Kind kind, String name, String description, String... labelNames) {
-    return new MetricFamily(running().metrics().customFamily(kind == MetricFamily.Kind.COUNTER, name, description, labelNames));
+    return new MetricFamily(running().metrics().customFamily(kind, name, description, labelNames));
   }
 
   RealServer running() {

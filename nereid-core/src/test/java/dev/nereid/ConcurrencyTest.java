@@ -1,6 +1,7 @@
 package dev.nereid;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -120,11 +121,12 @@ class ConcurrencyTest {
 
   @Test
   void aFullQueueIsRejectedAsUnavailableAndTheModelKeepsServing() throws Exception {
-    model("busy", 1, 300);
+    model("busy", 1, 2_000);
     try (Server server = new Server(ServerOptions.builder().modelRepository(repo).defaultMaxQueueSize(2).build()).start()) {
       Model busy = server.model("busy");
-      // One instance busy for 300 ms and a queue of 2: of 10 submissions made within that time, at most
-      // 3 can be accepted (one running, two queued), whatever the thread timing.
+      // One instance busy for 2 s and a queue of 2: of 10 submissions made within that time, at most
+      // 3 can be accepted (one running, two queued). Two seconds, not less: on a loaded CI machine ten
+      // submissions once took longer than 300 ms, and the first request was done before the last came.
       List<CompletableFuture<InferenceResponse>> accepted = new ArrayList<>();
       int rejected = 0;
       for (int i = 0; i < 10; i++) {
@@ -178,6 +180,19 @@ class ConcurrencyTest {
       gauge.metric("main").set(7);
       assertThat(family.metric("counted").value()).isEqualTo(3);
       assertThat(server.metrics()).contains("app_tokens_total{model=\"counted\"} 3.0").contains("app_queue_depth{queue=\"main\"} 7.0");
+      MetricFamily sizes = server.metricFamily(MetricFamily.Kind.HISTOGRAM, "app_prompt_tokens", "Prompt sizes", "model");
+      MetricFamily.Metric histogram = sizes.histogram(List.of(16.0, 256.0), "counted");
+      histogram.observe(10);
+      histogram.observe(300);
+      assertThat(server.metrics()).contains("app_prompt_tokens_bucket{model=\"counted\",le=\"16.0\"} 1\n")
+          .contains("app_prompt_tokens_bucket{model=\"counted\",le=\"256.0\"} 1\n")
+          .contains("app_prompt_tokens_bucket{model=\"counted\",le=\"+Inf\"} 2\n")
+          .contains("app_prompt_tokens_sum{model=\"counted\"} 310.0\n");
+      assertThatThrownBy(() -> sizes.metric("counted")).isInstanceOf(NereidException.InvalidArgument.class)
+          .hasMessage("metric family 'app_prompt_tokens' is a histogram: its metrics need bucket bounds");
+      assertThatThrownBy(() -> sizes.histogram(List.of(1.0), "other")).isInstanceOf(NereidException.InvalidArgument.class)
+          .hasMessageContaining("has bucket bounds [16.0, 256.0]");
+      assertThatThrownBy(histogram::value).isInstanceOf(NereidException.InvalidArgument.class);
     }
   }
 

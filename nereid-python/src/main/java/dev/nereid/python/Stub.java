@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -62,6 +63,7 @@ final class Stub implements AutoCloseable {
   private final AtomicLong batchIds = new AtomicLong();
   private final CompletableFuture<Void> finalized = new CompletableFuture<>();
   private final Map<String, MetricFamily> metricFamilies = new ConcurrentHashMap<>();
+  private final Map<String, MetricFamily.Metric> metrics = new ConcurrentHashMap<>();
   private final AtomicBoolean closing = new AtomicBoolean();
   private volatile boolean dead;
   private Thread reader;
@@ -426,6 +428,7 @@ final class Stub implements AutoCloseable {
         reply(h, FrameChannel.JSON.getNodeFactory().booleanNode(cancelled));
       }
       case "log" -> log(h.path("level").asText(), h.path("msg").asText());
+      case "metric_new" -> metricNew(h);
       case "metric" -> metric(h);
       case "free" -> shm.release(h.path("path").asText());
       case "finalize_done" -> finalized.complete(null);
@@ -450,7 +453,61 @@ final class Stub implements AutoCloseable {
     }
   }
 
+  /** Creates a metric for {@code pb_utils.MetricFamily.Metric()}; answers null, or the error pb_utils raises. */
+  private void metricNew(ObjectNode h) throws IOException {
+    try {
+      Labelled m = labelled(h);
+      JsonNode buckets = h.get("buckets");
+      MetricFamily.Metric metric;
+      if (buckets != null && buckets.isArray()) {
+        List<Double> bounds = new ArrayList<>();
+        buckets.forEach(b -> bounds.add(b.asDouble()));
+        metric = m.family().histogram(bounds, m.values());
+      } else {
+        metric = m.family().metric(m.values());
+      }
+      metrics.put(metricKey(h), metric);
+      reply(h, FrameChannel.JSON.nullNode());
+    } catch (RuntimeException e) {
+      // Answered whatever went wrong: the model's thread waits for this reply.
+      replyError(h, e);
+    }
+  }
+
+  /** Updates a metric (unanswered: pb_utils already refused what is wrong for the kind), or reads its value. */
   private void metric(ObjectNode h) throws IOException {
+    String action = h.path("action").asText();
+    try {
+      MetricFamily.Metric metric = metrics.get(metricKey(h));
+      if (metric == null) {
+        throw new NereidException.NotFound("metric family '" + h.path("family").asText() + "' has no metric with labels "
+            + h.path("labels") + " in this instance");
+      }
+      double value = h.path("value").asDouble();
+      switch (action) {
+        case "increment" -> metric.increment(value);
+        case "set" -> metric.set(value);
+        case "observe" -> metric.observe(value);
+        default -> reply(h, FrameChannel.JSON.getNodeFactory().numberNode(metric.value()));
+      }
+    } catch (RuntimeException e) {
+      if ("value".equals(action)) {
+        replyError(h, e);
+      } else {
+        log.warn("model '{}' ({}): metric '{}' {}: {}", context.name(), label, h.path("family").asText(), action,
+            e.getMessage());
+      }
+    }
+  }
+
+  /** The family's name and the labels as pb_utils sends them (sorted by name), which name one metric. */
+  private static String metricKey(ObjectNode h) {
+    return h.path("family").asText() + h.path("labels");
+  }
+
+  private record Labelled(MetricFamily family, String[] values) {}
+
+  private Labelled labelled(ObjectNode h) {
     String name = h.path("family").asText();
     List<String> labelNames = new ArrayList<>();
     List<String> labelValues = new ArrayList<>();
@@ -458,15 +515,21 @@ final class Stub implements AutoCloseable {
       labelNames.add(e.getKey());
       labelValues.add(e.getValue().asText());
     });
+    MetricFamily.Kind kind = MetricFamily.Kind.valueOf(h.path("kind").asText().toUpperCase(Locale.ROOT));
     MetricFamily family = metricFamilies.computeIfAbsent(name, n -> context.server().metricFamily(
-        "counter".equals(h.path("kind").asText()) ? MetricFamily.Kind.COUNTER : MetricFamily.Kind.GAUGE,
-        n, h.path("description").asText(), labelNames.toArray(String[]::new)));
-    MetricFamily.Metric metric = family.metric(labelValues.toArray(String[]::new));
-    switch (h.path("action").asText()) {
-      case "increment" -> metric.increment(h.path("value").asDouble());
-      case "set" -> metric.set(h.path("value").asDouble());
-      default -> reply(h, FrameChannel.JSON.getNodeFactory().numberNode(metric.value()));
+        kind, n, h.path("description").asText(), labelNames.toArray(String[]::new)));
+    if (family.kind() != kind || !family.labelNames().equals(labelNames)) {
+      throw new NereidException.AlreadyExists("metric family '" + name + "' exists as a "
+          + family.kind().name().toLowerCase(Locale.ROOT) + " with labels " + family.labelNames()
+          + ", got a " + kind.name().toLowerCase(Locale.ROOT) + " with labels " + labelNames);
     }
+    return new Labelled(family, labelValues.toArray(String[]::new));
+  }
+
+  private void replyError(ObjectNode call, RuntimeException e) throws IOException {
+    ObjectNode error = FrameChannel.JSON.createObjectNode();
+    error.put("error", e.getMessage());
+    reply(call, error);
   }
 
   // ---- business logic scripting: a model's InferenceRequest.exec() through the in-process API

@@ -13,7 +13,7 @@ import java.nio.file.StandardCopyOption;
  */
 final class StubScripts {
   static final String STUB = "nereid_stub.py";
-  private static final String[] FILES = {STUB, "triton_python_backend_utils.py"};
+  private static final String[] FILES = {STUB, "triton_python_backend_utils.py", "_nereid_dlpack.py"};
   private static volatile Path folder;
 
   private StubScripts() {}

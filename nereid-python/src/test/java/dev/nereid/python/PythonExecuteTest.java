@@ -40,6 +40,20 @@ class PythonExecuteTest {
   }
 
   @Test
+  void theResponseCacheAnswersRepeatedRequestsWithoutThePythonModel(@TempDir Path cachedRepository) {
+    try (Server cached = new Server(dev.nereid.ServerOptions.builder()
+        .modelRepository(PythonRepository.with(cachedRepository, "cached")).responseCacheByteSize(1 << 20).build()).start()) {
+      int[] calls = new int[4];
+      int[] inputs = {7, 7, 8, 7};
+      for (int i = 0; i < inputs.length; i++) {
+        calls[i] = cached.model("cached").infer(Map.of("X", new int[] {inputs[i]})).next().output("CALLS").toIntArray()[0];
+      }
+      // X=7 runs once; its repeats come from the cache; X=8 is the model's second call.
+      assertThat(calls).containsExactly(1, 1, 2, 1);
+    }
+  }
+
+  @Test
   void initializeGetsTritonsArgs() {
     InferenceResponse r = server.model("add_sub").infer(Map.of(
         "INPUT0", new float[] {0, 0, 0, 0}, "INPUT1", new float[] {0, 0, 0, 0})).next();

@@ -53,6 +53,18 @@ class PythonFaultsTest {
   }
 
   @Test
+  void aRescheduledRequestEndsWithAnUnsupportedErrorAndTheRestAreAnswered() {
+    try (Server server = PythonRepository.serve(repository, "rescheduler")) {
+      assertThatThrownBy(() -> server.model("rescheduler").infer(Map.of("X", new int[] {0})).next())
+          .isInstanceOf(NereidException.Unsupported.class)
+          .hasMessageStartingWith("Request is released with TRITONSERVER_REQUEST_RELEASE_RESCHEDULE")
+          .hasMessageContaining("model 'rescheduler'");
+      assertThat(server.model("rescheduler").infer(Map.of("X", new int[] {4})).next().output("Y").toIntArray())
+          .containsExactly(4);
+    }
+  }
+
+  @Test
   void aModelSeesItsRequestCancelled() throws Exception {
     try (Server server = PythonRepository.serve(repository, "raiser")) {
       // The model loops until request.is_cancelled(); with one instance, the next request runs only

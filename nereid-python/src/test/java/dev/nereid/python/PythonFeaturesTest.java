@@ -31,7 +31,7 @@ class PythonFeaturesTest {
   @BeforeAll
   static void start() {
     server = PythonRepository.serve(repository, "identity_types", "repeat", "bls", "onnx_identity", "auto_complete",
-        "batcher", "recursive", "add_sub", "pipeline", "accumulate");
+        "batcher", "recursive", "add_sub", "pipeline", "accumulate", "bf16_scale");
   }
 
   @AfterAll
@@ -78,6 +78,15 @@ class PythonFeaturesTest {
       assertThat(out.shape()).as(e.getKey()).isEqualTo(e.getValue().shape());
       assertThat(out.data()).as(e.getKey()).isEqualTo(e.getValue().data());
     }
+  }
+
+  @Test
+  void bf16ReachesTheModelThroughDlpackOnlyAsInTriton() {
+    InferenceResponse r = server.model("bf16_scale").infer(Map.of("IN", new float[] {1.5f, -2f, 3.140625f})).next();
+    assertThat(r.output("AS_NUMPY").toStrings()).containsExactly(
+        "Tensor dtype is BF16 and cannot be converted to NumPy. Use to_dlpack() and from_dlpack() instead.");
+    assertThat(r.output("SAME").dataType()).isEqualTo(DataType.BF16);
+    assertThat(r.output("SAME").toFloatArray()).containsExactly(1.5f, -2f, 3.140625f);
   }
 
   @Test

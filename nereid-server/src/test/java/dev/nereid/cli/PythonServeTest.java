@@ -44,6 +44,7 @@ class PythonServeTest {
   static Process process;
   static final List<String> output = new CopyOnWriteArrayList<>();
   static int httpPort;
+  static int metricsPort;
   static ManagedChannel channel;
   static final HttpClient http = HttpClient.newHttpClient();
 
@@ -104,6 +105,29 @@ class PythonServeTest {
                         sender.send(pb_utils.InferenceResponse([pb_utils.Tensor("I", np.array([i], dtype=np.int32))]))
                     sender.send(flags=pb_utils.TRITONSERVER_RESPONSE_COMPLETE_FINAL)
         """);
+    // Triton's custom metrics: a histogram with labels, on the metrics port like Triton's.
+    write(repository.resolve("measured/config.pbtxt"), """
+        backend: "python"
+        input [ { name: "X" data_type: TYPE_FP32 dims: [ 1 ] } ]
+        output [ { name: "Y" data_type: TYPE_FP32 dims: [ 1 ] } ]
+        """);
+    write(repository.resolve("measured/1/model.py"), """
+        import triton_python_backend_utils as pb_utils
+
+        class TritonPythonModel:
+            def initialize(self, args):
+                family = pb_utils.MetricFamily(name="measured_x", description="X values",
+                                               kind=pb_utils.MetricFamily.HISTOGRAM)
+                self.x = family.Metric(labels={"model": args["model_name"]}, buckets=[1.0, 10.0])
+
+            def execute(self, requests):
+                out = []
+                for r in requests:
+                    x = pb_utils.get_input_tensor_by_name(r, "X")
+                    self.x.observe(float(x.as_numpy()[0]))
+                    out.append(pb_utils.InferenceResponse([pb_utils.Tensor("Y", x.as_numpy())]))
+                return out
+        """);
     Path argfile = temp.resolve("java.args");
     String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     Files.writeString(argfile, "-cp\n\"" + classpath.replace("\\", "\\\\") + "\"\n-Xmx256m\n"
@@ -120,6 +144,7 @@ class PythonServeTest {
       }
     });
     httpPort = awaitPort(ServeProcessTest.HTTP_STARTED);
+    metricsPort = awaitPort(ServeProcessTest.METRICS_STARTED);
     int grpcPort = awaitPort(ServeProcessTest.GRPC_STARTED);
     channel = NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
   }
@@ -162,6 +187,23 @@ class PythonServeTest {
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     assertThat(r.body()).contains("\"name\":\"OUTPUT0\",\"datatype\":\"FP32\",\"shape\":[4],\"data\":[2.0,3.0,4.0,5.0]");
     assertThat(r.body()).contains("\"name\":\"OUTPUT1\",\"datatype\":\"FP32\",\"shape\":[4],\"data\":[0.0,1.0,2.0,3.0]");
+  }
+
+  @Test
+  void customHistogramOnTheMetricsPort() throws Exception {
+    for (String x : new String[] {"0.5", "20"}) {
+      HttpResponse<String> r = post("measured", "{\"inputs\":[{\"name\":\"X\",\"datatype\":\"FP32\",\"shape\":[1],\"data\":["
+          + x + "]}]}");
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    }
+    String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    assertThat(metrics).contains("# TYPE measured_x histogram")
+        .contains("measured_x_bucket{model=\"measured\",le=\"1.0\"} 1\n")
+        .contains("measured_x_bucket{model=\"measured\",le=\"10.0\"} 1\n")
+        .contains("measured_x_bucket{model=\"measured\",le=\"+Inf\"} 2\n")
+        .contains("measured_x_count{model=\"measured\"} 2\n")
+        .contains("measured_x_sum{model=\"measured\"} 20.5\n");
   }
 
   @Test

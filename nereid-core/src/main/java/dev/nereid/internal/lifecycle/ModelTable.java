@@ -19,9 +19,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Every model name the server knows, and what they report: which version serves a request, states for
- * the index and readiness, metadata and statistics. The lifecycle ({@link RealServer}) changes entries
- * under each entry's lock; everything here only reads their volatile fields, so a query never waits
- * for a load.
+ * the index and readiness, metadata and statistics. The lifecycle ({@link RepositoryManager}) changes
+ * entries through their own methods, under each entry's lock; everything here only reads their
+ * volatile fields, so a query never waits for a load.
  */
 final class ModelTable {
   /** The reason of a version or model unloaded on purpose: it does not make the server unready. */
@@ -62,18 +62,18 @@ final class ModelTable {
       return loaded;
     }
     if (version >= 0) {
-      ModelEntry.VersionSlot slot = entry.versions.get(version);
+      VersionSlot slot = entry.versions().get(version);
       if (slot == null) {
         throw new NereidException.NotFound("Request for unknown model: '" + name + "' version " + version + " is not found");
       }
       throw new NereidException.Unavailable("'" + name + "' version " + version + " is not at ready state ("
           + slot.state() + (slot.reason().isEmpty() ? "" : ": " + slot.reason()) + ")");
     }
-    String reason = entry.modelReason;
+    String reason = entry.modelReason();
     if (reason.isEmpty()) {
-      reason = entry.versions.values().stream().map(ModelEntry.VersionSlot::reason).filter(r -> !r.isEmpty()).findFirst().orElse("");
+      reason = entry.versions().values().stream().map(VersionSlot::reason).filter(r -> !r.isEmpty()).findFirst().orElse("");
     }
-    if (entry.versions.isEmpty() && entry.modelState == ModelState.UNKNOWN) {
+    if (entry.untouched()) {
       throw new NereidException.Unavailable("Request for unavailable model: '" + name + "' is not loaded");
     }
     throw new NereidException.Unavailable("Request for unavailable model: '" + name + "' has no available versions"
@@ -83,8 +83,8 @@ final class ModelTable {
   /** True when nothing is loading and nothing failed, except what was unloaded on purpose. */
   boolean ready() {
     for (ModelEntry entry : entries.values()) {
-      if (entry.modelState == ModelState.UNAVAILABLE && !UNLOADED.equals(entry.modelReason)) return false;
-      for (ModelEntry.VersionSlot slot : entry.versions.values()) {
+      if (entry.modelState() == ModelState.UNAVAILABLE && !UNLOADED.equals(entry.modelReason())) return false;
+      for (VersionSlot slot : entry.versions().values()) {
         ModelState s = slot.state();
         if (s == ModelState.LOADING || (s == ModelState.UNAVAILABLE && !UNLOADED.equals(slot.reason()))) return false;
       }
@@ -102,14 +102,14 @@ final class ModelTable {
     names.addAll(entries.keySet());
     for (String name : names) {
       ModelEntry entry = entries.get(name);
-      if (entry == null || (entry.versions.isEmpty() && entry.modelState == ModelState.UNKNOWN)) {
+      if (entry == null || entry.untouched()) {
         if (!readyOnly) index.put(new ModelKey(name, -1), new ModelIndexEntry(name, -1, ModelState.UNKNOWN, ""));
         continue;
       }
-      if (entry.versions.isEmpty() || entry.modelState == ModelState.UNAVAILABLE) {
-        if (!readyOnly) index.put(new ModelKey(name, -1), new ModelIndexEntry(name, -1, entry.modelState, entry.modelReason));
+      if (entry.versions().isEmpty() || entry.modelState() == ModelState.UNAVAILABLE) {
+        if (!readyOnly) index.put(new ModelKey(name, -1), new ModelIndexEntry(name, -1, entry.modelState(), entry.modelReason()));
       }
-      entry.versions.forEach((version, slot) -> {
+      entry.versions().forEach((version, slot) -> {
         if (!readyOnly || slot.state() == ModelState.READY) {
           index.put(new ModelKey(name, version), new ModelIndexEntry(name, version, slot.state(), slot.reason()));
         }
@@ -126,20 +126,20 @@ final class ModelTable {
     }
     LoadedModel serving = entry.serving(version);
     if (serving != null) {
-      ModelEntry.VersionSlot slot = entry.versions.get(serving.version());
+      VersionSlot slot = entry.versions().get(serving.version());
       return new ModelIndexEntry(name, serving.version(), ModelState.READY, slot == null ? "" : slot.reason());
     }
-    ModelEntry.VersionSlot slot = version >= 0 ? entry.versions.get(version)
-        : entry.versions.isEmpty() ? null : entry.versions.lastEntry().getValue();
+    VersionSlot slot = version >= 0 ? entry.versions().get(version)
+        : entry.versions().isEmpty() ? null : entry.versions().lastEntry().getValue();
     if (slot == null) {
-      return new ModelIndexEntry(name, version, entry.modelState, entry.modelReason);
+      return new ModelIndexEntry(name, version, entry.modelState(), entry.modelReason());
     }
     return new ModelIndexEntry(name, version, slot.state(), slot.reason());
   }
 
   ModelMetadata metadata(String name, long version) {
     LoadedModel model = resolve(name, version);
-    List<String> versions = entries.get(name).versions.entrySet().stream()
+    List<String> versions = entries.get(name).versions().entrySet().stream()
         .filter(e -> e.getValue().state() == ModelState.READY).map(e -> Long.toString(e.getKey())).toList();
     return model.metadata(versions);
   }
@@ -155,7 +155,7 @@ final class ModelTable {
       return List.of(model.stats().snapshot(name, model.version()));
     }
     List<ModelStatistics> all = new ArrayList<>();
-    entry.versions.forEach((v, slot) -> {
+    entry.versions().forEach((v, slot) -> {
       LoadedModel loaded = slot.loaded();
       if (loaded != null) all.add(loaded.stats().snapshot(name, v));
     });
@@ -171,7 +171,7 @@ final class ModelTable {
   List<ServerMetrics.Source> metricSources() {
     List<ServerMetrics.Source> sources = new ArrayList<>();
     for (ModelEntry entry : new TreeMap<>(entries).values()) {
-      entry.versions.forEach((v, slot) -> {
+      entry.versions().forEach((v, slot) -> {
         LoadedModel loaded = slot.loaded();
         if (loaded != null) sources.add(new ServerMetrics.Source(entry.name, v, loaded.stats()));
       });

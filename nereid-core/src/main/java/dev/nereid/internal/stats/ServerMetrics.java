@@ -1,9 +1,8 @@
 package dev.nereid.internal.stats;
 
+import dev.nereid.MetricFamily;
 import dev.nereid.NereidException;
 import dev.nereid.internal.request.FinalOutcome;
-import io.prometheus.metrics.core.metrics.Counter;
-import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -57,22 +56,19 @@ public final class ServerMetrics {
     return out.toString(StandardCharsets.UTF_8);
   }
 
-  /** Registers a custom family, or returns the one of that name if it matches. */
-  public CustomMetricFamily customFamily(boolean counter, String name, String help, String... labelNames) {
+  /** Registers a custom family, or returns the one of that name if it has the same kind and labels. */
+  public CustomMetricFamily customFamily(MetricFamily.Kind kind, String name, String help, String... labelNames) {
     CustomMetricFamily family = custom.computeIfAbsent(name, n -> {
       try {
-        if (counter) {
-          Counter c = Counter.builder().name(n).help(help).labelNames(labelNames).register(registry);
-          return new CustomMetricFamily(n, List.of(labelNames), c, null);
-        }
-        Gauge g = Gauge.builder().name(n).help(help).labelNames(labelNames).register(registry);
-        return new CustomMetricFamily(n, List.of(labelNames), null, g);
+        return new CustomMetricFamily(kind, n, help, List.of(labelNames), registry);
       } catch (IllegalArgumentException e) {
         throw new NereidException.InvalidArgument("cannot register metric family '" + n + "': " + e.getMessage(), e);
       }
     });
-    if (family.isCounter() != counter || !family.labelNames().equals(List.of(labelNames))) {
-      throw new NereidException.AlreadyExists("metric family '" + name + "' exists with another kind or labels");
+    if (family.kind() != kind || !family.labelNames().equals(List.of(labelNames))) {
+      throw new NereidException.AlreadyExists("metric family '" + name + "' exists as a "
+          + family.kind().name().toLowerCase() + " with labels " + family.labelNames() + ", got a "
+          + kind.name().toLowerCase() + " with labels " + List.of(labelNames));
     }
     return family;
   }

@@ -176,6 +176,7 @@ class Runtime:
         self.output_types = {}
         self.shm = None
         self._loop = None
+        self._bg_loop = None
         self._in_loop = 0
         self._role = threading.Lock()
         self._busy = False
@@ -323,7 +324,7 @@ class Runtime:
         for t in tensors:
             if not isinstance(t, pb_utils.Tensor):
                 raise pb_utils.TritonModelException("expected pb_utils.Tensor, got %s" % type(t).__name__)
-            array = t.as_numpy()
+            array = t._array  # not as_numpy(), which refuses BF16
             dtype = t._type
             if types is not None and dtype == "UINT16" and types.get(t.name()) == "TYPE_BF16":
                 dtype = "BF16"
@@ -392,7 +393,12 @@ class Runtime:
         self._batches.append(batch)
         try:
             result = self.model.execute(requests)
-            if inspect.isawaitable(result):
+            if inspect.isawaitable(result) and self.decoupled:
+                # As Triton does for a decoupled model: the coroutine runs on the background event loop
+                # and execute returns at once, so the next batch starts while this one awaits.
+                self._run_in_background(result, requests)
+                result = None
+            elif inspect.isawaitable(result):
                 self._in_loop += 1
                 try:
                     result = self._event_loop().run_until_complete(result)
@@ -409,6 +415,7 @@ class Runtime:
             self.send({"op": "execute_done", "batch": batch, "error": "%s: %s" % (type(error).__name__, error)})
             return
         if self.decoupled:
+            self._end_rescheduled(requests)
             self._done_soon()
             self.send({"op": "execute_done", "batch": batch})
             return
@@ -423,7 +430,9 @@ class Runtime:
         offset = 0
         responses = []
         try:
-            for response in result:
+            for request, response in zip(requests, result):
+                if request._rescheduled():
+                    response = self._rescheduled_error()
                 r, offset = self._response(response, parts, offset)
                 responses.append(r)
         except Exception as e:
@@ -432,6 +441,22 @@ class Runtime:
             return
         self._done_soon()
         self.send({"op": "execute_done", "batch": batch, "responses": responses}, parts)
+
+    def _rescheduled_error(self):
+        # Triton's core answers a scheduler that cannot take the request back with a message that
+        # starts this way; clients may look for it.
+        return pb_utils.InferenceResponse(error=pb_utils.TritonError(
+            "Request is released with TRITONSERVER_REQUEST_RELEASE_RESCHEDULE, but model '%s' cannot be "
+            "rescheduled: Nereid does not support request rescheduling (sequence_batching "
+            "iterative_sequence)" % self.model_name, pb_utils.TritonError.UNSUPPORTED))
+
+    def _end_rescheduled(self, requests):
+        """A decoupled model's rescheduled requests that are still open get the error as final response."""
+        for request in requests:
+            if request._rescheduled():
+                sender = request.get_response_sender()
+                if not sender._closed:
+                    sender.send(self._rescheduled_error(), flags=pb_utils.TRITONSERVER_RESPONSE_COMPLETE_FINAL)
 
     def send_response(self, received, response, final):
         parts = []
@@ -457,6 +482,35 @@ class Runtime:
         if self._loop is None:
             self._loop = asyncio.new_event_loop()
         return self._loop
+
+    def _background_loop(self):
+        if self._bg_loop is None:
+            self._bg_loop = asyncio.new_event_loop()
+            threading.Thread(target=self._bg_loop.run_forever, name="nereid-stub-async", daemon=True).start()
+        return self._bg_loop
+
+    def _run_in_background(self, coroutine, requests):
+        future = asyncio.run_coroutine_threadsafe(coroutine, self._background_loop())
+
+        def done(f):
+            error = f.exception() if not f.cancelled() else asyncio.CancelledError("the coroutine was cancelled")
+            if error is None:
+                self._end_rescheduled(requests)
+                return
+            # Every request still open gets its final response: the error, as a synchronous execute's
+            # exception would give it.
+            message = "Failed to process the request(s) for model '%s': %s: %s" % (
+                self.model_name, type(error).__name__, error)
+            for request in requests:
+                sender = request.get_response_sender()
+                if not sender._closed:
+                    try:
+                        sender.send(pb_utils.InferenceResponse(error=pb_utils.TritonError(message)),
+                                    flags=pb_utils.TRITONSERVER_RESPONSE_COMPLETE_FINAL)
+                    except Exception:
+                        traceback.print_exc()
+
+        future.add_done_callback(done)
 
     # ---- calls into the server
 
@@ -546,17 +600,35 @@ class Runtime:
     def log(self, level, message):
         self.send({"op": "log", "level": level, "msg": message})
 
-    def metric(self, metric, action, value):
+    def _metric_header(self, metric, op):
         family = metric._family
-        header = {"op": "metric", "family": family._name, "description": family._description,
-                  "kind": "counter" if family._kind == pb_utils.MetricFamily.COUNTER else "gauge",
-                  "labels": metric._labels, "action": action, "value": float(value)}
+        return {"op": op, "family": family._name, "kind": pb_utils.MetricFamily._KIND_NAMES[family._kind],
+                "labels": metric._labels}
+
+    def metric_new(self, metric, buckets):
+        header = self._metric_header(metric, "metric_new")
+        header["description"] = metric._family._description
+        if buckets is not None:
+            header["buckets"] = buckets
+        self._metric_call(header)
+
+    def metric(self, metric, action, value):
+        header = self._metric_header(metric, "metric")
+        header["action"] = action
+        header["value"] = float(value)
         if action != "value":
+            # Updates are not answered: pb_utils refused what the server would refuse, so a model's hot
+            # path pays no round trip per update.
             self.send(header)
             return None
+        return self._metric_call(header)
+
+    def _metric_call(self, header):
         _, waiter = self._call(header, on_main=False)
         self.send(header)
         result, _ = waiter.get()
+        if isinstance(result, dict) and "error" in result:
+            raise pb_utils.TritonModelException(result["error"])
         return result
 
 

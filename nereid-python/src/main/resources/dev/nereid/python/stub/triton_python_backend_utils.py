@@ -6,6 +6,8 @@ import struct
 
 import numpy as np
 
+import _nereid_dlpack as _dlpack
+
 _runtime = None  # the stub's Runtime; set by nereid_stub
 
 TRITONSERVER_RESPONSE_COMPLETE_FINAL = 1
@@ -132,16 +134,24 @@ class TritonModelException(Exception):
         return str(self)
 
 
+_BF16_AS_NUMPY = ("Tensor dtype is BF16 and cannot be converted to NumPy. Use to_dlpack() and from_dlpack() "
+                  "instead.")
+
+
 class Tensor:
-    """A named tensor over a numpy array. BYTES tensors are numpy object arrays of bytes."""
+    """A named tensor over a numpy array. BYTES tensors are numpy object arrays of bytes. A BF16 tensor
+    (numpy has no bfloat16) is reachable only through DLPack, as in Triton: as_numpy() refuses it,
+    to_dlpack() and from_dlpack() carry it (to torch, or from one tensor to another)."""
 
     def __init__(self, name, data, dtype=None):
+        if not name:
+            raise TritonModelException("Tensor name cannot be an empty string.")
         if not isinstance(data, np.ndarray):
             data = np.asarray(data)
         if data.dtype.type == np.str_:
             data = data.astype(np.object_)
         self._name = name
-        self._array = data
+        self._array = data  # for BF16: the raw 16-bit patterns, as np.uint16
         self._type = dtype or _kserve_name(data.dtype)
         if self._type is None:
             raise TritonModelException(
@@ -151,6 +161,8 @@ class Tensor:
         return self._name
 
     def as_numpy(self):
+        if self._type == "BF16":
+            raise TritonModelException(_BF16_AS_NUMPY)
         return self._array
 
     def triton_dtype(self):
@@ -163,13 +175,41 @@ class Tensor:
         return True
 
     def to_dlpack(self):
+        if self._type == "BYTES":
+            raise TritonModelException("DLPack does not have support for string tensors.")
+        if self._type == "BF16":
+            return _dlpack.export_bf16(np.ascontiguousarray(self._array))
         return self._array.__dlpack__()
+
+    def __dlpack__(self, stream=None, **_):
+        return self.to_dlpack()
+
+    def __dlpack_device__(self):
+        return (_dlpack.CPU, 0)
 
     @staticmethod
     def from_dlpack(name, dlpack_tensor):
-        if not hasattr(dlpack_tensor, "__dlpack__"):
-            dlpack_tensor = _Capsule(dlpack_tensor)
-        return Tensor(name, np.from_dlpack(dlpack_tensor))
+        if isinstance(dlpack_tensor, Tensor) and dlpack_tensor._type == "BF16":
+            return Tensor(name, dlpack_tensor._array, "BF16")
+        if hasattr(dlpack_tensor, "__dlpack__"):
+            if hasattr(dlpack_tensor, "__dlpack_device__"):
+                device = dlpack_tensor.__dlpack_device__()[0]
+                if device not in (_dlpack.CPU, _dlpack.CUDA_HOST):
+                    raise TritonModelException("DLDevice type %d is not supported by Nereid's python backend "
+                                               "(CPU memory only)" % device)
+            capsule = dlpack_tensor.__dlpack__(stream=None)
+        elif _dlpack.is_capsule(dlpack_tensor):
+            capsule = dlpack_tensor
+        else:
+            raise TritonModelException("Provided tensor is not supported. Tensor must be a DLPack capsule or "
+                                       "have `__dlpack__` and `__dlpack_device__` attributes")
+        try:
+            bf16 = _dlpack.take_bf16(capsule)
+        except ValueError as e:
+            raise TritonModelException(str(e))
+        if bf16 is not None:
+            return Tensor(name, bf16, "BF16")
+        return Tensor(name, np.from_dlpack(_Capsule(capsule)))
 
     def __repr__(self):
         return "Tensor(%s, %s, %s)" % (self._name, self._type, list(self._array.shape))
@@ -181,7 +221,7 @@ class _Capsule:
     def __init__(self, capsule):
         self._capsule = capsule
 
-    def __dlpack__(self, stream=None):
+    def __dlpack__(self, stream=None, **_):
         return self._capsule
 
     def __dlpack_device__(self):
@@ -272,8 +312,15 @@ class InferenceRequest:
         return self._sender
 
     def set_release_flags(self, flags):
-        # Rescheduling is not supported: Nereid releases a request after its final response.
+        # Nereid's schedulers do not take a request back (Triton needs sequence_batching
+        # iterative_sequence for it): the stub ends a rescheduled request with an UNSUPPORTED error
+        # once execute returns, rather than leave it without a final response.
+        if flags not in (TRITONSERVER_REQUEST_RELEASE_ALL, TRITONSERVER_REQUEST_RELEASE_RESCHEDULE):
+            raise TritonModelException("set_release_flags: unknown flags %r" % (flags,))
         self._release_flags = flags
+
+    def _rescheduled(self):
+        return self._release_flags == TRITONSERVER_REQUEST_RELEASE_RESCHEDULE
 
     def exec(self, decoupled=False):
         return _runtime.bls(self, decoupled)
@@ -358,36 +405,78 @@ class Logger:
 
 
 class MetricFamily:
-    """A family of custom metrics on the server's /metrics."""
+    """A family of custom metrics on the server's /metrics, created (or found by name) when constructed.
+    A family of the same name and kind is shared; the first description stays."""
     COUNTER = 0
     GAUGE = 1
     HISTOGRAM = 2
+    _KIND_NAMES = ("counter", "gauge", "histogram")
+    _known = {}  # name -> kind, for this stub: a second family of another kind fails here, as in Triton
 
     def __init__(self, name, description, kind):
-        if kind not in (MetricFamily.COUNTER, MetricFamily.GAUGE):
-            raise TritonModelException("metric family '%s': only COUNTER and GAUGE are supported" % name)
+        if kind not in (MetricFamily.COUNTER, MetricFamily.GAUGE, MetricFamily.HISTOGRAM):
+            raise TritonModelException("metric family '%s': unknown kind %r (use MetricFamily.COUNTER, GAUGE "
+                                       "or HISTOGRAM)" % (name, kind))
+        if not name:
+            raise TritonModelException("a metric family needs a name")
+        known = MetricFamily._known.setdefault(name, kind)
+        if known != kind:
+            raise TritonModelException("metric family '%s' exists as a %s, cannot add it as a %s"
+                                       % (name, MetricFamily._KIND_NAMES[known], MetricFamily._KIND_NAMES[kind]))
         self._name = name
         self._kind = kind
         self._description = description
 
-    def Metric(self, labels=None):
-        return Metric(self, labels or {})
+    def Metric(self, labels=None, buckets=None):
+        return Metric(self, labels, buckets)
 
 
 class Metric:
-    """One metric of a family, with its labels."""
+    """One metric of a family, with its labels; it shows on /metrics (at zero) once created. A
+    HISTOGRAM metric needs its bucket upper bounds (ascending; [] leaves only the +Inf bucket)."""
 
-    def __init__(self, family, labels=None):
+    def __init__(self, family, labels=None, buckets=None):
         self._family = family
-        self._labels = dict(labels or {})
+        self._labels = {str(k): str(v) for k, v in sorted((labels or {}).items())}
+        kind = family._kind
+        if kind == MetricFamily.HISTOGRAM:
+            if buckets is None:
+                raise TritonModelException("histogram '%s': a HISTOGRAM metric needs buckets" % family._name)
+            buckets = [float(b) for b in buckets]
+            for a, b in zip(buckets, buckets[1:]):
+                if not b > a:
+                    raise TritonModelException("histogram '%s': buckets must be strictly ascending, got %s"
+                                               % (family._name, buckets))
+        elif buckets is not None:
+            raise TritonModelException("metric family '%s' is a %s: only a HISTOGRAM metric takes buckets"
+                                       % (family._name, MetricFamily._KIND_NAMES[kind]))
+        _runtime.metric_new(self, buckets)
+
+    def _refuse(self, what):
+        raise TritonModelException("'%s' is a %s: %s"
+                                   % (self._family._name, MetricFamily._KIND_NAMES[self._family._kind], what))
 
     def increment(self, value):
+        kind = self._family._kind
+        if kind == MetricFamily.HISTOGRAM:
+            self._refuse("a histogram cannot be incremented, use observe()")
+        if kind == MetricFamily.COUNTER and value < 0:
+            raise TritonModelException("counter '%s' cannot decrease (got %s)" % (self._family._name, value))
         _runtime.metric(self, "increment", value)
 
     def set(self, value):
+        if self._family._kind != MetricFamily.GAUGE:
+            self._refuse("only a gauge can be set")
         _runtime.metric(self, "set", value)
 
+    def observe(self, value):
+        if self._family._kind != MetricFamily.HISTOGRAM:
+            self._refuse("only a histogram observes values")
+        _runtime.metric(self, "observe", value)
+
     def value(self):
+        if self._family._kind == MetricFamily.HISTOGRAM:
+            self._refuse("a histogram has no single value; read its buckets on /metrics")
         return _runtime.metric(self, "value", 0.0)
 
 
