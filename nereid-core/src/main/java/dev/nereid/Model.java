@@ -130,25 +130,9 @@ public final class Model {
    */
   public CompletableFuture<InferenceResponse> inferAsync(InferenceRequest request, Executor executor,
       CallerThread callerThread) {
-    return inferAsync(request, executor, callerThread == CallerThread.RUNS_WHEN_IDLE);
-  }
-
-  /**
-   * Like {@link #inferAsync(InferenceRequest, Executor)}; with {@code runHereWhenIdle}, when nothing is
-   * queued for the model and one of its instances is idle, the model runs on the calling thread before
-   * this returns, as it does for {@link #infer}, instead of on an instance thread: two thread hand-offs
-   * fewer. For a caller whose thread may be held for one execution, such as an event loop serving a
-   * fast model. Otherwise the request is queued as usual; either way the future completes on
-   * {@code executor}.
-   *
-   * @deprecated use {@link #inferAsync(InferenceRequest, Executor, CallerThread)}, which names the choice
-   */
-  @Deprecated
-  public CompletableFuture<InferenceResponse> inferAsync(InferenceRequest request, Executor executor,
-      boolean runHereWhenIdle) {
     FutureSink sink = new FutureSink(Objects.requireNonNull(executor, "executor"));
     try {
-      server.running().submit(name, version, request, sink, runHereWhenIdle);
+      server.running().submit(name, version, request, sink, callerThread == CallerThread.RUNS_WHEN_IDLE);
     } catch (NereidException e) {
       return CompletableFuture.failedFuture(e);
     }

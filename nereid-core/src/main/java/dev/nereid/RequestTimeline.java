@@ -35,7 +35,15 @@ public interface RequestTimeline {
   default void computeOutputStarted(long nanoTime) {}
 
   /** The request's final response was produced, or its error ({@code COMPUTE_END}, {@code REQUEST_END}). */
-  default void computeEnded(long nanoTime, boolean success) {}
+  default void computeEnded(long nanoTime, Outcome outcome) {}
+
+  /** How a request ended, as {@link #computeEnded} reports it. */
+  enum Outcome {
+    /** The final response carries outputs (or nothing, for a decoupled model's closing flag). */
+    SUCCESS,
+    /** The request ended with an error. */
+    ERROR
+  }
 
   /**
    * Whether the trace records tensor contents (Triton's {@code TENSORS} level): only then does the

@@ -64,24 +64,23 @@ public final class Server implements AutoCloseable {
   }
 
   /**
-   * Starts the server and, if asked, waits until it is {@linkplain #ready() ready}.
+   * Waits until the server is {@linkplain #ready() ready}: {@code new Server(options).start().awaitReady(timeout)}.
    *
    * @throws NereidException.Unavailable when it is not ready within the timeout
+   * @throws NereidException.InvalidArgument when the server is not started
    */
-  public Server start(boolean waitUntilReady, Duration timeout) {
-    start();
-    if (waitUntilReady) {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (!ready()) {
-        if (System.nanoTime() - deadline > 0) {
-          throw new NereidException.Unavailable("Timeout before ready");
-        }
-        try {
-          Thread.sleep(20);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new NereidException.Unavailable("interrupted while waiting for the server to be ready", e);
-        }
+  public Server awaitReady(Duration timeout) {
+    running();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!ready()) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new NereidException.Unavailable("Timeout before ready");
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new NereidException.Unavailable("interrupted while waiting for the server to be ready", e);
       }
     }
     return this;
@@ -137,16 +136,6 @@ public final class Server implements AutoCloseable {
   }
 
   /**
-   * The repository index, or only its READY versions.
-   *
-   * @deprecated use {@link #models(ModelFilter)}, which says at the call site which versions it lists
-   */
-  @Deprecated
-  public SortedMap<ModelKey, ModelIndexEntry> models(boolean excludeNotReady) {
-    return models(excludeNotReady ? ModelFilter.READY : ModelFilter.ALL);
-  }
-
-  /**
    * A handle on a model, serving its latest ready version. The handle is cheap and checks nothing:
    * a model that does not exist fails when used.
    */
@@ -192,18 +181,6 @@ public final class Server implements AutoCloseable {
     java.util.EnumSet<UnloadOption> set = java.util.EnumSet.noneOf(UnloadOption.class);
     for (UnloadOption o : options) set.add(java.util.Objects.requireNonNull(o, "unload option"));
     running().unload(name, set.contains(UnloadOption.DEPENDENTS), set.contains(UnloadOption.WAIT));
-  }
-
-  /**
-   * Unloads a model in EXPLICIT mode; requests in flight finish first.
-   *
-   * @param unloadDependents also unload the ensembles that use this model
-   * @param waitUntilUnloaded return only once every version is unloaded
-   * @deprecated use {@link #unload(String, UnloadOption...)}, whose options say what they do at the call site
-   */
-  @Deprecated
-  public void unload(String name, boolean unloadDependents, boolean waitUntilUnloaded) {
-    running().unload(name, unloadDependents, waitUntilUnloaded);
   }
 
   /**

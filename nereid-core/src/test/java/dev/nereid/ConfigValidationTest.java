@@ -140,7 +140,7 @@ class ConfigValidationTest {
         .filter(e -> e.name().equals(model)).findFirst().orElseThrow();
     assertThat(row.state()).isEqualTo(ModelState.UNAVAILABLE);
     assertThat(row.reason()).contains("'" + model + "'").contains(reasonParts);
-    assertThat(server.models(true).keySet()).extracting(ModelKey::name).doesNotContain(model);
+    assertThat(server.models(ModelFilter.READY).keySet()).extracting(ModelKey::name).doesNotContain(model);
     assertThat(server.model(model).ready()).isFalse();
     assertThat(server.model(model).reason()).isEqualTo(row.reason());
     assertThatThrownBy(() -> TestRepository.echo(server.model(model), 1f))
@@ -153,7 +153,7 @@ class ConfigValidationTest {
   void goodModelBesideThemLoadsAndServes() {
     assertThat(TestRepository.row(server, "good", 1).state()).isEqualTo(ModelState.READY);
     assertThat(TestRepository.echo(server.model("good"), 4f, 5f, 6f)).containsExactly(4f, 5f, 6f);
-    assertThat(server.models(true).keySet()).containsExactly(new ModelKey("good", 1));
+    assertThat(server.models(ModelFilter.READY).keySet()).containsExactly(new ModelKey("good", 1));
   }
 
   @Test

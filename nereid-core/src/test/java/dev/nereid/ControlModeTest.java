@@ -28,7 +28,7 @@ class ControlModeTest {
   @Test
   void noneLoadsEverythingAndRefusesModelControl() {
     try (Server server = new Server(ServerOptions.of(repo)).start()) {
-      assertThat(server.models(true).keySet()).extracting(ModelKey::name).containsExactly("a", "b", "c");
+      assertThat(server.models(ModelFilter.READY).keySet()).extracting(ModelKey::name).containsExactly("a", "b", "c");
       assertThat(server.ready()).isTrue();
       assertThatThrownBy(() -> server.load("a")).isInstanceOf(NereidException.Unsupported.class)
           .hasMessageContaining("NONE").hasMessageContaining("EXPLICIT");
@@ -44,7 +44,7 @@ class ControlModeTest {
     try (Server server = new Server(ServerOptions.of(repo)).start()) {
       models.identityModel("late");
       models.writeConfig("a", TestRepository.identity("this is no longer a valid config"));
-      assertThat(server.models(true).keySet()).extracting(ModelKey::name).containsExactly("a", "b", "c");
+      assertThat(server.models(ModelFilter.READY).keySet()).extracting(ModelKey::name).containsExactly("a", "b", "c");
       assertThat(TestRepository.echo(server.model("a"), 1f)).containsExactly(1f);
     }
   }
@@ -52,7 +52,7 @@ class ControlModeTest {
   @Test
   void explicitWithoutStartupModelsLoadsNothing() {
     try (Server server = explicit()) {
-      assertThat(server.models(true)).isEmpty();
+      assertThat(server.models(ModelFilter.READY)).isEmpty();
       // The repository's models are listed, never loaded.
       assertThat(server.models().values()).extracting(ModelIndexEntry::name).containsExactly("a", "b", "c");
       assertThat(server.models().values()).extracting(ModelIndexEntry::state).containsOnly(ModelState.UNKNOWN);
@@ -67,7 +67,7 @@ class ControlModeTest {
   @Test
   void explicitLoadsTheStartupModels() {
     try (Server server = explicit("b")) {
-      assertThat(server.models(true).keySet()).containsExactly(new ModelKey("b", 1));
+      assertThat(server.models(ModelFilter.READY).keySet()).containsExactly(new ModelKey("b", 1));
       assertThat(TestRepository.echo(server.model("b"), 2f)).containsExactly(2f);
     }
   }
@@ -75,7 +75,7 @@ class ControlModeTest {
   @Test
   void explicitStarLoadsEveryModel() {
     try (Server server = explicit("*")) {
-      assertThat(server.models(true).keySet()).extracting(ModelKey::name).containsExactly("a", "b", "c");
+      assertThat(server.models(ModelFilter.READY).keySet()).extracting(ModelKey::name).containsExactly("a", "b", "c");
     }
   }
 
@@ -97,7 +97,7 @@ class ControlModeTest {
       assertThat(a.ready()).isTrue();
       assertThat(TestRepository.echo(a, 3f)).containsExactly(3f);
 
-      server.unload("a", false, true);
+      server.unload("a", UnloadOption.WAIT);
       ModelIndexEntry row = TestRepository.row(server, "a", 1);
       assertThat(row.state()).isEqualTo(ModelState.UNAVAILABLE);
       assertThat(row.reason()).isEqualTo("unloaded");
@@ -181,10 +181,10 @@ class ControlModeTest {
   @Test
   void unloadOfAModelNeverLoadedOrAlreadyUnloadedDoesNothing() {
     try (Server server = explicit("a")) {
-      server.unload("b", false, true);
+      server.unload("b", UnloadOption.WAIT);
       assertThat(server.models().get(new ModelKey("b", -1)).state()).isEqualTo(ModelState.UNKNOWN);
-      server.unload("a", false, true);
-      server.unload("a", false, true);
+      server.unload("a", UnloadOption.WAIT);
+      server.unload("a", UnloadOption.WAIT);
       assertThat(TestRepository.row(server, "a", 1).reason()).isEqualTo("unloaded");
     }
   }
@@ -198,7 +198,7 @@ class ControlModeTest {
       assertThat(TestRepository.row(server, "c", -1).state()).isEqualTo(ModelState.UNAVAILABLE);
       assertThat(server.ready()).isFalse();
       // Unloading the failed model clears the failure: the server is ready again.
-      server.unload("c", false, true);
+      server.unload("c", UnloadOption.WAIT);
       assertThat(server.ready()).isTrue();
       // Once fixed, it loads.
       models.writeConfig("c", TestRepository.IDENTITY);
@@ -216,7 +216,7 @@ class ControlModeTest {
         assertThat(TestRepository.echo(server.model("a"), i)).containsExactly((float) i);
       }
       assertThat(TestRepository.row(server, "a", 1).state()).isEqualTo(ModelState.READY);
-      server.unload("a", false, true);
+      server.unload("a", UnloadOption.WAIT);
       assertThat(TestRepository.row(server, "a", 1).reason()).isEqualTo("unloaded");
       assertThat(TestRepository.echo(server.load("a"), 1f)).containsExactly(1f);
     }
@@ -226,7 +226,7 @@ class ControlModeTest {
   void handlesSurviveUnloadAndReload() {
     try (Server server = explicit("a")) {
       Model handle = server.model("a");
-      server.unload("a", false, true);
+      server.unload("a", UnloadOption.WAIT);
       assertThat(handle.ready()).isFalse();
       server.load("a", Map.of());
       assertThat(handle.ready()).isTrue();

@@ -40,7 +40,7 @@ class EnsembleLifecycleTest {
   void loadingAnEnsembleLoadsTheModelsItUses() {
     try (Server server = explicit()) {
       server.load("outer");
-      assertThat(server.models(true).keySet()).extracting(ModelKey::name)
+      assertThat(server.models(ModelFilter.READY).keySet()).extracting(ModelKey::name)
           .containsExactlyInAnyOrder("outer", "chain", "identity", "double", "triple");
       assertThat(run(server, "outer", 1f)).containsExactly(12f);
     }
@@ -49,7 +49,7 @@ class EnsembleLifecycleTest {
   @Test
   void startupEnsembleLoadsWithTheModelsItUses() {
     try (Server server = explicit("chain")) {
-      assertThat(server.models(true).keySet()).extracting(ModelKey::name)
+      assertThat(server.models(ModelFilter.READY).keySet()).extracting(ModelKey::name)
           .containsExactlyInAnyOrder("chain", "identity", "double", "triple");
       assertThat(run(server, "chain", 1f)).containsExactly(6f);
     }
@@ -60,7 +60,7 @@ class EnsembleLifecycleTest {
     try (Server server = explicit("outer")) {
       assertThat(run(server, "outer", 1f)).containsExactly(12f);
 
-      server.unload("triple", false, true);
+      server.unload("triple", UnloadOption.WAIT);
       for (String ensemble : new String[] {"chain", "outer"}) {
         Model m = server.model(ensemble);
         assertThat(m.state()).isIn(ModelState.UNLOADING, ModelState.UNAVAILABLE);
@@ -100,7 +100,7 @@ class EnsembleLifecycleTest {
   @Test
   void unloadWithDependentsUnloadsTheEnsemblesUsingTheModel() {
     try (Server server = explicit("outer")) {
-      server.unload("identity", true, true);
+      server.unload("identity", UnloadOption.DEPENDENTS, UnloadOption.WAIT);
       for (String name : new String[] {"identity", "chain", "outer"}) {
         ModelIndexEntry row = TestRepository.row(server, name, 1);
         assertThat(row.state()).as(name).isEqualTo(ModelState.UNAVAILABLE);

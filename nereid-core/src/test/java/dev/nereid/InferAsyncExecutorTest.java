@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link Model#inferAsync(InferenceRequest, java.util.concurrent.Executor)} completes on the caller's
- * executor, and with {@code runHereWhenIdle} runs the model on the calling thread when it can.
+ * executor, and with {@link CallerThread#RUNS_WHEN_IDLE} runs the model on the calling thread when it can.
  */
 class InferAsyncExecutorTest {
   @Test
@@ -34,7 +34,7 @@ class InferAsyncExecutorTest {
     BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
     try (Server server = new Server(ServerOptions.of(Path.of("..", "examples", "models"))).start()) {
       CompletableFuture<InferenceResponse> future = server.model("identity").inferAsync(
-          InferenceRequest.builder().input("int32_input", new int[][] {{6, 7}}).build(), tasks::add, true);
+          InferenceRequest.builder().input("int32_input", new int[][] {{6, 7}}).build(), tasks::add, CallerThread.RUNS_WHEN_IDLE);
       // Nothing queued and an idle instance: the model has run before inferAsync returned.
       assertThat(tasks).as("the completion was handed to the executor on this thread").hasSize(1);
       assertThat(future).isNotDone();

@@ -32,6 +32,7 @@ class JavaModelJarTest {
         import dev.nereid.proto.ModelOutput;
         import dev.nereid.spi.BackendRequest;
         import dev.nereid.spi.Batch;
+        import dev.nereid.spi.ResponseFlag;
         import dev.nereid.testing.javamodels.JavaModelEvents;
         import java.util.Map;
 
@@ -56,7 +57,7 @@ class JavaModelJarTest {
           public void execute(Batch batch) {
             String text = "%s " + getClass().getClassLoader().getName();
             for (BackendRequest r : batch.requests()) {
-              r.responder().send(Map.of("LABEL", Tensor.of(new String[] {text}, 1)), true);
+              r.responder().send(Map.of("LABEL", Tensor.of(new String[] {text}, 1)), ResponseFlag.FINAL);
             }
           }
 
@@ -95,7 +96,7 @@ class JavaModelJarTest {
       assertThat(v1.getParent()).isSameAs(JavaModelEvents.class.getClassLoader());
       assertThat(v1.loadClass("jarmodel.VersionedModel")).isNotSameAs(v2.loadClass("jarmodel.VersionedModel"));
 
-      server.unload("versioned", false, true);
+      server.unload("versioned", UnloadOption.WAIT);
       assertThat(JavaModelEvents.finalizedStartingWith("versioned/"))
           .containsExactlyInAnyOrder("versioned/1/versioned_0", "versioned/2/versioned_0");
       // A closed loader loads nothing new: Helper was never loaded before.

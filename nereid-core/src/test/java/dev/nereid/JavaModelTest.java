@@ -148,7 +148,7 @@ class JavaModelTest {
     try {
       server.load("fin");
       assertThat(JavaModelEvents.initializedStartingWith("fin/")).hasSize(2);
-      server.unload("fin", false, true);
+      server.unload("fin", UnloadOption.WAIT);
       assertThat(JavaModelEvents.finalizedStartingWith("fin/")).containsExactlyInAnyOrder("fin/1/fin_0_0", "fin/1/fin_0_1");
 
       server.load("fin");

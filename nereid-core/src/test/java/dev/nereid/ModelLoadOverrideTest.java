@@ -94,7 +94,7 @@ class ModelLoadOverrideTest {
     // The repository's "a" has version 1 only; the override's files form version 7 alone.
     Model a = server.load("a", params("config", IDENTITY_JSON, "file:7/model.bin", new byte[] {1, 2, 3},
         "file:7/sub/dir/weights.bin", new byte[0]));
-    assertThat(server.models(true).keySet()).containsExactly(new ModelKey("a", 7));
+    assertThat(server.models(ModelFilter.READY).keySet()).containsExactly(new ModelKey("a", 7));
     assertThat(TestRepository.echoResponse(a, 1f).modelVersion()).isEqualTo(7);
     assertThat(origin(a)).isEqualTo("override");
   }
@@ -103,7 +103,7 @@ class ModelLoadOverrideTest {
   void fileOverridesLoadAModelThatIsInNoRepository() {
     Model fresh = server.load("fresh", params("config", IDENTITY_JSON, "file:1/model.bin", new byte[] {42}));
     assertThat(TestRepository.echo(fresh, 9f)).containsExactly(9f);
-    server.unload("fresh", false, true);
+    server.unload("fresh", UnloadOption.WAIT);
     assertThat(TestRepository.row(server, "fresh", 1).reason()).isEqualTo("unloaded");
   }
 
@@ -115,7 +115,7 @@ class ModelLoadOverrideTest {
         .isInstanceOf(NereidException.InvalidArgument.class)
         .hasMessageContaining("'a'")
         .hasMessageContaining("file override path");
-    assertThat(server.models(true)).isEmpty();
+    assertThat(server.models(ModelFilter.READY)).isEmpty();
   }
 
   @Test

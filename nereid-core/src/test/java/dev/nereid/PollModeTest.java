@@ -208,7 +208,7 @@ class PollModeTest {
     try (Server server = new Server(options).start()) {
       models.identityModel("c");
       TestRepository.await("'c' is loaded by the poller", WAIT,
-          () -> server.models(true).containsKey(new ModelKey("c", 1)));
+          () -> server.models(ModelFilter.READY).containsKey(new ModelKey("c", 1)));
       assertThat(TestRepository.echo(server.model("c"), 6f)).containsExactly(6f);
       models.writeConfig("c", delayed(1));
       TestRepository.await("'c' is reloaded by the poller", WAIT, () -> "1".equals(delayOf(server, "c")));
@@ -243,7 +243,7 @@ class PollModeTest {
     try (Server server = new Server(ServerOptions.builder().modelRepository(repo)
         .modelControlMode(ModelControlMode.EXPLICIT).build()).start()) {
       assertThatThrownBy(server::pollModelRepository).isInstanceOf(NereidException.Unsupported.class);
-      assertThat(server.models(true)).isEmpty();
+      assertThat(server.models(ModelFilter.READY)).isEmpty();
       server.load("a", Map.of());
     }
   }

@@ -21,9 +21,10 @@ class ServerLifecycleTest {
     new TestRepository(repo).identityModel("a");
     Server server = new Server(ServerOptions.of(repo));
     ThrowingCallable[] calls = {
-        server::metadata, server::models, () -> server.models(true), () -> server.model("a"), () -> server.model("a", 1),
+        server::metadata, server::models, () -> server.models(ModelFilter.READY), () -> server.model("a"),
+        () -> server.model("a", 1), () -> server.awaitReady(Duration.ofSeconds(10)),
         () -> server.load("a"), () -> server.load("a", Map.of()), () -> server.unload("a"),
-        () -> server.unload("a", false, true), () -> server.registerModelRepository(repo, Map.of()),
+        () -> server.unload("a", UnloadOption.WAIT), () -> server.registerModelRepository(repo, Map.of()),
         () -> server.unregisterModelRepository(repo), server::pollModelRepository, server::metrics};
     for (ThrowingCallable call : calls) {
       assertThatThrownBy(call).isInstanceOf(NereidException.InvalidArgument.class).hasMessage("Server not started");
@@ -93,7 +94,7 @@ class ServerLifecycleTest {
   void startWaitingForReadyTimesOutWhenAModelFails() {
     new TestRepository(repo).identityModel("a").model("broken", "backend: \"nope\"", 1);
     Server server = new Server(ServerOptions.of(repo));
-    assertThatThrownBy(() -> server.start(true, Duration.ofMillis(100)))
+    assertThatThrownBy(() -> server.start().awaitReady(Duration.ofMillis(100)))
         .isInstanceOf(NereidException.Unavailable.class)
         .hasMessage("Timeout before ready");
     try (server) {
@@ -104,7 +105,7 @@ class ServerLifecycleTest {
   @Test
   void startWaitingForReadyReturnsReady() {
     new TestRepository(repo).identityModel("a");
-    try (Server server = new Server(ServerOptions.of(repo)).start(true, Duration.ofSeconds(10))) {
+    try (Server server = new Server(ServerOptions.of(repo)).start().awaitReady(Duration.ofSeconds(10))) {
       assertThat(server.ready()).isTrue();
     }
   }
@@ -143,7 +144,7 @@ class ServerLifecycleTest {
     TestRepository r = new TestRepository(repo);
     for (int i = 0; i < 8; i++) r.identityModel("m" + i);
     try (Server server = new Server(ServerOptions.builder().modelRepository(repo).modelLoadThreadCount(3).build()).start()) {
-      assertThat(server.models(true)).hasSize(8);
+      assertThat(server.models(ModelFilter.READY)).hasSize(8);
       assertThat(server.ready()).isTrue();
     }
   }

@@ -9,7 +9,7 @@
  *     for (BackendRequest request : batch.requests()) {
  *       float[] x = request.input("X").toFloatArray();
  *       for (int i = 0; i < x.length; i++) x[i] *= 2;
- *       request.responder().send(Map.of("Y", Tensor.of(x, x.length)), true);
+ *       request.responder().send(Map.of("Y", Tensor.of(x, x.length)), ResponseFlag.FINAL);
  *     }
  *   }
  * }

@@ -12,12 +12,12 @@ import java.util.Map;
 public interface ResponseSender {
   /**
    * Sends a response with these outputs. Only outputs the request asked for are passed on; the
-   * tensors are handed over and must not change afterwards.
+   * tensors are handed over and must not change afterwards. {@link ResponseFlag#FINAL} completes the request.
    */
-  void send(Map<String, Tensor> outputs, boolean isFinal);
+  void send(Map<String, Tensor> outputs, ResponseFlag flag);
 
   /** Sends a response with outputs and response parameters. */
-  void send(Map<String, Tensor> outputs, Map<String, Object> parameters, boolean isFinal);
+  void send(Map<String, Tensor> outputs, Map<String, Object> parameters, ResponseFlag flag);
 
   /** Sends the final flag with no outputs: how a decoupled model ends its responses. */
   void complete();

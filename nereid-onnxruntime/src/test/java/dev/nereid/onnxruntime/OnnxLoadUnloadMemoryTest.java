@@ -6,6 +6,7 @@ import dev.nereid.ModelControlMode;
 import dev.nereid.Server;
 import dev.nereid.ServerOptions;
 import dev.nereid.Tensor;
+import dev.nereid.UnloadOption;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +44,7 @@ class OnnxLoadUnloadMemoryTest {
       server.load("tiny");
       float[] y = server.model("tiny").infer(Map.of("X", x)).next().output("Y").toFloatArray();
       assertThat(y).containsExactly(1, 2, 3, 4);
-      server.unload("tiny", false, true);
+      server.unload("tiny", UnloadOption.WAIT);
     }
     System.gc();
   }

@@ -13,6 +13,7 @@ import dev.nereid.Tensor;
 import dev.nereid.python.FrameChannel.Frame;
 import dev.nereid.spi.BackendRequest;
 import dev.nereid.spi.ModelContext;
+import dev.nereid.spi.ResponseFlag;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -335,7 +336,7 @@ final class Stub implements AutoCloseable {
           if (outputs.isEmpty() && parameters.isEmpty() && isFinal && PythonModel.decoupled(context.config())) {
             request.responder().complete();
           } else {
-            request.responder().send(outputs, parameters, isFinal);
+            request.responder().send(outputs, parameters, isFinal ? ResponseFlag.FINAL : ResponseFlag.MORE);
           }
         }
       } catch (IOException | RuntimeException e) {

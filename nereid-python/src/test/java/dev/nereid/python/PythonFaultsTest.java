@@ -8,6 +8,7 @@ import dev.nereid.InferenceResponse;
 import dev.nereid.ModelState;
 import dev.nereid.NereidException;
 import dev.nereid.Server;
+import dev.nereid.UnloadOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -126,7 +127,7 @@ class PythonFaultsTest {
     try (Server server = PythonRepository.explicit(repository, Duration.ofSeconds(10))) {
       server.load("add_sub");
       assertThat(Stubs.of("add_sub")).hasSize(1);
-      server.unload("add_sub", false, true);
+      server.unload("add_sub", UnloadOption.WAIT);
       assertThat(Files.readString(marker)).isEqualTo("finalized");
       assertThat(Stubs.of("add_sub")).isEmpty();
     }
@@ -139,7 +140,7 @@ class PythonFaultsTest {
       assertThat(server.model("stuck").infer(Map.of("X", new int[] {4})).next().output("Y").toIntArray()).containsExactly(4);
       List<ProcessHandle> stubs = Stubs.of("stuck");
       assertThat(stubs).hasSize(1);
-      server.unload("stuck", false, true);
+      server.unload("stuck", UnloadOption.WAIT);
       assertThat(stubs.get(0).isAlive()).isFalse();
     }
   }

@@ -11,7 +11,6 @@ import ai.djl.pytorch.jni.JniUtils;
 import dev.nereid.DataType;
 import dev.nereid.NereidException;
 import dev.nereid.Tensor;
-import dev.nereid.internal.tensor.BytesCodec;
 import dev.nereid.spi.BackendInstance;
 import dev.nereid.spi.BackendRequest;
 import dev.nereid.spi.Batch;
@@ -135,10 +134,10 @@ final class TorchInstance implements BackendInstance {
 
   /** A BYTES tensor as {@code List[str]}: its elements in row-major order, as UTF-8 text. */
   private static IValue strings(Tensor tensor, Run run) {
-    List<byte[]> elements = BytesCodec.decode(tensor.data());
-    IValue[] items = new IValue[elements.size()];
+    byte[][] elements = tensor.toByteArrays();
+    IValue[] items = new IValue[elements.length];
     for (int i = 0; i < items.length; i++) {
-      items[i] = run.keep(IValue.from(new String(elements.get(i), StandardCharsets.UTF_8)));
+      items[i] = run.keep(IValue.from(new String(elements[i], StandardCharsets.UTF_8)));
     }
     return IValue.listFrom(items);
   }
@@ -210,7 +209,7 @@ final class TorchInstance implements BackendInstance {
       long n = elements.size();
       long rows = batch.batchSize();
       long[] shape = batching && rows > 0 && n % rows == 0 ? new long[] {rows, n / rows} : new long[] {n};
-      return Tensor.of(DataType.BYTES, shape, BytesCodec.encode(elements));
+      return Tensor.ofBytes(elements.toArray(new byte[0][]), shape);
     }
     throw new NereidException.Internal("model '" + model + "': output '" + output.name() + "' is a "
         + value.getType() + " from the model; outputs must be tensors or List[str]");

@@ -6,6 +6,7 @@ import dev.nereid.ModelControlMode;
 import dev.nereid.Server;
 import dev.nereid.ServerOptions;
 import dev.nereid.Tensor;
+import dev.nereid.UnloadOption;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,7 +51,7 @@ class PyTorchLoadUnloadMemoryTest {
       server.load("mlp");
       float[] y = server.model("mlp").infer(Map.of("INPUT__0", x)).next().output("OUTPUT__0").toFloatArray();
       assertThat(y).hasSize(32);
-      server.unload("mlp", false, true);
+      server.unload("mlp", UnloadOption.WAIT);
     }
     System.gc();
   }

@@ -1,10 +1,12 @@
 package dev.nereid.grpc;
 
+import dev.nereid.ModelFilter;
 import dev.nereid.ModelIndexEntry;
 import dev.nereid.ModelStatistics;
 import dev.nereid.NereidException;
 import dev.nereid.Server;
 import dev.nereid.grpc.proto.*;
+import dev.nereid.UnloadOption;
 import dev.nereid.sharedmemory.SystemSharedMemory;
 import dev.nereid.tracing.Tracing;
 import io.grpc.Status;
@@ -91,7 +93,7 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
     reply(out, () -> {
       requireNoRepositoryName(request.getRepositoryName());
       RepositoryIndexResponse.Builder b = RepositoryIndexResponse.newBuilder();
-      for (ModelIndexEntry e : server.models(request.getReady()).values()) {
+      for (ModelIndexEntry e : server.models(request.getReady() ? ModelFilter.READY : ModelFilter.ALL).values()) {
         b.addModels(Messages.indexEntry(e));
       }
       return b.build();
@@ -121,7 +123,7 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
       RepositoryModelUnloadRequest request, StreamObserver<RepositoryModelUnloadResponse> out) {
     reply(out, () -> {
       requireNoRepositoryName(request.getRepositoryName());
-      boolean dependents = false;
+      UnloadOption[] options = {};
       for (Map.Entry<String, ModelRepositoryParameter> e : request.getParametersMap().entrySet()) {
         if (!e.getKey().equals("unload_dependents")) {
           throw new NereidException.InvalidArgument("failed to unload '" + request.getModelName()
@@ -130,9 +132,9 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
         if (e.getValue().getParameterChoiceCase() != ModelRepositoryParameter.ParameterChoiceCase.BOOL_PARAM) {
           throw new NereidException.InvalidArgument("invalid value type for 'unload_dependents' parameter, expected bool_param.");
         }
-        dependents = e.getValue().getBoolParam();
+        options = e.getValue().getBoolParam() ? new UnloadOption[] {UnloadOption.DEPENDENTS} : new UnloadOption[0];
       }
-      server.unload(request.getModelName(), dependents, false);
+      server.unload(request.getModelName(), options);
       return RepositoryModelUnloadResponse.getDefaultInstance();
     });
   }

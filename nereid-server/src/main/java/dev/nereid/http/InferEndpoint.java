@@ -1,5 +1,6 @@
 package dev.nereid.http;
 
+import dev.nereid.CallerThread;
 import dev.nereid.InferenceRequest;
 import dev.nereid.InferenceResponse;
 import dev.nereid.Model;
@@ -90,7 +91,8 @@ final class InferEndpoint {
       trace.requestId(request.requestId());
       request = request.toBuilder().timeline(trace).build();
     }
-    model.inferAsync(request, exchange.eventLoop(), runHere).whenComplete((response, error) -> {
+    CallerThread callerThread = runHere ? CallerThread.RUNS_WHEN_IDLE : CallerThread.NEVER_RUNS;
+    model.inferAsync(request, exchange.eventLoop(), callerThread).whenComplete((response, error) -> {
       if (error != null) {
         if (trace != null) trace.sendStarted();
         exchange.sendError(error);

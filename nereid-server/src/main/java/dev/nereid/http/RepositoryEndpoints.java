@@ -1,10 +1,12 @@
 package dev.nereid.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.nereid.ModelFilter;
 import dev.nereid.ModelIndexEntry;
 import dev.nereid.ModelState;
 import dev.nereid.NereidException;
 import dev.nereid.Server;
+import dev.nereid.UnloadOption;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.Base64;
@@ -38,7 +40,7 @@ final class RepositoryEndpoints {
         }
         case REPOSITORY_UNLOAD -> {
           checkRepositoryAndName(route);
-          server.unload(route.model(), unloadDependents(body), false);
+          server.unload(route.model(), unloadOptions(body));
           exchange.sendEmpty(HttpResponseStatus.OK);
         }
         default -> throw new IllegalArgumentException("not a repository endpoint: " + route.kind());
@@ -54,13 +56,13 @@ final class RepositoryEndpoints {
   }
 
   private void index(Exchange exchange, JsonNode body) {
-    boolean readyOnly = false;
+    ModelFilter filter = ModelFilter.ALL;
     JsonNode ready = body == null ? null : body.get("ready");
     if (ready != null) {
       if (!ready.isBoolean()) throw new NereidException.InvalidArgument("Invalid value for 'ready': expected a boolean");
-      readyOnly = ready.booleanValue();
+      filter = ready.booleanValue() ? ModelFilter.READY : ModelFilter.ALL;
     }
-    Collection<ModelIndexEntry> rows = server.models(readyOnly).values();
+    Collection<ModelIndexEntry> rows = server.models(filter).values();
     exchange.sendJson(HttpResponseStatus.OK, Json.write(exchange.alloc(), g -> {
       g.writeStartArray();
       for (ModelIndexEntry row : rows) {
@@ -114,13 +116,13 @@ final class RepositoryEndpoints {
     return parameters;
   }
 
-  private static boolean unloadDependents(JsonNode body) {
+  private static UnloadOption[] unloadOptions(JsonNode body) {
     JsonNode parameters = body == null ? null : body.get("parameters");
     JsonNode value = parameters == null || !parameters.isObject() ? null : parameters.get("unload_dependents");
-    if (value == null) return false;
+    if (value == null) return new UnloadOption[0];
     if (!value.isBoolean()) {
       throw new NereidException.InvalidArgument("Unable to parse 'unload_dependents': expected a boolean");
     }
-    return value.booleanValue();
+    return value.booleanValue() ? new UnloadOption[] {UnloadOption.DEPENDENTS} : new UnloadOption[0];
   }
 }

@@ -72,8 +72,8 @@ public final class Trace implements RequestTimeline {
   }
 
   @Override
-  public void computeEnded(long nanoTime, boolean success) {
-    this.success = success;
+  public void computeEnded(long nanoTime, Outcome outcome) {
+    this.success = outcome == Outcome.SUCCESS;
     long computeStart = at("COMPUTE_START");
     if (computeStart >= 0) {
       // A backend that does not report its phases spent the whole execution inferring, as the

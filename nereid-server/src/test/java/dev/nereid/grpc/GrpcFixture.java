@@ -43,7 +43,7 @@ final class GrpcFixture implements AutoCloseable {
   }
 
   static GrpcFixture start(ServerOptions serverOptions, UnaryOperator<GrpcFrontend.Options> frontendOptions) {
-    Server server = new Server(serverOptions).start(true, Duration.ofSeconds(30));
+    Server server = new Server(serverOptions).start().awaitReady(Duration.ofSeconds(30));
     try {
       GrpcFrontend frontend = GrpcFrontend.start(server,
           frontendOptions.apply(GrpcFrontend.Options.defaults().withPort(0).withShutdownTimeout(Duration.ofSeconds(5))));

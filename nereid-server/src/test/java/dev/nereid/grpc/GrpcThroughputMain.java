@@ -76,7 +76,7 @@ public final class GrpcThroughputMain {
         .modelControlMode(ModelControlMode.EXPLICIT).startupModel("identity").build();
     ClientThreads clientThreads = new ClientThreads();
     EventLoopGroup clientLoop = clientThreads.eventLoop();
-    try (Server server = new Server(options).start(true, Duration.ofSeconds(30));
+    try (Server server = new Server(options).start().awaitReady(Duration.ofSeconds(30));
         GrpcFrontend frontend = GrpcFrontend.start(server, GrpcFrontend.Options.defaults().withPort(0))) {
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", frontend.port())
           .usePlaintext()

@@ -6,6 +6,7 @@ import dev.nereid.spi.Backend;
 import dev.nereid.spi.BackendModel;
 import dev.nereid.spi.BackendRequest;
 import dev.nereid.spi.ModelContext;
+import dev.nereid.spi.ResponseFlag;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -35,7 +36,7 @@ public final class EchoRequestBackend implements Backend {
         echo.set("parameters", TestHttp.JSON.valueToTree(request.parameters()));
         Map<String, Tensor> outputs = new LinkedHashMap<>();
         outputs.put("REQUEST", Tensor.ofBytes(new byte[][] {echo.toString().getBytes(StandardCharsets.UTF_8)}, 1));
-        request.responder().send(outputs, request.parameters(), true);
+        request.responder().send(outputs, request.parameters(), ResponseFlag.FINAL);
       }
     };
   }

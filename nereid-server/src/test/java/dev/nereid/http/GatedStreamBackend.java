@@ -6,6 +6,7 @@ import dev.nereid.spi.Backend;
 import dev.nereid.spi.BackendModel;
 import dev.nereid.spi.BackendRequest;
 import dev.nereid.spi.ModelContext;
+import dev.nereid.spi.ResponseFlag;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -38,14 +39,14 @@ public final class GatedStreamBackend implements Backend {
     return instanceContext -> batch -> {
       for (BackendRequest request : batch.requests()) {
         CountDownLatch waitFor = gate;
-        request.responder().send(Map.of("OUT", Tensor.of(new int[] {1})), false);
+        request.responder().send(Map.of("OUT", Tensor.of(new int[] {1})), ResponseFlag.MORE);
         Thread.ofVirtual().start(() -> {
           try {
             if (!waitFor.await(30, TimeUnit.SECONDS)) {
               request.responder().fail(new NereidException.Cancelled("gate never opened"));
               return;
             }
-            request.responder().send(Map.of("OUT", Tensor.of(new int[] {2})), false);
+            request.responder().send(Map.of("OUT", Tensor.of(new int[] {2})), ResponseFlag.MORE);
             request.responder().complete();
           } catch (InterruptedException e) {
             request.responder().fail(new NereidException.Cancelled("interrupted"));

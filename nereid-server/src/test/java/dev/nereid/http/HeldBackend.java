@@ -4,6 +4,7 @@ import dev.nereid.spi.Backend;
 import dev.nereid.spi.BackendModel;
 import dev.nereid.spi.BackendRequest;
 import dev.nereid.spi.ModelContext;
+import dev.nereid.spi.ResponseFlag;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -45,7 +46,7 @@ public final class HeldBackend implements Backend {
       started.countDown();
       go.await(30, TimeUnit.SECONDS);
       for (BackendRequest request : batch.requests()) {
-        request.responder().send(Map.of("OUTPUT0", request.input("INPUT0")), true);
+        request.responder().send(Map.of("OUTPUT0", request.input("INPUT0")), ResponseFlag.FINAL);
       }
     };
   }

@@ -3,7 +3,6 @@ package dev.nereid.tensorflow;
 import dev.nereid.DataType;
 import dev.nereid.NereidException;
 import dev.nereid.Tensor;
-import dev.nereid.internal.tensor.BytesCodec;
 import dev.nereid.spi.BackendInstance;
 import dev.nereid.spi.BackendRequest;
 import dev.nereid.spi.Batch;
@@ -105,8 +104,7 @@ final class TfInstance implements BackendInstance {
   private static TType toTf(Tensor tensor) {
     Shape shape = Shape.of(tensor.shape());
     if (tensor.dataType() == DataType.BYTES) {
-      List<byte[]> elements = BytesCodec.decode(tensor.data());
-      return TString.tensorOfBytes(shape, DataBuffers.ofObjects(elements.toArray(new byte[0][])));
+      return TString.tensorOfBytes(shape, DataBuffers.ofObjects(tensor.toByteArrays()));
     }
     return org.tensorflow.Tensor.of(TfTypes.tensorClass(TfTypes.carrier(tensor.dataType())), shape,
         DataBuffers.of(tensor.data()));
@@ -126,7 +124,8 @@ final class TfInstance implements BackendInstance {
     if (type == DataType.BYTES) {
       List<byte[]> elements = new ArrayList<>((int) t.shape().size());
       ((TString) t).asBytes().scalars().forEach(s -> elements.add(s.getObject()));
-      return Tensor.of(DataType.BYTES, shape, BytesCodec.encode(elements));
+      // Through a vector, as ofBytes reads an empty shape as "a vector": a scalar string stays rank 0.
+      return Tensor.ofBytes(elements.toArray(new byte[0][])).reshape(shape);
     }
     ByteDataBuffer data = t.asRawTensor().data();
     ByteBuffer out = outputMemory.allocate(Math.toIntExact(t.numBytes()));

@@ -6,6 +6,7 @@ import dev.nereid.ModelControlMode;
 import dev.nereid.Server;
 import dev.nereid.ServerOptions;
 import dev.nereid.Tensor;
+import dev.nereid.UnloadOption;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,7 +66,7 @@ class TensorFlowLoadUnloadMemoryTest {
       server.load("mlp");
       float[] y = server.model("mlp").infer(Map.of("x", x)).next().output("y").toFloatArray();
       assertThat(y).hasSize(32);
-      server.unload("mlp", false, true);
+      server.unload("mlp", UnloadOption.WAIT);
     }
     System.gc();
   }

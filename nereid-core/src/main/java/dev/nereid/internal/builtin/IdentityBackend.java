@@ -13,6 +13,7 @@ import dev.nereid.spi.BackendRequest;
 import dev.nereid.spi.Batch;
 import dev.nereid.spi.InstanceContext;
 import dev.nereid.spi.ModelContext;
+import dev.nereid.spi.ResponseFlag;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -103,7 +104,7 @@ public final class IdentityBackend implements Backend {
     for (BackendRequest request : batch.requests()) {
       Map<String, Tensor> outputs = new LinkedHashMap<>();
       request.inputs().forEach((name, tensor) -> outputs.put(outputFor.get(name), tensor));
-      request.responder().send(outputs, false);
+      request.responder().send(outputs, ResponseFlag.MORE);
       request.responder().complete();
     }
   }

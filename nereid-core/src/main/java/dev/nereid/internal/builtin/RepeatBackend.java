@@ -9,6 +9,7 @@ import dev.nereid.spi.BackendRequest;
 import dev.nereid.spi.Batch;
 import dev.nereid.spi.InstanceContext;
 import dev.nereid.spi.ModelContext;
+import dev.nereid.spi.ResponseFlag;
 import java.nio.IntBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -80,7 +81,7 @@ public final class RepeatBackend implements Backend {
         Map<String, Tensor> outputs = new LinkedHashMap<>();
         outputs.put("OUT", Tensor.of(new int[] {in[i]}));
         outputs.put("IDX", Tensor.of(dev.nereid.DataType.UINT32, new int[] {i}, 1));
-        request.responder().send(outputs, false);
+        request.responder().send(outputs, ResponseFlag.MORE);
       }
       request.responder().complete();
     } catch (InterruptedException e) {

@@ -9,6 +9,7 @@ import dev.nereid.spi.BackendRequest;
 import dev.nereid.spi.Batch;
 import dev.nereid.spi.InstanceContext;
 import dev.nereid.spi.ModelContext;
+import dev.nereid.spi.ResponseFlag;
 import java.util.Map;
 
 /**
@@ -44,7 +45,7 @@ public final class SquareBackend implements Backend {
         continue;
       }
       for (int i = 0; i < n && !request.isCancelled(); i++) {
-        request.responder().send(Map.of("OUT", Tensor.of(new int[] {n})), false);
+        request.responder().send(Map.of("OUT", Tensor.of(new int[] {n})), ResponseFlag.MORE);
       }
       if (request.isCancelled()) {
         request.responder().fail(new NereidException.Cancelled("square: request '" + request.id() + "' was cancelled"));

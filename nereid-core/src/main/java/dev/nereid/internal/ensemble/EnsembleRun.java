@@ -9,6 +9,7 @@ import dev.nereid.Tensor;
 import dev.nereid.internal.ensemble.EnsembleGraph.Step;
 import dev.nereid.internal.scheduler.Continuations;
 import dev.nereid.spi.BackendRequest;
+import dev.nereid.spi.ResponseFlag;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -114,7 +115,7 @@ final class EnsembleRun {
   private void perform(Work work) {
     if (work.outputs() != null) {
       // A decoupled ensemble sends outputs as each scope completes them, then a final flag at the end.
-      request.responder().send(work.outputs(), !graph.decoupled());
+      request.responder().send(work.outputs(), graph.decoupled() ? ResponseFlag.MORE : ResponseFlag.FINAL);
     }
     // Steps ready together run in parallel, as in Triton: only the last may run on this thread.
     List<Call> calls = work.calls();

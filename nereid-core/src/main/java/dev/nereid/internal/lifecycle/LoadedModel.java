@@ -26,6 +26,7 @@ import dev.nereid.spi.BackendInstance;
 import dev.nereid.spi.BackendModel;
 import dev.nereid.spi.InstanceContext;
 import dev.nereid.spi.ModelContext;
+import dev.nereid.spi.ResponseFlag;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -253,7 +254,7 @@ public final class LoadedModel implements RequestOwner {
     Map<String, Tensor> hit = cache.get(key);
     if (hit != null) {
       stats.cacheHit(System.nanoTime() - start);
-      request.send(hit, true);
+      request.send(hit, ResponseFlag.FINAL);
       return true;
     }
     long lookup = System.nanoTime() - start;

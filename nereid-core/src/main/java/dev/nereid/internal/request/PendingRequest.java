@@ -6,6 +6,7 @@ import dev.nereid.NereidException;
 import dev.nereid.RequestTimeline;
 import dev.nereid.Tensor;
 import dev.nereid.spi.BackendRequest;
+import dev.nereid.spi.ResponseFlag;
 import dev.nereid.spi.ResponseSender;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -319,12 +320,13 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
   // --- ResponseSender
 
   @Override
-  public void send(Map<String, Tensor> outputs, boolean isFinal) {
-    send(outputs, Map.of(), isFinal);
+  public void send(Map<String, Tensor> outputs, ResponseFlag flag) {
+    send(outputs, Map.of(), flag);
   }
 
   @Override
-  public void send(Map<String, Tensor> outputs, Map<String, Object> parameters, boolean isFinal) {
+  public void send(Map<String, Tensor> outputs, Map<String, Object> parameters, ResponseFlag flag) {
+    boolean isFinal = flag == ResponseFlag.FINAL;
     if (isComplete()) {
       log.debug("model '{}' sent a response after the final one for request '{}'; dropped", owner.modelName(), id());
       return;
@@ -352,7 +354,7 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
 
   @Override
   public void complete() {
-    send(Map.of(), Map.of(), true);
+    send(Map.of(), Map.of(), ResponseFlag.FINAL);
   }
 
   @Override
@@ -371,7 +373,8 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
   }
 
   private void deliverFinal(InferenceResponse response, FinalOutcome outcome) {
-    if (timeline != RequestTimeline.NONE) timeline.computeEnded(System.nanoTime(), response.error().isEmpty());
+    if (timeline != RequestTimeline.NONE) timeline.computeEnded(System.nanoTime(),
+        response.error().isEmpty() ? RequestTimeline.Outcome.SUCCESS : RequestTimeline.Outcome.ERROR);
     OrderedDelivery delivery = order;
     if (delivery == null) {
       finish(response, outcome);

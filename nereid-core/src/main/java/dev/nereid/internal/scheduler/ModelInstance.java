@@ -11,6 +11,7 @@ import dev.nereid.spi.BackendRequest;
 import dev.nereid.spi.Batch;
 import dev.nereid.Tensor;
 import dev.nereid.internal.tensor.BatchAssembler;
+import dev.nereid.spi.ResponseFlag;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -276,7 +277,7 @@ public final class ModelInstance {
       });
       recordExecution(System.nanoTime());
       for (int i = 0; i < requests.size(); i++) {
-        requests.get(i).send(perRequest.get(i), true);
+        requests.get(i).send(perRequest.get(i), ResponseFlag.FINAL);
       }
     }
 

@@ -8,6 +8,7 @@ import dev.nereid.InferenceResponse;
 import dev.nereid.NereidException;
 import dev.nereid.Tensor;
 import dev.nereid.internal.request.PendingRequest.State;
+import dev.nereid.spi.ResponseFlag;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -63,7 +64,7 @@ class RequestStateTest {
     r.executionStarted(System.nanoTime());
     assertThat(r.state()).isEqualTo(State.EXECUTING);
     Runnable hold = r.holdInputs();
-    r.send(Map.of("Y", Tensor.of(new float[] {3}, 1)), true);
+    r.send(Map.of("Y", Tensor.of(new float[] {3}, 1)), ResponseFlag.FINAL);
     assertThat(r.state()).isEqualTo(State.ANSWERED);
     assertThat(responses).hasSize(1);
     assertThat(releases).hasValue(0);
@@ -95,7 +96,7 @@ class RequestStateTest {
     r.cancel();
     assertThat(r.state()).isEqualTo(State.RELEASED);
     r.fail(new NereidException.Internal("late"), FinalOutcome.BACKEND);
-    r.send(Map.of(), true);
+    r.send(Map.of(), ResponseFlag.FINAL);
     r.refused();
     assertThat(finals).containsExactly(FinalOutcome.CANCELED);
     assertThat(responses).hasSize(1);

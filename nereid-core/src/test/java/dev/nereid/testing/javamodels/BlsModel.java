@@ -8,6 +8,7 @@ import dev.nereid.model.JavaModel;
 import dev.nereid.model.JavaModelContext;
 import dev.nereid.spi.BackendRequest;
 import dev.nereid.spi.Batch;
+import dev.nereid.spi.ResponseFlag;
 import dev.nereid.spi.ResponseSender;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,32 +44,32 @@ public final class BlsModel implements JavaModel {
       switch (mode) {
         case "sync" -> {
           InferenceResponse answer = context.model(target).infer(call).next();
-          out.send(Map.of("Y", answer.output("Y"), "CHILD_ID", text(answer.requestId())), true);
+          out.send(Map.of("Y", answer.output("Y"), "CHILD_ID", text(answer.requestId())), ResponseFlag.FINAL);
         }
         case "async" -> context.model(target).inferAsync(call).whenComplete((answer, error) -> {
-          if (error != null) out.send(Map.of("ERROR", describe(error)), true);
-          else out.send(Map.of("Y", answer.output("Y"), "CHILD_ID", text(answer.requestId())), true);
+          if (error != null) out.send(Map.of("ERROR", describe(error)), ResponseFlag.FINAL);
+          else out.send(Map.of("Y", answer.output("Y"), "CHILD_ID", text(answer.requestId())), ResponseFlag.FINAL);
         });
         case "stream" -> stream(x, out);
         case "missing" -> {
           try {
             context.model("no_such_model").infer(call).next();
-            out.send(Map.of(), true);
+            out.send(Map.of(), ResponseFlag.FINAL);
           } catch (NereidException e) {
-            out.send(Map.of("ERROR", describe(e)), true);
+            out.send(Map.of("ERROR", describe(e)), ResponseFlag.FINAL);
           }
         }
         case "bad_input" -> {
           try {
             context.model(target).infer(bad).next();
-            out.send(Map.of(), true);
+            out.send(Map.of(), ResponseFlag.FINAL);
           } catch (NereidException e) {
-            out.send(Map.of("ERROR", describe(e)), true);
+            out.send(Map.of("ERROR", describe(e)), ResponseFlag.FINAL);
           }
         }
         case "async_error" -> context.model(target).inferAsync(bad).whenComplete((answer, error) ->
-            out.send(error == null ? Map.of() : Map.of("ERROR", describe(error)), true));
-        case "uncaught" -> out.send(Map.of("Y", context.model("no_such_model").infer(call).next().output("Y")), true);
+            out.send(error == null ? Map.of() : Map.of("ERROR", describe(error)), ResponseFlag.FINAL));
+        case "uncaught" -> out.send(Map.of("Y", context.model("no_such_model").infer(call).next().output("Y")), ResponseFlag.FINAL);
         default -> throw new IllegalArgumentException("unknown mode " + mode);
       }
     }
@@ -91,14 +92,14 @@ public final class BlsModel implements JavaModel {
 
       @Override
       public void onError(Throwable error) {
-        out.send(Map.of("ERROR", describe(error)), true);
+        out.send(Map.of("ERROR", describe(error)), ResponseFlag.FINAL);
       }
 
       @Override
       public void onComplete() {
         float[] y = new float[received.size()];
         for (int i = 0; i < y.length; i++) y[i] = received.get(i);
-        out.send(Map.of("Y", Tensor.of(y, y.length)), true);
+        out.send(Map.of("Y", Tensor.of(y, y.length)), ResponseFlag.FINAL);
       }
     });
   }

@@ -6,6 +6,7 @@ import dev.nereid.model.JavaModel;
 import dev.nereid.model.JavaModelContext;
 import dev.nereid.spi.BackendRequest;
 import dev.nereid.spi.Batch;
+import dev.nereid.spi.ResponseFlag;
 import java.util.Map;
 
 /**
@@ -37,7 +38,7 @@ public final class ChainModel implements JavaModel {
         y = answer.output("Y");
         meta = answer.output("META");
       }
-      r.responder().send(Map.of("Y", y, "META", meta), true);
+      r.responder().send(Map.of("Y", y, "META", meta), ResponseFlag.FINAL);
     }
   }
 }

@@ -5,6 +5,7 @@ import dev.nereid.model.JavaModel;
 import dev.nereid.model.JavaModelContext;
 import dev.nereid.spi.BackendRequest;
 import dev.nereid.spi.Batch;
+import dev.nereid.spi.ResponseFlag;
 import java.util.Map;
 
 /** Answers every request with what its context says, as INFO (BYTES): one "key=value" per element. */
@@ -33,7 +34,7 @@ public final class ContextInfoModel implements JavaModel {
   @Override
   public void execute(Batch batch) {
     for (BackendRequest r : batch.requests()) {
-      r.responder().send(Map.of("INFO", Tensor.of(info, info.length)), true);
+      r.responder().send(Map.of("INFO", Tensor.of(info, info.length)), ResponseFlag.FINAL);
     }
   }
 }

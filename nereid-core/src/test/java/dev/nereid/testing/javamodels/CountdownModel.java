@@ -4,6 +4,7 @@ import dev.nereid.Tensor;
 import dev.nereid.model.JavaModel;
 import dev.nereid.spi.BackendRequest;
 import dev.nereid.spi.Batch;
+import dev.nereid.spi.ResponseFlag;
 import java.util.Map;
 
 /**
@@ -18,7 +19,7 @@ public final class CountdownModel implements JavaModel {
       Thread.ofVirtual().name("countdown").start(() -> {
         for (int i = n - 1; i >= 0; i--) {
           if (r.isCancelled()) break;
-          r.responder().send(Map.of("I", Tensor.of(new int[] {i}, 1)), false);
+          r.responder().send(Map.of("I", Tensor.of(new int[] {i}, 1)), ResponseFlag.MORE);
         }
         r.responder().complete();
       });

@@ -5,6 +5,7 @@ import dev.nereid.Tensor;
 import dev.nereid.model.JavaModel;
 import dev.nereid.spi.BackendRequest;
 import dev.nereid.spi.Batch;
+import dev.nereid.spi.ResponseFlag;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +34,7 @@ public final class GatedCountdownModel implements JavaModel {
               r.responder().fail(new NereidException.Internal("no permit for the next response within 10 s"));
               return;
             }
-            r.responder().send(Map.of("I", Tensor.of(new int[] {i}, 1)), false);
+            r.responder().send(Map.of("I", Tensor.of(new int[] {i}, 1)), ResponseFlag.MORE);
           }
           r.responder().complete();
         } catch (InterruptedException e) {

@@ -4,6 +4,7 @@ import dev.nereid.Tensor;
 import dev.nereid.model.JavaModel;
 import dev.nereid.spi.BackendRequest;
 import dev.nereid.spi.Batch;
+import dev.nereid.spi.ResponseFlag;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -34,7 +35,7 @@ public final class LateReaderModel implements JavaModel {
     for (BackendRequest r : batch.requests()) {
       Runnable hold = r.holdInputs();
       Tensor x = r.input("X");
-      r.responder().send(Map.of("Y", x), true);
+      r.responder().send(Map.of("Y", x), ResponseFlag.FINAL);
       Thread.ofVirtual().start(() -> {
         try {
           if (!FINISH.tryAcquire(10, TimeUnit.SECONDS)) return;

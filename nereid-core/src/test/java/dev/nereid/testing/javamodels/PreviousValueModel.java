@@ -4,6 +4,7 @@ import dev.nereid.Tensor;
 import dev.nereid.model.JavaModel;
 import dev.nereid.spi.BackendRequest;
 import dev.nereid.spi.Batch;
+import dev.nereid.spi.ResponseFlag;
 import java.util.Map;
 
 /**
@@ -15,7 +16,7 @@ public final class PreviousValueModel implements JavaModel {
   @Override
   public void execute(Batch batch) {
     for (BackendRequest r : batch.requests()) {
-      r.responder().send(Map.of("Y", r.input("STATE_IN"), "STATE_OUT", r.input("X")), true);
+      r.responder().send(Map.of("Y", r.input("STATE_IN"), "STATE_OUT", r.input("X")), ResponseFlag.FINAL);
     }
   }
 }

@@ -7,6 +7,7 @@ import dev.nereid.model.JavaModelContext;
 import dev.nereid.NereidException;
 import dev.nereid.spi.BackendRequest;
 import dev.nereid.spi.Batch;
+import dev.nereid.spi.ResponseFlag;
 import java.util.Map;
 import java.util.concurrent.Flow;
 
@@ -34,7 +35,7 @@ public final class StreamThroughModel implements JavaModel {
 
         @Override
         public void onNext(InferenceResponse response) {
-          if (!response.outputs().isEmpty()) r.responder().send(Map.of("OUT", response.output("I")), false);
+          if (!response.outputs().isEmpty()) r.responder().send(Map.of("OUT", response.output("I")), ResponseFlag.MORE);
         }
 
         @Override

@@ -1,6 +1,7 @@
 package dev.nereid.testing.javamodels;
 
 import dev.nereid.Tensor;
+import dev.nereid.spi.ResponseFlag;
 import dev.nereid.model.JavaModel;
 import dev.nereid.spi.Batch;
 import dev.nereid.spi.BackendRequest;
@@ -43,7 +44,7 @@ public final class ThreadRecordingModel implements JavaModel {
       }
       for (int i = 0; i < values.length; i++) values[i] += 1;
       request.responder().send(Map.of("Y", Tensor.of(values, x.shape()),
-          "THREAD", Tensor.of(new String[] {Thread.currentThread().getName()}, 1, 1)), true);
+          "THREAD", Tensor.of(new String[] {Thread.currentThread().getName()}, 1, 1)), ResponseFlag.FINAL);
     }
   }
 }

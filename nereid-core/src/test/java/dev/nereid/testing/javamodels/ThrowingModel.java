@@ -5,6 +5,7 @@ import dev.nereid.Tensor;
 import dev.nereid.model.JavaModel;
 import dev.nereid.spi.BackendRequest;
 import dev.nereid.spi.Batch;
+import dev.nereid.spi.ResponseFlag;
 import java.util.Map;
 
 /**
@@ -19,7 +20,7 @@ public final class ThrowingModel implements JavaModel {
       float first = x.toFloatArray()[0];
       if (first == -1) throw new IllegalArgumentException("negative values are not allowed");
       if (first == -2) throw new NereidException.InvalidArgument("the model refuses -2");
-      r.responder().send(Map.of("Y", x), true);
+      r.responder().send(Map.of("Y", x), ResponseFlag.FINAL);
     }
   }
 }

@@ -8,6 +8,7 @@ import dev.nereid.model.JavaModel;
 import dev.nereid.model.JavaModelContext;
 import dev.nereid.spi.BackendRequest;
 import dev.nereid.spi.Batch;
+import dev.nereid.spi.ResponseFlag;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -84,7 +85,7 @@ public final class BertTokenizerModel implements JavaModel {
       requests.get(r).responder().send(Map.of(
           "input_ids", Tensor.of(ids, n, length),
           "attention_mask", Tensor.of(mask, n, length),
-          "token_type_ids", Tensor.of(types, n, length)), true);
+          "token_type_ids", Tensor.of(types, n, length)), ResponseFlag.FINAL);
     }
   }
 

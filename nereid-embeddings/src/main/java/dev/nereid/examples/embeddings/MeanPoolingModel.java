@@ -6,6 +6,7 @@ import dev.nereid.model.JavaModel;
 import dev.nereid.model.JavaModelContext;
 import dev.nereid.spi.BackendRequest;
 import dev.nereid.spi.Batch;
+import dev.nereid.spi.ResponseFlag;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.Arrays;
@@ -41,7 +42,7 @@ public final class MeanPoolingModel implements JavaModel {
       int width = (int) hidden.dim(2);
       float[] out = new float[n * width];
       pool(hidden.asFloatBuffer(), mask.asLongBuffer(), n, length, width, out);
-      request.responder().send(Map.of("embedding", Tensor.of(out, n, width)), true);
+      request.responder().send(Map.of("embedding", Tensor.of(out, n, width)), ResponseFlag.FINAL);
     }
   }
 

@@ -8,6 +8,7 @@ import dev.nereid.model.JavaModel;
 import dev.nereid.model.JavaModelContext;
 import dev.nereid.spi.Batch;
 import dev.nereid.spi.BackendRequest;
+import dev.nereid.spi.ResponseFlag;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -104,13 +105,13 @@ public final class StableDiffusionModel implements JavaModel {
             throw new NereidException.Cancelled("cancelled after step " + done + " of " + total);
           }
           if (reportProgress && done < total) {
-            request.responder().send(Map.of(), Map.of(PROGRESS, (long) done, PROGRESS_TOTAL, (long) total), false);
+            request.responder().send(Map.of(), Map.of(PROGRESS, (long) done, PROGRESS_TOTAL, (long) total), ResponseFlag.MORE);
           }
         });
     Map<String, Object> parameters = reportProgress
         ? Map.of("seed", seed, PROGRESS, (long) settings.steps(), PROGRESS_TOTAL, (long) settings.steps())
         : Map.of("seed", seed);
-    request.responder().send(Map.of("generated_image", image), parameters, true);
+    request.responder().send(Map.of("generated_image", image), parameters, ResponseFlag.FINAL);
   }
 
   private static String text(BackendRequest request, String input) {
