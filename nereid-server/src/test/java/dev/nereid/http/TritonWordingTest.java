@@ -3,11 +3,17 @@ package dev.nereid.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nereid.ModelControlMode;
+import dev.nereid.ServerOptions;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -29,6 +35,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * body over the limit (JSON)    | Request JSON size ... exceeds the maximum allowed value ... Use --http-max-input-size to increase the limit | 400 | 400 | L0_http http_input_size_limit_test.py
  * body over the limit (binary)  | exceeds the maximum allowed value                                                | 400    | 400    | L0_http http_input_size_limit_test.py
  * JSON expanding past the limit | Request JSON size ... exceeds the maximum allowed value ... Use --http-max-input-size to increase the limit | 400 | 400 | L0_http http_input_size_limit_test.py
+ * queue full (max_queue_size)  | Exceeds maximum queue size                                                       | 503    | 503    | L0_http http_test.py test_descriptive_status_code, core scheduler_utils.cc
  * </pre>
  *
  * Where Triton answers 500 for what is the client's error (its JSON reader reports these as internal
@@ -100,6 +107,46 @@ class TritonWordingTest {
       assertThat(TestHttp.error(r)).startsWith("Request JSON size");
     }
     assertThat(http.get("/v2/health/live").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void aFullQueueIs503ExceedsMaximumQueueSize(@TempDir Path repository) throws Exception {
+    TestHttp.writeModel(repository, "held", """
+        backend: "held"
+        max_batch_size: 0
+        input [ { name: "INPUT0" data_type: TYPE_INT32 dims: [ -1 ] } ]
+        output [ { name: "OUTPUT0" data_type: TYPE_INT32 dims: [ -1 ] } ]
+        """);
+    HeldBackend.reset();
+    TestHttp held = TestHttp.start(ServerOptions.builder().modelRepository(repository).defaultMaxQueueSize(1).build(),
+        o -> o);
+    try {
+      CompletableFuture<HttpResponse<String>> running = sendHeld(held);
+      HeldBackend.awaitStarted();
+      // One request runs and the queue holds one: of the next two, whichever arrives second is refused at
+      // once (which one that is depends on the thread timing, so the test does not assume it).
+      CompletableFuture<HttpResponse<String>> b = sendHeld(held);
+      CompletableFuture<HttpResponse<String>> c = sendHeld(held);
+      CompletableFuture.anyOf(b, c).get(60, TimeUnit.SECONDS);
+      CompletableFuture<HttpResponse<String>> first = b.isDone() ? b : c;
+      CompletableFuture<HttpResponse<String>> queued = first == b ? c : b;
+      HttpResponse<String> refused = first.get();
+      assertThat(refused.statusCode()).isEqualTo(503);
+      assertThat(TestHttp.error(refused)).startsWith("Exceeds maximum queue size").contains("'held'")
+          .contains("max_queue_size 1");
+      HeldBackend.release();
+      assertThat(running.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+      assertThat(queued.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    } finally {
+      HeldBackend.release();
+      held.close();
+    }
+  }
+
+  private static CompletableFuture<HttpResponse<String>> sendHeld(TestHttp held) {
+    return held.client.sendAsync(HttpRequest.newBuilder(held.uri("/v2/models/held/infer"))
+        .POST(HttpRequest.BodyPublishers.ofString(HttpFrontendLifecycleTest.SLOW_BODY)).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private static HttpResponse<String> send(Row row) {
