@@ -36,6 +36,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * body over the limit (binary)  | exceeds the maximum allowed value                                                | 400    | 400    | L0_http http_input_size_limit_test.py
  * JSON expanding past the limit | Request JSON size ... exceeds the maximum allowed value ... Use --http-max-input-size to increase the limit | 400 | 400 | L0_http http_input_size_limit_test.py
  * queue full (max_queue_size)  | Exceeds maximum queue size                                                       | 503    | 503    | L0_http http_test.py test_descriptive_status_code, core scheduler_utils.cc
+ * model failed to load         | Request for unknown model: 'M' has no available versions                         | (any)  | 503    | L0_lifecycle lifecycle_test.py (assertIn / startswith)
  * </pre>
  *
  * Where Triton answers 500 for what is the client's error (its JSON reader reports these as internal
@@ -140,6 +141,20 @@ class TritonWordingTest {
     } finally {
       HeldBackend.release();
       held.close();
+    }
+  }
+
+  @Test
+  void aModelThatFailedToLoadHasNoAvailableVersions(@TempDir Path repository) {
+    TestHttp.writeModel(repository, "broken", "backend: \"no_such_backend\"\n");
+    TestHttp broken = TestHttp.start(ServerOptions.builder().modelRepository(repository).build(), o -> o);
+    try {
+      HttpResponse<String> r = broken.post("/v2/models/broken/infer", json("INPUT0", "INT32", "[1]", "[1]"));
+      assertThat(r.statusCode()).isEqualTo(503);
+      assertThat(TestHttp.error(r)).startsWith("Request for unknown model: 'broken' has no available versions")
+          .contains("no_such_backend");
+    } finally {
+      broken.close();
     }
   }
 

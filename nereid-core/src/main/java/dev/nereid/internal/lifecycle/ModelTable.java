@@ -76,7 +76,8 @@ final class ModelTable {
     if (entry.versions.isEmpty() && entry.modelState == ModelState.UNKNOWN) {
       throw new NereidException.Unavailable("Request for unavailable model: '" + name + "' is not loaded");
     }
-    throw new NereidException.Unavailable("Request for unavailable model: '" + name + "' has no available versions"
+    // Triton's words, which its lifecycle tests match on; then why, which Triton does not say.
+    throw new NereidException.Unavailable("Request for unknown model: '" + name + "' has no available versions"
         + (reason.isEmpty() ? "" : ": " + reason));
   }
 

@@ -133,7 +133,7 @@ public final class RealServer {
           names.add(name);
         } else if (!scan.duplicates().containsKey(name)) { // a duplicate's reason is recorded already
           models.entry(name)
-              .modelFailed("failed to load '" + name + "': no model folder named '" + name + "' in any repository");
+              .modelFailed(notInRepositories(name, "no model folder named '" + name + "' in any repository"));
         }
       }
     }
@@ -351,6 +351,11 @@ public final class RealServer {
    * The config with the name the model is served under. A repository's name mapping serves folder
    * {@code a} as {@code b}; its config may still say {@code name: "a"}, which is then not a mismatch.
    */
+  /** Triton's words first (its model-control tests match on them), then which folder is missing. */
+  private static String notInRepositories(String name, String why) {
+    return "failed to load '" + name + "', failed to poll from model repository: " + why;
+  }
+
   private static ModelConfig servedName(ModelConfig raw, String name, Path directory) {
     String folder = directory.getFileName().toString();
     if (!folder.equals(name) && raw.getName().equals(folder)) {
@@ -509,7 +514,7 @@ public final class RealServer {
     if (source == null && overrides.files().isEmpty()) {
       String why = scan.duplicates().containsKey(name) ? "it is in more than one repository: " + scan.duplicates().get(name)
           : "no model folder named '" + name + "' in any repository";
-      throw new NereidException.InvalidArgument("failed to load '" + name + "': " + why);
+      throw new NereidException.InvalidArgument(notInRepositories(name, why));
     }
     Path overrideDirectory = overrides.writeFolder(name);
     // As in Triton, loading an ensemble first loads the models it uses that are not loaded yet.
