@@ -37,6 +37,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * JSON expanding past the limit | Request JSON size ... exceeds the maximum allowed value ... Use --http-max-input-size to increase the limit | 400 | 400 | L0_http http_input_size_limit_test.py
  * queue full (max_queue_size)  | Exceeds maximum queue size                                                       | 503    | 503    | L0_http http_test.py test_descriptive_status_code, core scheduler_utils.cc
  * model failed to load         | Request for unknown model: 'M' has no available versions                         | (any)  | 503    | L0_lifecycle lifecycle_test.py (assertIn / startswith)
+ * model not loaded (EXPLICIT)  | Request for unknown model: 'M' is not found                                      | 400    | 400    | core model_repository_manager.cc FindModelIdentifier
+ * a version not ready          | Request for unknown model: 'M' version V is not at ready state                   | 503    | 503    | core model_lifecycle.cc GetModel, prefixed by model_repository_manager.cc
  * </pre>
  *
  * Where Triton answers 500 for what is the client's error (its JSON reader reports these as internal
@@ -155,6 +157,32 @@ class TritonWordingTest {
           .contains("no_such_backend");
     } finally {
       broken.close();
+    }
+  }
+
+  @Test
+  void aModelNotLoadedAndAVersionNotReadyAreNamedAsTritonDoes(@TempDir Path repository) {
+    TestHttp.writeModel(repository, "idle", """
+        backend: "identity"
+        max_batch_size: 0
+        input [ { name: "INPUT0" data_type: TYPE_INT32 dims: [ -1 ] } ]
+        output [ { name: "OUTPUT0" data_type: TYPE_INT32 dims: [ -1 ] } ]
+        """);
+    TestHttp explicit = TestHttp.start(ServerOptions.builder().modelRepository(repository)
+        .modelControlMode(ModelControlMode.EXPLICIT).build(), o -> o);
+    try {
+      String body = json("INPUT0", "INT32", "[1]", "[1]");
+      HttpResponse<String> notLoaded = explicit.post("/v2/models/idle/infer", body);
+      assertThat(notLoaded.statusCode()).isEqualTo(400);
+      assertThat(TestHttp.error(notLoaded)).isEqualTo("Request for unknown model: 'idle' is not found");
+      assertThat(explicit.post("/v2/repository/models/idle/load", "").statusCode()).isEqualTo(200);
+      assertThat(explicit.post("/v2/repository/models/idle/unload", "").statusCode()).isEqualTo(200);
+      TestHttp.await("idle to unload", () -> explicit.post("/v2/models/idle/versions/1/infer", body).statusCode() != 200);
+      HttpResponse<String> notReady = explicit.post("/v2/models/idle/versions/1/infer", body);
+      assertThat(notReady.statusCode()).isEqualTo(503);
+      assertThat(TestHttp.error(notReady)).startsWith("Request for unknown model: 'idle' version 1 is not at ready state");
+    } finally {
+      explicit.close();
     }
   }
 
