@@ -347,15 +347,15 @@ public final class RealServer {
     }
   }
 
-  /**
-   * The config with the name the model is served under. A repository's name mapping serves folder
-   * {@code a} as {@code b}; its config may still say {@code name: "a"}, which is then not a mismatch.
-   */
-  /** Triton's words first (its model-control tests match on them), then which folder is missing. */
+  /** Triton's words first (its model-control tests match on them), then why the repositories do not give the model. */
   private static String notInRepositories(String name, String why) {
     return "failed to load '" + name + "', failed to poll from model repository: " + why;
   }
 
+  /**
+   * The config with the name the model is served under. A repository's name mapping serves folder
+   * {@code a} as {@code b}; its config may still say {@code name: "a"}, which is then not a mismatch.
+   */
   private static ModelConfig servedName(ModelConfig raw, String name, Path directory) {
     String folder = directory.getFileName().toString();
     if (!folder.equals(name) && raw.getName().equals(folder)) {
