@@ -347,7 +347,7 @@ public final class RealServer {
     }
   }
 
-  /** Triton's words first (its model-control tests match on them), then why the repositories do not give the model. */
+  /** Triton's words first (its model-control tests match on them), then why no repository gives the model. */
   private static String notInRepositories(String name, String why) {
     return "failed to load '" + name + "', failed to poll from model repository: " + why;
   }
