@@ -64,12 +64,14 @@ public final class GrpcFrontend implements AutoCloseable {
   private final Options options;
   private final BufferPool requestMemory;
   private final RecyclingAllocator transportMemory;
+  private final HealthService health;
   private final int port;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private GrpcFrontend(io.grpc.Server grpc, ExecutorService executor, EventLoops loops, Options options,
-      BufferPool requestMemory, RecyclingAllocator transportMemory) {
+      BufferPool requestMemory, RecyclingAllocator transportMemory, HealthService health) {
     this.grpc = grpc;
+    this.health = health;
     this.transportMemory = transportMemory;
     this.requestMemory = requestMemory;
     this.executor = executor;
@@ -99,6 +101,7 @@ public final class GrpcFrontend implements AutoCloseable {
     BufferPool requestMemory = new BufferPool(Math.min(options.maxInboundMessageSize(), MAX_IDLE_POOL_BYTES),
         Math.min(4L * options.maxInboundMessageSize(), MAX_IN_USE_POOL_BYTES));
     RecyclingAllocator transportMemory = new RecyclingAllocator(MAX_IDLE_POOL_BYTES);
+    HealthService health = new HealthService(server, loops.group().next());
     // Calls run on the event loops (no hand-off per call); the services move what may block to the executor.
     io.grpc.Server grpc = NettyServerBuilder.forAddress(new InetSocketAddress(options.address(), options.port()),
             PlaintextTransport.serverCredentials())
@@ -113,7 +116,7 @@ public final class GrpcFrontend implements AutoCloseable {
         .addService(ServerInterceptors.intercept(MalformedMessages.guard(inferenceService(server, executor, loops, requestMemory,
                 SystemSharedMemory.of(server))),
             interceptors))
-        .addService(ServerInterceptors.intercept(MalformedMessages.guard(new HealthService(server).bindService()),
+        .addService(ServerInterceptors.intercept(MalformedMessages.guard(health.bindService()),
             interceptors))
         .build();
     try {
@@ -125,7 +128,7 @@ public final class GrpcFrontend implements AutoCloseable {
           + options.port() + ": " + e.getMessage(), e);
     }
     log.info("gRPC front end listening on {}:{}", options.address(), grpc.getPort());
-    return new GrpcFrontend(grpc, executor, loops, options, requestMemory, transportMemory);
+    return new GrpcFrontend(grpc, executor, loops, options, requestMemory, transportMemory, health);
   }
 
   /**
@@ -158,13 +161,16 @@ public final class GrpcFrontend implements AutoCloseable {
 
   /**
    * Stops accepting calls, waits up to the shutdown timeout for calls in flight (open streams
-   * included), then cancels what is left. Closing again does nothing.
+   * included), then cancels what is left. Health {@code Watch} streams get NOT_SERVING and end at
+   * once. Closing again does nothing.
    */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    // First, so that a load balancer watching this server stops sending before new calls are refused.
+    health.close();
     grpc.shutdown();
     try {
       if (!grpc.awaitTermination(options.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS)) {

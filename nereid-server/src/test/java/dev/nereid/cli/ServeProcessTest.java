@@ -43,15 +43,18 @@ class ServeProcessTest {
         input [ { name: "INPUT0" data_type: TYPE_INT32 dims: [ -1 ] } ]
         output [ { name: "OUTPUT0" data_type: TYPE_INT32 dims: [ -1 ] } ]
         instance_group [ { kind: KIND_CPU count: 1 } ]
-        parameters { key: "execute_delay_ms" value { string_value: "1000" } }
+        parameters { key: "execute_delay_ms" value { string_value: "4000" } }
         """);
+    // The test waits to see the second request queued behind the first, which is only visible while
+    // the first executes: 4 s (it was 1 s, a narrow window on a loaded machine) leaves time to deliver the
+    // second, and both still finish well within the exit timeout.
     Path argfile = temp.resolve("java.args");
     String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     Files.writeString(argfile, "-cp\n\"" + classpath.replace("\\", "\\\\") + "\"\n-Xmx256m\n-Dorg.slf4j.simpleLogger.defaultLogLevel=info\n"
         + ServeCommand.class.getName() + "\n");
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Process process = new ProcessBuilder(java.toString(), "@" + argfile, "--model-repository", repository.toString(),
-        "--http-port", "0", "--grpc-port", "0", "--metrics-port", "0", "--exit-timeout-secs", "20")
+        "--http-port", "0", "--grpc-port", "0", "--metrics-port", "0", "--exit-timeout-secs", "30")
         .redirectErrorStream(true).start();
     List<String> output = new CopyOnWriteArrayList<>();
     Thread reader = Thread.ofVirtual().start(() -> {

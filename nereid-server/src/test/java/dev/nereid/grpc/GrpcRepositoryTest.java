@@ -98,7 +98,7 @@ class GrpcRepositoryTest {
     assertStatus(() -> load("../evil", Map.of()), Status.Code.INVALID_ARGUMENT, "invalid model name '../evil'");
     assertStatus(() -> load("", Map.of()), Status.Code.INVALID_ARGUMENT, "invalid model name ''");
     assertStatus(() -> load("ghost", Map.of()), Status.Code.INVALID_ARGUMENT,
-        "failed to load 'ghost': no model folder named 'ghost' in any repository");
+        "failed to load 'ghost', failed to poll from model repository: no model folder named 'ghost' in any repository");
     assertStatus(() -> load("identity", Map.of("config", ModelRepositoryParameter.getDefaultInstance())),
         Status.Code.INVALID_ARGUMENT, "load parameter 'config' has no value");
     assertStatus(() -> fx.blocking.repositoryModelLoad(RepositoryModelLoadRequest.newBuilder()

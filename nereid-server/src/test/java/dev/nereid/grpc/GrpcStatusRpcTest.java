@@ -47,6 +47,17 @@ class GrpcStatusRpcTest {
   }
 
   @Test
+  void sharedMemoryStatusAnswersAsHttpDoes() {
+    // HTTP answers [] for both status calls, and 404 for a region it does not know: gRPC says the same.
+    assertThat(fx.blocking.systemSharedMemoryStatus(SystemSharedMemoryStatusRequest.getDefaultInstance()).getRegionsMap())
+        .isEmpty();
+    assertThat(fx.blocking.cudaSharedMemoryStatus(CudaSharedMemoryStatusRequest.getDefaultInstance()).getRegionsMap())
+        .isEmpty();
+    assertStatus(() -> fx.blocking.cudaSharedMemoryStatus(CudaSharedMemoryStatusRequest.newBuilder().setName("gpu0").build()),
+        Status.Code.NOT_FOUND, "Unable to find cuda shared memory region: 'gpu0'");
+  }
+
+  @Test
   void anEnormousModelNameIsNotEchoedWhole() {
     String name = "m".repeat(1 << 20);
     StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,

@@ -19,18 +19,18 @@ public final class HeldBackend implements Backend {
   private static volatile CountDownLatch released = new CountDownLatch(1);
 
   /** Re-arms both latches for the next request. */
-  static void reset() {
+  public static void reset() {
     started = new CountDownLatch(1);
     released = new CountDownLatch(1);
   }
 
   /** Waits until a request is executing. */
-  static void awaitStarted() throws InterruptedException {
+  public static void awaitStarted() throws InterruptedException {
     if (!started.await(30, TimeUnit.SECONDS)) throw new AssertionError("no request reached the held model");
   }
 
   /** Lets the held request finish. */
-  static void release() {
+  public static void release() {
     released.countDown();
   }
 

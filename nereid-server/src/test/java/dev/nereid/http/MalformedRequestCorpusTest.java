@@ -293,7 +293,7 @@ class MalformedRequestCorpusTest {
     post("load with a file outside a version folder", "/v2/repository/models/raw_fp32/load",
         "{\"parameters\":{\"config\":\"{}\",\"file:model.onnx\":\"eA==\"}}", 400, "must start with a version folder");
     post("load of an unknown model", "/v2/repository/models/nope/load", "", 400,
-        "failed to load 'nope': no model folder named 'nope' in any repository");
+        "failed to load 'nope', failed to poll from model repository: no model folder named 'nope' in any repository");
     post("load with an unknown parameter", "/v2/repository/models/raw_fp32/load", "{\"parameters\":{\"x\":\"y\"}}", 400,
         "unknown load parameter 'x'");
     post("unload of an unknown model", "/v2/repository/models/nope/unload", "", 400,

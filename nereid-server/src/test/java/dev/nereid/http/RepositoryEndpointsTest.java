@@ -93,7 +93,7 @@ class RepositoryEndpointsTest {
   void loadErrors() {
     HttpResponse<String> unknown = http.post("/v2/repository/models/nope/load", "");
     assertThat(unknown.statusCode()).isEqualTo(400);
-    assertThat(TestHttp.error(unknown)).isEqualTo("failed to load 'nope': no model folder named 'nope' in any repository");
+    assertThat(TestHttp.error(unknown)).isEqualTo("failed to load 'nope', failed to poll from model repository: no model folder named 'nope' in any repository");
     HttpResponse<String> traversal = http.post("/v2/repository/models/a..b/load", "");
     assertThat(traversal.statusCode()).isEqualTo(400);
     assertThat(TestHttp.error(traversal)).isEqualTo("model name must not contain path traversal characters");

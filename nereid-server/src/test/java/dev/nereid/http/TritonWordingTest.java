@@ -3,11 +3,17 @@ package dev.nereid.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nereid.ModelControlMode;
+import dev.nereid.ServerOptions;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -29,6 +35,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * body over the limit (JSON)    | Request JSON size ... exceeds the maximum allowed value ... Use --http-max-input-size to increase the limit | 400 | 400 | L0_http http_input_size_limit_test.py
  * body over the limit (binary)  | exceeds the maximum allowed value                                                | 400    | 400    | L0_http http_input_size_limit_test.py
  * JSON expanding past the limit | Request JSON size ... exceeds the maximum allowed value ... Use --http-max-input-size to increase the limit | 400 | 400 | L0_http http_input_size_limit_test.py
+ * queue full (max_queue_size)  | Exceeds maximum queue size                                                       | 503    | 503    | L0_http http_test.py test_descriptive_status_code, core scheduler_utils.cc
+ * model failed to load         | Request for unknown model: 'M' has no available versions                         | (any)  | 503    | L0_lifecycle lifecycle_test.py (assertIn / startswith)
+ * model not loaded (EXPLICIT)  | Request for unknown model: 'M' is not found                                      | 400    | 400    | core model_repository_manager.cc FindModelIdentifier
+ * a version not ready          | Request for unknown model: 'M' version V is not at ready state                   | 503    | 503    | core model_lifecycle.cc GetModel, prefixed by model_repository_manager.cc
  * </pre>
  *
  * Where Triton answers 500 for what is the client's error (its JSON reader reports these as internal
@@ -100,6 +110,86 @@ class TritonWordingTest {
       assertThat(TestHttp.error(r)).startsWith("Request JSON size");
     }
     assertThat(http.get("/v2/health/live").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void aFullQueueIs503ExceedsMaximumQueueSize(@TempDir Path repository) throws Exception {
+    TestHttp.writeModel(repository, "held", """
+        backend: "held"
+        max_batch_size: 0
+        input [ { name: "INPUT0" data_type: TYPE_INT32 dims: [ -1 ] } ]
+        output [ { name: "OUTPUT0" data_type: TYPE_INT32 dims: [ -1 ] } ]
+        """);
+    HeldBackend.reset();
+    TestHttp held = TestHttp.start(ServerOptions.builder().modelRepository(repository).defaultMaxQueueSize(1).build(),
+        o -> o);
+    try {
+      CompletableFuture<HttpResponse<String>> running = sendHeld(held);
+      HeldBackend.awaitStarted();
+      // One request runs and the queue holds one: of the next two, whichever arrives second is refused at
+      // once (which one that is depends on the thread timing, so the test does not assume it).
+      CompletableFuture<HttpResponse<String>> b = sendHeld(held);
+      CompletableFuture<HttpResponse<String>> c = sendHeld(held);
+      CompletableFuture.anyOf(b, c).get(60, TimeUnit.SECONDS);
+      CompletableFuture<HttpResponse<String>> first = b.isDone() ? b : c;
+      CompletableFuture<HttpResponse<String>> queued = first == b ? c : b;
+      HttpResponse<String> refused = first.get();
+      assertThat(refused.statusCode()).isEqualTo(503);
+      assertThat(TestHttp.error(refused)).startsWith("Exceeds maximum queue size").contains("'held'")
+          .contains("max_queue_size 1");
+      HeldBackend.release();
+      assertThat(running.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+      assertThat(queued.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    } finally {
+      HeldBackend.release();
+      held.close();
+    }
+  }
+
+  @Test
+  void aModelThatFailedToLoadHasNoAvailableVersions(@TempDir Path repository) {
+    TestHttp.writeModel(repository, "broken", "backend: \"no_such_backend\"\n");
+    TestHttp broken = TestHttp.start(ServerOptions.builder().modelRepository(repository).build(), o -> o);
+    try {
+      HttpResponse<String> r = broken.post("/v2/models/broken/infer", json("INPUT0", "INT32", "[1]", "[1]"));
+      assertThat(r.statusCode()).isEqualTo(503);
+      assertThat(TestHttp.error(r)).startsWith("Request for unknown model: 'broken' has no available versions")
+          .contains("no_such_backend");
+    } finally {
+      broken.close();
+    }
+  }
+
+  @Test
+  void aModelNotLoadedAndAVersionNotReadyAreNamedAsTritonDoes(@TempDir Path repository) {
+    TestHttp.writeModel(repository, "idle", """
+        backend: "identity"
+        max_batch_size: 0
+        input [ { name: "INPUT0" data_type: TYPE_INT32 dims: [ -1 ] } ]
+        output [ { name: "OUTPUT0" data_type: TYPE_INT32 dims: [ -1 ] } ]
+        """);
+    TestHttp explicit = TestHttp.start(ServerOptions.builder().modelRepository(repository)
+        .modelControlMode(ModelControlMode.EXPLICIT).build(), o -> o);
+    try {
+      String body = json("INPUT0", "INT32", "[1]", "[1]");
+      HttpResponse<String> notLoaded = explicit.post("/v2/models/idle/infer", body);
+      assertThat(notLoaded.statusCode()).isEqualTo(400);
+      assertThat(TestHttp.error(notLoaded)).isEqualTo("Request for unknown model: 'idle' is not found");
+      assertThat(explicit.post("/v2/repository/models/idle/load", "").statusCode()).isEqualTo(200);
+      assertThat(explicit.post("/v2/repository/models/idle/unload", "").statusCode()).isEqualTo(200);
+      TestHttp.await("idle to unload", () -> explicit.post("/v2/models/idle/versions/1/infer", body).statusCode() != 200);
+      HttpResponse<String> notReady = explicit.post("/v2/models/idle/versions/1/infer", body);
+      assertThat(notReady.statusCode()).isEqualTo(503);
+      assertThat(TestHttp.error(notReady)).startsWith("Request for unknown model: 'idle' version 1 is not at ready state");
+    } finally {
+      explicit.close();
+    }
+  }
+
+  private static CompletableFuture<HttpResponse<String>> sendHeld(TestHttp held) {
+    return held.client.sendAsync(HttpRequest.newBuilder(held.uri("/v2/models/held/infer"))
+        .POST(HttpRequest.BodyPublishers.ofString(HttpFrontendLifecycleTest.SLOW_BODY)).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private static HttpResponse<String> send(Row row) {

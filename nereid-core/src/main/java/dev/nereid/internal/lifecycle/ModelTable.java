@@ -66,7 +66,8 @@ final class ModelTable {
       if (slot == null) {
         throw new NereidException.NotFound("Request for unknown model: '" + name + "' version " + version + " is not found");
       }
-      throw new NereidException.Unavailable("'" + name + "' version " + version + " is not at ready state ("
+      throw new NereidException.Unavailable("Request for unknown model: '" + name + "' version " + version
+          + " is not at ready state ("
           + slot.state() + (slot.reason().isEmpty() ? "" : ": " + slot.reason()) + ")");
     }
     String reason = entry.modelReason();
@@ -74,9 +75,12 @@ final class ModelTable {
       reason = entry.versions().values().stream().map(VersionSlot::reason).filter(r -> !r.isEmpty()).findFirst().orElse("");
     }
     if (entry.untouched()) {
-      throw new NereidException.Unavailable("Request for unavailable model: '" + name + "' is not loaded");
+      // Triton says "is not found" for a model it has not loaded; the repository has this one.
+      throw new NereidException.Unavailable("Request for unknown model: '" + name + "' is not found: it is in the"
+          + " repository but not loaded");
     }
-    throw new NereidException.Unavailable("Request for unavailable model: '" + name + "' has no available versions"
+    // Triton's words, which its lifecycle tests match on; then why, which Triton does not say.
+    throw new NereidException.Unavailable("Request for unknown model: '" + name + "' has no available versions"
         + (reason.isEmpty() ? "" : ": " + reason));
   }
 

@@ -88,7 +88,7 @@ final class RepositoryManager {
           names.add(name);
         } else if (!scan.duplicates().containsKey(name)) { // a duplicate's reason is recorded already
           models.entry(name)
-              .modelFailed("failed to load '" + name + "': no model folder named '" + name + "' in any repository");
+              .modelFailed(notInRepositories(name, "no model folder named '" + name + "' in any repository"));
         }
       }
     }
@@ -148,7 +148,7 @@ final class RepositoryManager {
     if (source == null && overrides.files().isEmpty()) {
       String why = scan.duplicates().containsKey(name) ? "it is in more than one repository: " + scan.duplicates().get(name)
           : "no model folder named '" + name + "' in any repository";
-      throw new NereidException.InvalidArgument("failed to load '" + name + "': " + why);
+      throw new NereidException.InvalidArgument(notInRepositories(name, why));
     }
     Path overrideDirectory = overrides.writeFolder(name);
     // As in Triton, loading an ensemble first loads the models it uses that are not loaded yet.
@@ -305,5 +305,10 @@ final class RepositoryManager {
     }
     lifecycleThreads.shutdownNow();
     return grace;
+  }
+
+  /** Triton's words first (its model-control tests match on them), then why no repository gives the model. */
+  private static String notInRepositories(String name, String why) {
+    return "failed to load '" + name + "', failed to poll from model repository: " + why;
   }
 }

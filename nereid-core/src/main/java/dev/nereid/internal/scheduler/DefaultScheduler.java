@@ -72,7 +72,8 @@ public final class DefaultScheduler implements Scheduler {
     }
     if (size.incrementAndGet() > capacity) {
       size.decrementAndGet();
-      throw new NereidException.Unavailable("inference request for model '" + modelName
+      // Triton's words first: its clients and QA tests match on them.
+      throw new NereidException.Unavailable("Exceeds maximum queue size: inference request for model '" + modelName
           + "' rejected: the queue is full (max_queue_size " + capacity + ")");
     }
     request.queued();

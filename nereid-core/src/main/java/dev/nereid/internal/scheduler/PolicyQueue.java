@@ -91,7 +91,8 @@ public final class PolicyQueue {
     request.queuePolicy(level, deadline, policy.getTimeoutAction() == ModelQueuePolicy.TimeoutAction.DELAY);
     if (admitted.incrementAndGet(level) > capacities[level]) {
       admitted.decrementAndGet(level);
-      throw new NereidException.Unavailable("inference request for model '" + modelName
+      // Triton's words first: its clients and QA tests match on them.
+      throw new NereidException.Unavailable("Exceeds maximum queue size: inference request for model '" + modelName
           + "' rejected: the queue is full (max_queue_size " + capacities[level]
           + (levels > 1 ? " at priority level " + level : "") + ")");
     }
