@@ -109,6 +109,11 @@ final class CompleteTrees implements TreeLayout {
   }
 
   @Override
+  public String description() {
+    return "complete trees of depth " + depth;
+  }
+
+  @Override
   public void addLeaves(float[] x, int stride, int first, int rows, double[] sums) {
     float[] wide = widen(x, stride, first, rows);
     if (rows < 8) {

@@ -18,11 +18,11 @@ final class Forest {
   /** Rows walked together through one tree: their features stay in the L1 cache while the trees pass. */
   private static final int BLOCK = 64;
 
-  /** Which {@link TreeLayout} to compile into. */
+  /** Which {@link TreeLayout} to compile into (config parameter {@code storage_type}). */
   enum Layout {
     /** {@link CompleteTrees} when the forest is no deeper than {@link CompleteTrees#MAX_DEPTH}, else linked. */
-    FASTEST,
-    /** {@link LinkedTrees} whatever the depth (for tests that compare the layouts). */
+    AUTO,
+    /** {@link LinkedTrees} whatever the depth. */
     LINKED
   }
 
@@ -50,18 +50,15 @@ final class Forest {
    * @param baseMargin per output group, the margin every row starts from
    * @param averageDivisor the summed leaves are divided by this (a random forest's tree count per group;
    *     1 for boosting)
+   * @param layout how to lay the trees out
    */
-  static Forest compile(int numFeatures, List<Tree> trees, double[] baseMargin, double averageDivisor) {
-    return compile(numFeatures, trees, baseMargin, averageDivisor, Layout.FASTEST);
-  }
-
   static Forest compile(int numFeatures, List<Tree> trees, double[] baseMargin, double averageDivisor, Layout layout) {
     int numGroups = baseMargin.length;
     int depth = 0;
     for (int ti = 0; ti < trees.size(); ti++) {
       depth = Math.max(depth, checkedDepth(trees.get(ti), ti, numFeatures, numGroups));
     }
-    TreeLayout compiled = layout == Layout.FASTEST && depth <= CompleteTrees.MAX_DEPTH
+    TreeLayout compiled = layout == Layout.AUTO && depth <= CompleteTrees.MAX_DEPTH
         ? CompleteTrees.of(trees, numFeatures, numGroups, depth)
         : LinkedTrees.of(trees, numGroups);
     return new Forest(numFeatures, numGroups, trees.size(), compiled, baseMargin.clone(), averageDivisor);

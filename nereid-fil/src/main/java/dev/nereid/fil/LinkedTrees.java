@@ -97,6 +97,11 @@ final class LinkedTrees implements TreeLayout {
   }
 
   @Override
+  public String description() {
+    return "linked nodes";
+  }
+
+  @Override
   public void addLeaves(float[] x, int stride, int first, int rows, double[] sums) {
     if (rows < 8) {
       for (int r = 0; r < rows; r++) rowByTrees(x, (first + r) * stride, sums, r * numGroups);

@@ -11,4 +11,7 @@ sealed interface TreeLayout permits LinkedTrees, CompleteTrees {
    * {@code first}).
    */
   void addLeaves(float[] x, int stride, int first, int rows, double[] sums);
+
+  /** What the layout is, for the log line of a loaded model (e.g. "complete trees of depth 8"). */
+  String description();
 }
