@@ -10,15 +10,13 @@ import java.util.List;
  * takes exactly {@code depth} steps. A leaf above the bottom level is padded: it becomes a split whose both
  * sides end in copies of the leaf, so each row still reaches the leaf value the tree holds.
  *
- * <p>A node is one 64-bit word, a column with flag bits in the low half and the threshold's {@link #key}
- * (or the index of a {@link SpecialSplit}) in the high half. A step is one load of the node, one of the
- * value's key, a subtraction whose sign is the answer, and {@code i = 2i + 2 - (x < threshold ? 1 : 0)}: no
- * test for a leaf, none for NaN, and no compare that the JIT could turn into a branch (it does for a float
- * compare whose profile is lopsided, as in sparse trees, and then mispredicts on every real split). NaN
- * needs no test because each row is first widened into keys of two copies with NaN replaced: by +infinity
- * in the first copy, which fails every "{@code x < threshold}" as a NaN does, and by -infinity in the
- * second, which passes it; a node whose NaN goes left reads its feature from the second copy. (A forest
- * with special splits gets a third copy, the row's float bits as they came, for them.)
+ * <p>A node is one 64-bit word, a column with flag bits in the low half and the float threshold (or the
+ * index of a {@link SpecialSplit}) in the high half. A step is one load of the node, one of the value, one
+ * compare and {@code i = 2i + 1 + (goes right ? 1 : 0)}: no test for a leaf, and none for NaN. NaN needs no
+ * test because each row is first widened into copies with NaN replaced: by +infinity in the first copy,
+ * which fails every "{@code x < threshold}" as a NaN does, and by -infinity in the second, which passes
+ * it; a node whose NaN goes left reads its feature from the second copy. (A forest with special splits gets
+ * a third copy, the row as it came, for them.)
  *
  * <p>Many rows: tree by tree, all the rows of the block take one level per pass, so the walks of a block
  * are independent loads the CPU overlaps. Under eight rows: per row, a chunk of trees per pass.
@@ -29,12 +27,14 @@ final class CompleteTrees implements TreeLayout {
   /** Trees one row walks together when there are too few rows to walk in lockstep. */
   private static final int TREE_CHUNK = 16;
   /**
-   * The node a padded leaf becomes: both sides hold the same leaf, so the test does not matter, but its
-   * threshold must not be NaN: a compare with NaN is unordered, which the JIT's compare handles on a branch
-   * of its own, and a mix of ordered and unordered compares then costs mispredictions (2x slower on
-   * sparse trees).
+   * The nodes a padded leaf becomes: both sides hold the same leaf, so the test does not matter, but the
+   * JIT compiles "{@code x < threshold ? 1 : 2}" to a branch, not a conditional move, when its profile is
+   * lopsided, and the branch then mispredicts on every real split (sparse trees, mostly padding, ran 2x
+   * slower). So padding at even positions sends rows left (+infinity) and at odd positions right
+   * (-infinity), which keeps the profile even; never NaN, whose unordered compare takes a branch of its own.
    */
-  private static final long PADDING = (long) key(Float.POSITIVE_INFINITY) << 32;
+  private static final long PAD_LEFT = (long) Float.floatToRawIntBits(Float.POSITIVE_INFINITY) << 32;
+  private static final long PAD_RIGHT = (long) Float.floatToRawIntBits(Float.NEGATIVE_INFINITY) << 32;
 
   private final int numFeatures;
   private final int numGroups;
@@ -85,7 +85,7 @@ final class CompleteTrees implements TreeLayout {
         return;
       }
       if (t.isLeaf(n)) {
-        nodes[nodeBase + pos] = PADDING;
+        nodes[nodeBase + pos] = (pos & 1) == 0 ? PAD_LEFT : PAD_RIGHT;
         place(t, n, 2 * pos + 1, level + 1, nodeBase, leafBase);
         place(t, n, 2 * pos + 2, level + 1, nodeBase, leafBase);
         return;
@@ -111,21 +111,8 @@ final class CompleteTrees implements TreeLayout {
         return index << 32 | (Forest.SPECIAL | (2 * numFeatures + feature));
       }
       int column = nanLeft ? numFeatures + feature : feature;
-      // A NaN threshold fails every compare: the smallest key does the same.
-      long high = Float.isNaN(threshold) ? Integer.MIN_VALUE : key(threshold);
-      return high << 32 | column;
+      return (long) Float.floatToRawIntBits(threshold) << 32 | column;
     }
-  }
-
-  /**
-   * An int that orders as the float does: {@code key(a) < key(b)} exactly when {@code a < b}, for every
-   * float that is not NaN (both zeros get the key 0, as they compare equal). Keys lie between
-   * {@code key(-infinity)} and {@code key(+infinity)}, so {@code Integer.MIN_VALUE} is below all of them.
-   */
-  static int key(float v) {
-    if (v == 0f) return 0;
-    int bits = Float.floatToRawIntBits(v);
-    return bits ^ ((bits >> 31) & Integer.MAX_VALUE);
   }
 
   @Override
@@ -135,7 +122,7 @@ final class CompleteTrees implements TreeLayout {
 
   @Override
   public void addLeaves(float[] x, int stride, int first, int rows, double[] sums) {
-    int[] wide = widen(x, stride, first, rows);
+    float[] wide = widen(x, stride, first, rows);
     if (rows < 8) {
       for (int r = 0; r < rows; r++) rowByTrees(wide, r * width, sums, r * numGroups);
       return;
@@ -162,29 +149,24 @@ final class CompleteTrees implements TreeLayout {
   }
 
   /** The rows widened into the copies the nodes read (see the class comment), {@link #width} floats each. */
-  private int[] widen(float[] x, int stride, int first, int rows) {
-    int[] wide = new int[rows * width];
-    int nanRight = key(Float.POSITIVE_INFINITY);
-    int nanLeft = key(Float.NEGATIVE_INFINITY);
+  private float[] widen(float[] x, int stride, int first, int rows) {
+    float[] wide = new float[rows * width];
     for (int r = 0; r < rows; r++) {
       int from = (first + r) * stride;
       int to = r * width;
       for (int f = 0; f < numFeatures; f++) {
         float v = x[from + f];
         boolean nan = v != v;
-        int key = key(v);
-        wide[to + f] = nan ? nanRight : key;
-        wide[to + numFeatures + f] = nan ? nanLeft : key;
+        wide[to + f] = nan ? Float.POSITIVE_INFINITY : v;
+        wide[to + numFeatures + f] = nan ? Float.NEGATIVE_INFINITY : v;
       }
-      if (width > 2 * numFeatures) {
-        for (int f = 0; f < numFeatures; f++) wide[to + 2 * numFeatures + f] = Float.floatToRawIntBits(x[from + f]);
-      }
+      if (width > 2 * numFeatures) System.arraycopy(x, from, wide, to + 2 * numFeatures, numFeatures);
     }
     return wide;
   }
 
   /** One row through every tree, {@link #TREE_CHUNK} trees a pass, adding into {@code sums[o + group]}. */
-  private void rowByTrees(int[] wide, int base, double[] sums, int o) {
+  private void rowByTrees(float[] wide, int base, double[] sums, int o) {
     int inner = (1 << depth) - 1;
     int[] pos = new int[TREE_CHUNK];
     for (int start = 0; start < treeGroup.length; start += TREE_CHUNK) {
@@ -207,22 +189,21 @@ final class CompleteTrees implements TreeLayout {
   }
 
   /** From position {@code p} of the tree at {@code nodeBase}, the child the widened row at {@code base} goes to. */
-  private int step(int[] wide, int base, int nodeBase, int p) {
+  private int step(float[] wide, int base, int nodeBase, int p) {
     long node = nodes[nodeBase + p];
-    // The sign of key - threshold key (no overflow in a long) is 1 exactly when the row goes left.
-    long left = ((long) wide[base + (int) node] - (node >> 32)) >>> 63;
-    return 2 * p + 2 - (int) left;
+    float v = wide[base + (int) node];
+    return 2 * p + (v < Float.intBitsToFloat((int) (node >>> 32)) ? 1 : 2);
   }
 
   /** {@link #step}, for a forest that has special splits. */
-  private int stepOrSpecial(int[] wide, int base, int nodeBase, int p) {
+  private int stepOrSpecial(float[] wide, int base, int nodeBase, int p) {
     long node = nodes[nodeBase + p];
     int column = (int) node;
     if ((column & Forest.SPECIAL) == 0) {
-      long left = ((long) wide[base + column] - (node >> 32)) >>> 63;
-      return 2 * p + 2 - (int) left;
+      float v = wide[base + column];
+      return 2 * p + (v < Float.intBitsToFloat((int) (node >>> 32)) ? 1 : 2);
     }
-    float v = Float.intBitsToFloat(wide[base + (column & Forest.FEATURE_MASK)]);
+    float v = wide[base + (column & Forest.FEATURE_MASK)];
     return 2 * p + (special[(int) (node >>> 32)].goesLeft(v) ? 1 : 2);
   }
 }
