@@ -34,7 +34,7 @@ public final class FilBackend implements Backend {
   public ModelConfig autoCompleteConfig(ModelContext context) throws IOException {
     FilSettings settings = FilSettings.of(context);
     TreeModel model = ModelFiles.read(settings.modelType(), context.modelFile(settings.modelType().defaultFile()),
-        context.name());
+        context.name(), settings.layout());
     return FilSignature.complete(context.config(), model, OutputKind.of(settings, model, context.name()));
   }
 

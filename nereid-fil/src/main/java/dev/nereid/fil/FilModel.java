@@ -33,12 +33,13 @@ final class FilModel implements BackendModel {
   static FilModel load(ModelContext context) throws IOException {
     FilSettings settings = FilSettings.of(context);
     Path file = context.modelFile(settings.modelType().defaultFile());
-    TreeModel model = ModelFiles.read(settings.modelType(), file, context.name());
+    TreeModel model = ModelFiles.read(settings.modelType(), file, context.name(), settings.layout());
     OutputKind kind = OutputKind.of(settings, model, context.name());
     FilSignature.check(context.name(), context.config(), model, kind);
     ExecutorService pool = settings.threads() > 1 ? pool(context.name(), settings.threads() - 1) : null;
-    log.info("model '{}' version {}: {} ({} features, output {} x {}, {} thread(s) per batch)", context.name(),
-        context.version(), model.format(), model.forest().numFeatures(), kind, kind.width(model), settings.threads());
+    log.info("model '{}' version {}: {} ({} features, {} trees as {}, output {} x {}, {} thread(s) per batch)",
+        context.name(), context.version(), model.format(), model.forest().numFeatures(), model.forest().numTrees(),
+        model.forest().layout().description(), kind, kind.width(model), settings.threads());
     return new FilModel(context.name(), new Predictor(model, kind, settings.threshold(), pool, settings.threads()), pool);
   }
 

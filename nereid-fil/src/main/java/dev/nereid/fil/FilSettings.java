@@ -17,9 +17,11 @@ import java.util.Set;
  * @param threshold {@code threshold}: a binary classifier answers class 1 when its probability is above it
  * @param threads {@code threads}: how many threads one batch is split across (default 1: the instance's own
  *     thread; use instance_group count for concurrent batches)
+ * @param layout from {@code storage_type}: SPARSE and SPARSE8 keep the trees' nodes linked, AUTO (the
+ *     default) and DENSE store complete trees where the forest is shallow enough
  */
 record FilSettings(ModelType modelType, Optional<Boolean> outputClass, boolean predictProba, float threshold,
-    int threads) {
+    int threads, Forest.Layout layout) {
   private static final Set<String> STORAGE_TYPES = Set.of("AUTO", "DENSE", "SPARSE", "SPARSE8");
   private static final Set<String> ALGOS = Set.of("ALGO_AUTO", "NAIVE", "TREE_REORG", "BATCH_TREE_REORG");
 
@@ -37,9 +39,12 @@ record FilSettings(ModelType modelType, Optional<Boolean> outputClass, boolean p
     int threads = context.parameter("threads").map(v -> count(model, "threads", v)).orElse(1);
     context.parameter("use_experimental_optimizations").ifPresent(v -> bool(model, "use_experimental_optimizations", v));
     context.parameter("xgboost_allow_unknown_field").ifPresent(v -> bool(model, "xgboost_allow_unknown_field", v));
-    context.parameter("storage_type").ifPresent(v -> oneOf(model, "storage_type", v, STORAGE_TYPES));
+    Forest.Layout layout = context.parameter("storage_type")
+        .map(v -> oneOf(model, "storage_type", v, STORAGE_TYPES).startsWith("SPARSE") ? Forest.Layout.LINKED
+            : Forest.Layout.AUTO)
+        .orElse(Forest.Layout.AUTO);
     context.parameter("algo").ifPresent(v -> oneOf(model, "algo", v, ALGOS));
-    return new FilSettings(type, outputClass, proba, threshold, threads);
+    return new FilSettings(type, outputClass, proba, threshold, threads, layout);
   }
 
   private static boolean bool(String model, String key, String value) {
@@ -71,10 +76,13 @@ record FilSettings(ModelType modelType, Optional<Boolean> outputClass, boolean p
     }
   }
 
-  private static void oneOf(String model, String key, String value, Set<String> allowed) {
-    if (!allowed.contains(value.trim().toUpperCase(Locale.ROOT))) {
+  /** The value, upper-cased, when it is one of {@code allowed}. */
+  private static String oneOf(String model, String key, String value, Set<String> allowed) {
+    String upper = value.trim().toUpperCase(Locale.ROOT);
+    if (!allowed.contains(upper)) {
       throw new NereidException.InvalidArgument("model '" + model + "': parameter " + key + " is '" + value
           + "', expected one of " + allowed.stream().sorted().toList());
     }
+    return upper;
   }
 }

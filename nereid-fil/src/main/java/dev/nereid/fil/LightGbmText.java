@@ -16,9 +16,9 @@ import java.util.Map;
 final class LightGbmText {
   private LightGbmText() {}
 
-  static TreeModel read(String text, String what) {
+  static TreeModel read(String text, String what, Forest.Layout layout) {
     try {
-      return parse(text, what);
+      return parse(text, what, layout);
     } catch (ModelFileException e) {
       throw e;
     } catch (RuntimeException e) {
@@ -26,7 +26,7 @@ final class LightGbmText {
     }
   }
 
-  private static TreeModel parse(String text, String what) {
+  private static TreeModel parse(String text, String what, Forest.Layout layout) {
     String[] lines = text.split("\r?\n");
     Map<String, String> header = new HashMap<>();
     boolean average = false;
@@ -67,7 +67,7 @@ final class LightGbmText {
     double divisor = average ? Math.max(1, trees.size() / perIteration) : 1.0;
     Forest forest;
     try {
-      forest = Forest.compile(numFeatures, trees, new double[perIteration], divisor);
+      forest = Forest.compile(numFeatures, trees, new double[perIteration], divisor, layout);
     } catch (IllegalArgumentException e) {
       throw new ModelFileException(what + ": " + e.getMessage(), e);
     }

@@ -26,7 +26,11 @@ final class ModelFiles {
 
   private ModelFiles() {}
 
-  static TreeModel read(ModelType type, Path file, String model) throws IOException {
+  /**
+   * Reads a model file of {@code type}, its trees compiled into {@code layout}; {@code model} names the
+   * model in messages.
+   */
+  static TreeModel read(ModelType type, Path file, String model, Forest.Layout layout) throws IOException {
     String what = "model '" + model + "': " + file.getFileName();
     if (type == ModelType.TREELITE_CHECKPOINT) {
       throw new NereidException.Unsupported(what + ": Treelite checkpoints are not supported by Nereid's fil backend "
@@ -43,8 +47,8 @@ final class ModelFiles {
     }
     try {
       return switch (type) {
-        case LIGHTGBM -> LightGbmText.read(new String(bytes, StandardCharsets.UTF_8), what);
-        case XGBOOST, XGBOOST_JSON, XGBOOST_UBJ -> xgboost(bytes, what);
+        case LIGHTGBM -> LightGbmText.read(new String(bytes, StandardCharsets.UTF_8), what, layout);
+        case XGBOOST, XGBOOST_JSON, XGBOOST_UBJ -> xgboost(bytes, what, layout);
         case TREELITE_CHECKPOINT -> throw new AssertionError();
       };
     } catch (ModelFileException e) {
@@ -52,7 +56,7 @@ final class ModelFiles {
     }
   }
 
-  private static TreeModel xgboost(byte[] bytes, String what) throws IOException {
+  private static TreeModel xgboost(byte[] bytes, String what, Forest.Layout layout) throws IOException {
     int first = 0;
     while (first < bytes.length && Character.isWhitespace(bytes[first])) first++;
     if (first < bytes.length && bytes[first] == '{') {
@@ -65,8 +69,8 @@ final class ModelFiles {
         throw new ModelFileException(what + " is not valid JSON: " + e.getOriginalMessage() + " (line "
             + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")", e);
       }
-      return XgboostJson.read(root, what);
+      return XgboostJson.read(root, what, layout);
     }
-    return XgboostBinary.read(bytes, what);
+    return XgboostBinary.read(bytes, what, layout);
   }
 }

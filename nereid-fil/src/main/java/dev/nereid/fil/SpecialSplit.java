@@ -53,6 +53,18 @@ sealed interface SpecialSplit {
     }
   }
 
+  /**
+   * The plain test, "{@code x < threshold}, NaN to the default side", for the rare node that
+   * {@link CompleteTrees} cannot encode as a plain compare (a NaN or minus-infinity threshold whose NaN
+   * goes left).
+   */
+  record Numeric(float threshold, boolean nanLeft) implements SpecialSplit {
+    @Override
+    public boolean goesLeft(float x) {
+      return x < threshold || (Float.isNaN(x) && nanLeft);
+    }
+  }
+
   private static boolean contains(long[] words, int bit) {
     int word = bit >>> 6;
     return word < words.length && (words[word] & (1L << (bit & 63))) != 0;

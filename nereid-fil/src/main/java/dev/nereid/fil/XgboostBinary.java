@@ -24,16 +24,16 @@ final class XgboostBinary {
 
   private XgboostBinary() {}
 
-  static TreeModel read(byte[] bytes, String what) {
+  static TreeModel read(byte[] bytes, String what, Forest.Layout layout) {
     try {
-      return parse(ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN), what);
+      return parse(ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN), what, layout);
     } catch (BufferUnderflowException e) {
       throw new ModelFileException(what + " is not an XGBoost model: it is neither JSON nor UBJSON, and too short "
           + "for the legacy binary format");
     }
   }
 
-  private static TreeModel parse(ByteBuffer in, String what) {
+  private static TreeModel parse(ByteBuffer in, String what, Forest.Layout layout) {
     if (in.remaining() >= 4 && in.get(0) == 'b' && in.get(1) == 'i' && in.get(2) == 'n' && in.get(3) == 'f') {
       in.position(4);
     } else if (in.remaining() >= 4 && in.get(0) == 'b' && in.get(1) == 's' && in.get(2) == '6' && in.get(3) == '4') {
@@ -87,7 +87,7 @@ final class XgboostBinary {
     double[] base = XgboostJson.baseMargin(Float.toString(baseScore), groups, link, what);
     Forest forest;
     try {
-      forest = Forest.compile(numFeature, trees, base, 1.0);
+      forest = Forest.compile(numFeature, trees, base, 1.0, layout);
     } catch (IllegalArgumentException e) {
       throw new ModelFileException(what + ": " + e.getMessage(), e);
     }

@@ -18,9 +18,9 @@ final class XgboostJson {
   private XgboostJson() {}
 
   /** Builds the model from the parsed document; {@code what} names the file in messages. */
-  static TreeModel read(JsonNode root, String what) {
+  static TreeModel read(JsonNode root, String what, Forest.Layout layout) {
     try {
-      return parse(root, what);
+      return parse(root, what, layout);
     } catch (ModelFileException e) {
       throw e;
     } catch (RuntimeException e) {
@@ -28,7 +28,7 @@ final class XgboostJson {
     }
   }
 
-  private static TreeModel parse(JsonNode root, String what) {
+  private static TreeModel parse(JsonNode root, String what, Forest.Layout layout) {
     JsonNode learner = required(root, "learner", what);
     String version = versionOf(root);
     JsonNode param = required(learner, "learner_model_param", what);
@@ -63,7 +63,7 @@ final class XgboostJson {
     }
     Forest forest;
     try {
-      forest = Forest.compile(numFeature, list, base, 1.0);
+      forest = Forest.compile(numFeature, list, base, 1.0, layout);
     } catch (IllegalArgumentException e) {
       throw new ModelFileException(what + ": " + e.getMessage(), e);
     }

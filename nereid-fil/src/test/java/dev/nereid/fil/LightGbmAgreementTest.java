@@ -25,6 +25,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code zero_as_missing}, multiclass (probabilities and class ids), regression, categorical features, and a
  * random forest ({@code boosting=rf}, averaged output).
  *
+ * <p>The models up to 10 deep run as complete trees (the default {@code storage_type}), a few also with
+ * {@code storage_type: SPARSE} (linked nodes), and {@code deep}, grown leaf-wise past 10 levels, runs as
+ * linked nodes by default.
+ *
  * <p>Tolerance: 1e-6 relative (at least 1e-6 absolute). LightGBM and Nereid both add the leaves in double
  * and reach the same leaves (thresholds are compared exactly as LightGBM compares them); the difference is
  * the rounding of the float32 answer and of the summation order.
@@ -38,7 +42,11 @@ class LightGbmAgreementTest {
   static Server server;
   static final Map<String, Case> cases = new HashMap<>();
 
-  record Case(Path file, XgboostAgreementTest.Output output, int classes, boolean categorical) {}
+  /** A served model, its file (the reference LightGBM loads) and the layout its trees must be in. */
+  record Case(Path file, XgboostAgreementTest.Output output, int classes, Class<? extends TreeLayout> layout) {}
+
+  /** Models also served with {@code storage_type: SPARSE}, as {@code <name>_sparse}. */
+  static final List<String> SPARSE = List.of("binary", "zero_as_missing", "multiclass", "random_forest");
 
   @BeforeAll
   static void start() throws Exception {
@@ -69,7 +77,8 @@ class LightGbmAgreementTest {
       multi[r] = signal[r] < -0.8f ? 0 : signal[r] < 0.9f ? 1 : 2;
     }
     String data = "max_bin=63 categorical_feature=5,6";
-    String tree = " num_leaves=24 min_data_in_leaf=10 min_data_per_group=10 cat_smooth=1";
+    // max_depth keeps these models to complete trees; "deep" below is the model past that.
+    String tree = " num_leaves=24 max_depth=8 min_data_in_leaf=10 min_data_per_group=10 cat_smooth=1";
     train(repo, models, "binary", x, rows, binary, data, "objective=binary" + tree, 40,
         XgboostAgreementTest.Output.PROBA, 2);
     train(repo, models, "binary_class", x, rows, binary, data, "objective=binary" + tree, 40,
@@ -85,6 +94,9 @@ class LightGbmAgreementTest {
     train(repo, models, "random_forest", x, rows, signal, data,
         "objective=regression boosting=rf bagging_freq=1 bagging_fraction=0.7 feature_fraction=0.8" + tree, 30,
         XgboostAgreementTest.Output.VALUE, 1);
+    train(repo, models, "deep", x, rows, signal, data, "objective=regression num_leaves=400 min_data_in_leaf=2"
+        + " min_data_per_group=2", 20, XgboostAgreementTest.Output.VALUE, 1);
+    for (String name : SPARSE) add(repo, name + "_sparse", cases.get(name), "storage_type", "SPARSE");
     // The models hold the split kinds the test is about: categorical splits, and all three missing types.
     String binaryText = Files.readString(models.resolve("binary.txt"));
     assertThat(binaryText).containsPattern("num_cat=[1-9]");
@@ -99,14 +111,23 @@ class LightGbmAgreementTest {
       String data, String params, int iterations, XgboostAgreementTest.Output output, int classes) {
     Path file = models.resolve(name + ".txt");
     LightGbmJni.train(x, rows, FEATURES, labels, data, params, iterations, file);
-    int width = output == XgboostAgreementTest.Output.PROBA ? classes : 1;
-    String[] settings = switch (output) {
-      case PROBA -> new String[] {"predict_proba", "true", "output_class", "true"};
-      case CLASS -> new String[] {"output_class", "true"};
-      case VALUE -> new String[] {"output_class", "false"};
-    };
-    repo.add(name, file, "model.txt", FilRepository.config("lightgbm", FEATURES, width, settings));
-    cases.put(name, new Case(file, output, classes, true));
+    Class<? extends TreeLayout> layout = name.equals("deep") ? LinkedTrees.class : CompleteTrees.class;
+    add(repo, name, new Case(file, output, classes, layout));
+  }
+
+  /** Serves case {@code c} as model {@code name}, with these extra parameters (key, value...). */
+  private static void add(FilRepository repo, String name, Case c, String... extra) {
+    int width = c.output() == XgboostAgreementTest.Output.PROBA ? c.classes() : 1;
+    List<String> settings = new java.util.ArrayList<>(switch (c.output()) {
+      case PROBA -> List.of("predict_proba", "true", "output_class", "true");
+      case CLASS -> List.of("output_class", "true");
+      case VALUE -> List.of("output_class", "false");
+    });
+    settings.addAll(List.of(extra));
+    repo.add(name, c.file(), "model.txt",
+        FilRepository.config("lightgbm", FEATURES, width, settings.toArray(new String[0])));
+    boolean sparse = settings.contains("SPARSE");
+    cases.put(name, new Case(c.file(), c.output(), c.classes(), sparse ? LinkedTrees.class : c.layout()));
   }
 
   @AfterAll
@@ -115,8 +136,9 @@ class LightGbmAgreementTest {
   }
 
   static List<String> models() {
-    return List.of("binary", "binary_class", "zero_as_missing", "multiclass", "multiclass_class", "regression",
-        "random_forest");
+    return java.util.stream.Stream.concat(java.util.stream.Stream.of("binary", "binary_class", "zero_as_missing",
+        "multiclass", "multiclass_class", "regression", "random_forest", "deep"),
+        SPARSE.stream().map(name -> name + "_sparse")).toList();
   }
 
   @ParameterizedTest
@@ -124,7 +146,10 @@ class LightGbmAgreementTest {
   void agreesWithLightGbm(String name) throws Exception {
     Case c = cases.get(name);
     assertThat(server.model(name).state()).as(server.model(name).reason()).isEqualTo(ModelState.READY);
-    float[] x = Rows.random(name.hashCode(), ROWS, FEATURES, 0.1, CATEGORICAL);
+    Forest.Layout layout = name.endsWith("_sparse") ? Forest.Layout.LINKED : Forest.Layout.AUTO;
+    assertThat(ModelFiles.read(ModelType.LIGHTGBM, c.file(), name, layout).forest().layout()).isInstanceOf(c.layout());
+    // The same rows in both layouts.
+    float[] x = Rows.random(name.replace("_sparse", "").hashCode(), ROWS, FEATURES, 0.1, CATEGORICAL);
     double[] expected;
     int outputs;
     try (LightGbmJni.Model reference = new LightGbmJni.Model(c.file())) {

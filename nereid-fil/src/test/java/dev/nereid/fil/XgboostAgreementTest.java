@@ -27,6 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
  * the legacy binary files, so their reference is the JSON file saved with them) and XGBoost 3.4 files
  * trained here by xgboost4j (JSON and UBJSON).
  *
+ * <p>Each model runs in the layout the default {@code storage_type} picks (complete trees: the models are
+ * at most 7 deep), and a few also with {@code storage_type: SPARSE} (linked nodes).
+ *
  * <p>Tolerance: 2e-6 absolute on probabilities, and 4e-6 relative (at least 4e-6 absolute) on regression
  * values (the worst seen: 2.4e-7 on probabilities, 2.9e-6 on values of a few units). Both sides walk the same float thresholds, so every row reaches the same leaves; XGBoost adds the
  * leaf values in float32 while Nereid adds them in double and rounds once, so sums differ by float32
@@ -41,8 +44,13 @@ class XgboostAgreementTest {
   static Server server;
   static final Map<String, Case> cases = new HashMap<>();
 
-  /** A served model and its reference: the file xgboost4j loads. */
-  record Case(String name, Path file, Output output, int classes, boolean categorical) {}
+  /** A served model, its reference (the file xgboost4j loads) and the layout its trees must be in. */
+  record Case(String name, Path file, String type, Output output, int classes, boolean categorical,
+      Class<? extends TreeLayout> layout) {}
+
+  /** Models also served with {@code storage_type: SPARSE}, as {@code <name>_sparse}. */
+  static final List<String> SPARSE = List.of("v17_binary_proba_json", "v17_multi_proba_json", "v17_regression_json",
+      "v17_dart_json", "v17_categorical_json", "v3_binary_json", "v3_regression_json", "v3_categorical_json");
 
   enum Output { PROBA, CLASS, VALUE }
 
@@ -86,22 +94,32 @@ class XgboostAgreementTest {
         }
       }
     }
+    for (String name : SPARSE) add(repo, cases.get(name), name + "_sparse", "storage_type", "SPARSE");
     server = new Server(ServerOptions.of(repo.root())).start();
   }
 
   private static void add(FilRepository repo, String name, Path file, String type, Output output, int classes,
       boolean categorical) {
-    int width = switch (output) {
-      case PROBA -> classes;
+    add(repo, new Case(name, file, type, output, classes, categorical, CompleteTrees.class), name);
+  }
+
+  /** Serves case {@code c} as model {@code name}, with these extra parameters (key, value...). */
+  private static void add(FilRepository repo, Case c, String name, String... extra) {
+    int width = switch (c.output()) {
+      case PROBA -> c.classes();
       case CLASS, VALUE -> 1;
     };
-    String[] params = switch (output) {
-      case PROBA -> new String[] {"predict_proba", "true", "output_class", "true"};
-      case CLASS -> new String[] {"output_class", "true"};
-      case VALUE -> new String[] {"output_class", "false"};
-    };
-    repo.add(name, file, ModelType.named(type).defaultFile(), FilRepository.config(type, FEATURES, width, params));
-    cases.put(name, new Case(name, file, output, classes, categorical));
+    List<String> params = new java.util.ArrayList<>(switch (c.output()) {
+      case PROBA -> List.of("predict_proba", "true", "output_class", "true");
+      case CLASS -> List.of("output_class", "true");
+      case VALUE -> List.of("output_class", "false");
+    });
+    params.addAll(List.of(extra));
+    repo.add(name, c.file(), ModelType.named(c.type()).defaultFile(),
+        FilRepository.config(c.type(), FEATURES, width, params.toArray(new String[0])));
+    boolean sparse = params.contains("SPARSE");
+    cases.put(name, new Case(name, c.file(), c.type(), c.output(), c.classes(), c.categorical(),
+        sparse ? LinkedTrees.class : CompleteTrees.class));
   }
 
   /** XGBoost 3.4 models trained here: the JSON/UBJSON schema of 3.x (vector base_score and all). */
@@ -180,7 +198,7 @@ class XgboostAgreementTest {
   }
 
   static List<String> models() {
-    return List.of(
+    return java.util.stream.Stream.concat(java.util.stream.Stream.of(
         "v17_binary_proba_json", "v17_binary_proba_ubj", "v17_binary_proba_model",
         "v17_binary_class_json", "v17_binary_class_ubj", "v17_binary_class_model",
         "v17_multi_proba_json", "v17_multi_proba_ubj", "v17_multi_proba_model",
@@ -189,7 +207,8 @@ class XgboostAgreementTest {
         "v17_dart_json", "v17_dart_ubj", "v17_dart_model",
         "v17_categorical_json", "v17_categorical_ubj",
         "v3_binary_json", "v3_binary_ubj", "v3_multi_proba_json", "v3_multi_proba_ubj", "v3_multi_class_json",
-        "v3_multi_class_ubj", "v3_regression_json", "v3_regression_ubj", "v3_categorical_json", "v3_categorical_ubj");
+        "v3_multi_class_ubj", "v3_regression_json", "v3_regression_ubj", "v3_categorical_json", "v3_categorical_ubj"),
+        SPARSE.stream().map(name -> name + "_sparse")).toList();
   }
 
   @ParameterizedTest
@@ -197,8 +216,12 @@ class XgboostAgreementTest {
   void agreesWithXgboost(String name) throws Exception {
     Case c = cases.get(name);
     assertThat(server.model(name).state()).as(server.model(name).reason()).isEqualTo(ModelState.READY);
-    float[] x = c.categorical() ? Rows.random(name.hashCode(), ROWS, FEATURES, 0.1, CATEGORICAL)
-        : Rows.random(name.hashCode(), ROWS, FEATURES, 0.1);
+    Forest.Layout layout = c.layout() == LinkedTrees.class ? Forest.Layout.LINKED : Forest.Layout.AUTO;
+    assertThat(ModelFiles.read(ModelType.named(c.type()), c.file(), name, layout).forest().layout())
+        .isInstanceOf(c.layout());
+    int seed = name.replace("_sparse", "").hashCode(); // the same rows in both layouts
+    float[] x = c.categorical() ? Rows.random(seed, ROWS, FEATURES, 0.1, CATEGORICAL)
+        : Rows.random(seed, ROWS, FEATURES, 0.1);
     // xgboost4j 3.x no longer reads the legacy binary format: its reference is the same model's JSON twin,
     // written by the same XGBoost 1.7 session.
     String reference = c.file().toString().endsWith(".model")

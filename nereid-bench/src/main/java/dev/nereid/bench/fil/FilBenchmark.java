@@ -36,7 +36,8 @@ import ml.dmlc.xgboost4j.java.XGBoost;
  * with its own booster). Each figure is the rows predicted in {@code -Dseconds} (default 6) after as long
  * a warm-up, per second of wall time and per second of the process's CPU time (the figure that holds on a
  * machine shared with other work). Run: {@code java -Dmodels=target/fil-models -cp nereid-bench/target/benchmarks.jar
- * dev.nereid.bench.fil.FilBenchmark} ({@code -DtrainOnly=true} stops after writing the models).
+ * dev.nereid.bench.fil.FilBenchmark} ({@code -DtrainOnly=true} stops after writing the models; {@code -Dbatches=1024}
+ * and {@code -Dcallers=1} measure only those lines).
  */
 public final class FilBenchmark {
   static final int FEATURES = 100;
@@ -62,10 +63,12 @@ public final class FilBenchmark {
       model(repo, "xgb_" + instances, xgbFile, "xgboost_json", instances);
       model(repo, "lgb_" + instances, lgbFile, "lightgbm", instances);
     }
+    List<Integer> batches = ints(System.getProperty("batches", "1,1024"));
+    List<Integer> callers = ints(System.getProperty("callers", cores == 1 ? "1" : "1," + cores));
     List<String> lines = new ArrayList<>();
     try (Server server = new Server(ServerOptions.of(repo)).start()) {
-      for (int batch : new int[] {1, 1024}) {
-        for (int threads : cores == 1 ? new int[] {1} : new int[] {1, cores}) {
+      for (int batch : batches) {
+        for (int threads : callers) {
           String where = "batch " + batch + ", " + (threads == 1 ? "1 thread" : threads + " threads");
           double[] nx = measure(threads, seconds, t -> nereid(server.model("xgb_" + (threads == 1 ? 1 : cores)), pool, batch, t));
           double[] xp = measure(threads, seconds, t -> xgboostPredict(xgbFile, pool, batch, t));
@@ -87,6 +90,10 @@ public final class FilBenchmark {
     System.out.println("rows/s, " + TREES + " trees, depth " + DEPTH + ", " + FEATURES + " features, " + cores
         + " cores, " + seconds + " s per figure");
     lines.forEach(l -> System.out.println("RESULT " + l));
+  }
+
+  private static List<Integer> ints(String list) {
+    return java.util.Arrays.stream(list.split(",")).map(String::trim).map(Integer::valueOf).toList();
   }
 
   /** One caller's loop: predicts until {@code stop}, returns rows predicted while {@code counting}. */
