@@ -69,7 +69,7 @@ class ConfigValidationTest {
         Arguments.of("negative_max_batch_size", """
             backend: "identity"
             max_batch_size: -1
-            """, new String[] {"max_batch_size must be >= 0", "-1"}),
+            """, new String[] {"'max_batch_size' must be non-negative value", "-1"}),
         Arguments.of("dynamic_without_batching", TestRepository.identity("dynamic_batching { }"),
             new String[] {"dynamic_batching needs max_batch_size > 0"}),
         Arguments.of("preferred_above_max", """

@@ -72,8 +72,12 @@ public final class ConfigValidator {
     if (stage == Stage.COMPLETE && config.getBackend().isEmpty() && config.getPlatform().isEmpty()) {
       throw invalid("model '" + model + "' names no backend or platform, and none could be inferred from its files");
     }
+    if (stage == Stage.DECLARED) {
+      EnsembleConfigRules.check(model, config);
+    }
     if (config.getMaxBatchSize() < 0) {
-      throw invalid("model '" + model + "': max_batch_size must be >= 0, got " + config.getMaxBatchSize());
+      throw invalid("model '" + model + "': 'max_batch_size' must be non-negative value for " + model + ", got "
+          + config.getMaxBatchSize());
     }
     // A max_batch_size of 0 may yet be filled in by auto-complete.
     boolean batchingKnown = stage == Stage.COMPLETE || config.getMaxBatchSize() > 0;
@@ -156,12 +160,12 @@ public final class ConfigValidator {
     long defaultLevel = batching.getDefaultPriorityLevel();
     if (defaultLevel < 1 || defaultLevel > levels) {
       throw invalid("model '" + model + "': dynamic_batching default_priority_level " + defaultLevel
-          + " must be between 1 and priority_levels " + levels);
+          + " is outside priority_levels " + levels + ": default priority level must be in range [1, " + levels + "] for " + model);
     }
     for (long level : batching.getPriorityQueuePolicyMap().keySet()) {
       if (level < 1 || level > levels) {
         throw invalid("model '" + model + "': dynamic_batching priority_queue_policy for level " + level
-            + " must be for a level between 1 and priority_levels " + levels);
+            + " is outside priority_levels " + levels + ": priority queue policy must have priority level in range [1, " + levels + "] for " + model);
       }
     }
   }
@@ -179,7 +183,8 @@ public final class ConfigValidator {
         throw invalid("model '" + model + "': " + kind + " '" + spec.name() + "' is declared twice");
       }
       if (stage == Stage.COMPLETE && (spec.type() == DataType.TYPE_INVALID || spec.type() == DataType.UNRECOGNIZED)) {
-        throw invalid("model '" + model + "': " + kind + " '" + spec.name() + "' has no valid data_type");
+        throw invalid("model '" + model + "': model " + kind + " '" + spec.name() + "' must specify 'data_type'"
+            + (spec.type() == DataType.UNRECOGNIZED ? " (its value is not a known type)" : ""));
       }
       // As in Triton, 0 is refused too: a dimension of 0 would make the tensor always empty.
       if (spec.dims().stream().anyMatch(d -> d < 1 && d != -1)) {

@@ -35,7 +35,7 @@ final class SequenceControlRules {
           throw invalid(prefix + "sequence batching control tensor '" + input.getName() + "' has an unknown kind");
         }
         if (byKind.put(kind, input.getName()) != null) {
-          throw invalid(prefix + "sequence batching specifies multiple " + kind.name() + " tensors");
+          throw invalid(prefix + "sequence batching specifies multiple " + kind.name() + " tensors for " + model);
         }
         Control.Kind previous = byTensor.put(input.getName(), kind);
         if (previous != null && previous != kind) {
