@@ -30,12 +30,16 @@ final class EnsembleConfigRules {
     if (config.getModelWarmupCount() > 0) {
       throw invalid(prefix + "model_warmup can not be specified for ensemble '" + model + "'");
     }
-    if (!config.hasEnsembleScheduling() || config.getEnsembleScheduling().getStepCount() == 0) {
+    if (!config.hasEnsembleScheduling()) {
+      throw invalid(prefix + "ensemble_scheduling is missing: ensemble scheduling must be set for ensemble " + model
+          + " whose platform is ensemble");
+    }
+    if (config.getEnsembleScheduling().getStepCount() == 0) {
       throw invalid(prefix + "ensemble_scheduling has no step: must specify 'step' for ensemble '" + model + "'");
     }
-    int index = 0;
-    for (ModelEnsembling.Step step : config.getEnsembleScheduling().getStepList()) {
-      String where = prefix + "ensemble_scheduling step " + index++ + ": ";
+    for (int index = 0; index < config.getEnsembleScheduling().getStepCount(); index++) {
+      ModelEnsembling.Step step = config.getEnsembleScheduling().getStep(index);
+      String where = prefix + "ensemble_scheduling step " + index + ": ";
       if (step.getModelName().isEmpty()) {
         throw invalid(where + "must specify 'model_name' in step of ensemble " + model);
       }
@@ -43,7 +47,7 @@ final class EnsembleConfigRules {
         throw invalid(where + "must specify one or more 'input_map' in step of ensemble " + model);
       }
       if (step.getOutputMapCount() == 0) {
-        throw invalid(where + "must specify one or more 'output_map' in step of ensemble " + model);
+        throw invalid(where + "must specify 'output_map' in step " + index + " of ensemble '" + model + "'");
       }
     }
   }

@@ -10,6 +10,7 @@ import dev.nereid.proto.ModelOutput;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -112,7 +113,8 @@ public final class EnsembleGraph {
         String previous = producedBy.putIfAbsent(out.getValue(), step + " output '" + out.getKey() + "'");
         if (previous != null) {
           throw invalid(where + "tensor '" + out.getValue() + "' is produced twice: by " + previous + " and by " + step
-              + " output '" + out.getKey() + "'");
+              + " output '" + out.getKey() + "': ensemble tensor " + out.getValue()
+              + " can appear in an output map only once for ensemble " + ensemble);
         }
       }
     }
@@ -122,7 +124,9 @@ public final class EnsembleGraph {
       for (Map.Entry<String, String> in : spec.getInputMapMap().entrySet()) {
         if (!producedBy.containsKey(in.getValue())) {
           throw invalid(where + "step " + i + " (model '" + spec.getModelName() + "') reads tensor '" + in.getValue()
-              + "' (for its input '" + in.getKey() + "'), which is neither an ensemble input nor the output of any step");
+              + "' (for its input '" + in.getKey() + "'), which is neither an ensemble input nor the output of any step:"
+              + " ensemble tensor " + in.getValue() + " is redundant as no data will be written to it for ensemble "
+              + ensemble);
         }
         read.add(in.getValue());
       }
@@ -130,7 +134,18 @@ public final class EnsembleGraph {
     for (ModelOutput output : config.getOutputList()) {
       String producer = producedBy.get(output.getName());
       if (producer == null || producer.startsWith("ensemble input")) {
-        throw invalid(where + "ensemble output '" + output.getName() + "' is not produced by any step");
+        throw invalid(where + "ensemble output '" + output.getName() + "' is not produced by any step: must map"
+            + " ensemble output " + output.getName() + " for ensemble " + ensemble);
+      }
+    }
+    Set<String> outputs = new HashSet<>();
+    config.getOutputList().forEach(output -> outputs.add(output.getName()));
+    for (Map.Entry<String, String> produced : producedBy.entrySet()) {
+      String tensor = produced.getKey();
+      if (!produced.getValue().startsWith("ensemble input") && !read.contains(tensor) && !outputs.contains(tensor)) {
+        throw invalid(where + "tensor '" + tensor + "' from " + produced.getValue() + " is neither read by a step nor"
+            + " an ensemble output: ensemble tensor " + tensor + " is redundant as it will not be used in any models"
+            + " for ensemble " + ensemble);
       }
     }
     // A cycle before unread inputs: in a cycle the inputs often go unread, and the cycle is the cause.
@@ -150,7 +165,7 @@ public final class EnsembleGraph {
     for (ModelInput input : config.getInputList()) {
       if (!read.contains(input.getName())) {
         throw invalid(where + "ensemble input '" + input.getName() + "' is not read by any step: must map ensemble"
-            + " input " + input.getName() + " to a step's input_map");
+            + " input " + input.getName() + " for ensemble " + ensemble + " (to a step's input_map)");
       }
     }
   }
@@ -259,7 +274,8 @@ public final class EnsembleGraph {
     for (ModelOutput output : config.getOutputList()) {
       Producer producer = producers.get(output.getName());
       if (producer == null || producer.step() < 0) {
-        throw invalid(where + "ensemble output '" + output.getName() + "' is not produced by any step");
+        throw invalid(where + "ensemble output '" + output.getName() + "' is not produced by any step: must map"
+            + " ensemble output " + output.getName() + " for ensemble " + ensemble);
       }
       List<Long> dims = output.hasReshape() ? output.getReshape().getShapeList() : output.getDimsList();
       checkConsistent(where + "ensemble output '" + output.getName() + "'", output.getDataType(),
