@@ -8,6 +8,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The malformed-config corpus ({@code src/test/resources/config-corpus/<model>/config.pbtxt}, each with
@@ -56,6 +58,32 @@ class ConfigCorpusTest {
     for (String name : cases()) {
       r.model(name, Files.readString(corpus().resolve(name).resolve("config.pbtxt")), 1);
     }
+    // Configs Triton's L0_model_config accepts (its autofill_noplatform_success ensembles), beside the
+    // rules above that refuse their near neighbours: a composing model's output left unmapped, and an
+    // ensemble whose step is itself an ensemble.
+    r.model("two_outputs", """
+        backend: "identity"
+        max_batch_size: 0
+        input [ { name: "INPUT0" data_type: TYPE_INT32 dims: [ 1 ] }, { name: "INPUT1" data_type: TYPE_INT32 dims: [ 1 ] } ]
+        output [ { name: "OUTPUT0" data_type: TYPE_INT32 dims: [ 1 ] }, { name: "OUTPUT1" data_type: TYPE_INT32 dims: [ 1 ] } ]
+        """, 1);
+    r.model("accepted_unmapped_output", """
+        platform: "ensemble"
+        max_batch_size: 0
+        input [ { name: "IN" data_type: TYPE_INT32 dims: [ 1 ] } ]
+        output [ { name: "OUT" data_type: TYPE_INT32 dims: [ 1 ] } ]
+        ensemble_scheduling { step [ { model_name: "two_outputs" model_version: -1
+          input_map { key: "INPUT0" value: "IN" } input_map { key: "INPUT1" value: "IN" }
+          output_map { key: "OUTPUT0" value: "OUT" } } ] }
+        """, 1);
+    r.model("accepted_embedded_ensemble", """
+        platform: "ensemble"
+        max_batch_size: 0
+        input [ { name: "IN" data_type: TYPE_INT32 dims: [ 1 ] } ]
+        output [ { name: "OUT" data_type: TYPE_INT32 dims: [ 1 ] } ]
+        ensemble_scheduling { step [ { model_name: "accepted_unmapped_output" model_version: -1
+          input_map { key: "IN" value: "IN" } output_map { key: "OUT" value: "OUT" } } ] }
+        """, 1);
     // A config error in a model without any version folder: the config's error is the one reported.
     r.model("reshape_error_without_files", """
         backend: "identity"
@@ -95,5 +123,16 @@ class ConfigCorpusTest {
   @Test
   void theGoodModelServesBesideThem() {
     assertThat(server.model("good").ready()).isTrue();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"accepted_unmapped_output", "accepted_embedded_ensemble"})
+  void configsTritonAcceptsAreServed(String model) {
+    ModelIndexEntry row = server.models().values().stream()
+        .filter(e -> e.name().equals(model)).findFirst().orElseThrow();
+    assertThat(row.state()).as(row.reason()).isEqualTo(ModelState.READY);
+    try (ResponseIterator responses = server.model(model).infer(Map.of("IN", new int[] {7}))) {
+      assertThat(responses.next().output("OUT").toIntArray()).containsExactly(7);
+    }
   }
 }
