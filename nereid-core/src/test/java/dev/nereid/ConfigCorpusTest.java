@@ -67,6 +67,12 @@ class ConfigCorpusTest {
         input [ { name: "INPUT0" data_type: TYPE_INT32 dims: [ 1 ] }, { name: "INPUT1" data_type: TYPE_INT32 dims: [ 1 ] } ]
         output [ { name: "OUTPUT0" data_type: TYPE_INT32 dims: [ 1 ] }, { name: "OUTPUT1" data_type: TYPE_INT32 dims: [ 1 ] } ]
         """, 1);
+    r.model("batch2", """
+        backend: "identity"
+        max_batch_size: 2
+        input [ { name: "INPUT0" data_type: TYPE_INT32 dims: [ 1 ] } ]
+        output [ { name: "OUTPUT0" data_type: TYPE_INT32 dims: [ 1 ] } ]
+        """, 1);
     r.model("accepted_unmapped_output", """
         platform: "ensemble"
         max_batch_size: 0

@@ -212,7 +212,9 @@ public final class EnsembleGraph {
       String m = "'" + spec.getModelName() + "'";
       if (model.getMaxBatchSize() != 0 && model.getMaxBatchSize() < config.getMaxBatchSize()) {
         throw invalid(where + named.describe() + ": the ensemble allows max_batch_size " + config.getMaxBatchSize()
-            + ", but model " + m + " only " + model.getMaxBatchSize());
+            + ", but model " + m + " only " + model.getMaxBatchSize() + ": ensemble " + ensemble
+            + " allows maximum batch size " + config.getMaxBatchSize() + ", but it contains model "
+            + spec.getModelName() + " which only allows  maximum batch size to be " + model.getMaxBatchSize());
       }
       Set<String> modelInputs = model.getInputList().stream().map(ModelInput::getName).collect(Collectors.toSet());
       for (String key : spec.getInputMapMap().keySet()) {
@@ -224,7 +226,8 @@ public final class EnsembleGraph {
       for (ModelInput input : model.getInputList()) {
         if (!spec.getInputMapMap().containsKey(input.getName()) && !input.getOptional()) {
           throw invalid(where + named.describe() + ": input '" + input.getName() + "' of model " + m
-              + " is not mapped to any ensemble tensor");
+              + " is not mapped to any ensemble tensor: in ensemble " + ensemble + ", input " + input.getName()
+              + " in model " + spec.getModelName() + " is not mapped to any ensemble tensors");
         }
       }
       Map<String, ModelOutput> modelOutputs = new LinkedHashMap<>();

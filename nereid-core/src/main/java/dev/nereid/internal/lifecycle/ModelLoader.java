@@ -106,7 +106,7 @@ final class ModelLoader {
         ConfigValidator.validate(config, name, configSource);
         backend = resolveBackend(name, config);
         if (ModelDependencies.isEnsemble(config)) {
-          config = validatedEnsemble(name, config);
+          config = validatedEnsemble(name, config, configSource);
         }
         selected = VersionPolicies.select(config.getVersionPolicy(), available);
         if (selected.isEmpty()) {
@@ -156,8 +156,14 @@ final class ModelLoader {
    * Checks an ensemble's steps against the composing models now serving, and makes the ensemble
    * decoupled when a step is, as Triton does.
    */
-  private ModelConfig validatedEnsemble(String name, ModelConfig config) {
-    EnsembleGraph graph = EnsembleGraph.build(name, config, (model, version) -> models.resolve(model, version).config());
+  private ModelConfig validatedEnsemble(String name, ModelConfig config, String configSource) {
+    EnsembleGraph graph;
+    try {
+      graph = EnsembleGraph.build(name, config, (model, version) -> models.resolve(model, version).config());
+    } catch (NereidException.InvalidArgument e) {
+      // Named by its file, as the config's other errors are.
+      throw new NereidException.InvalidArgument(configSource + ": " + e.getMessage(), e);
+    }
     return config.toBuilder()
         .setModelTransactionPolicy(config.getModelTransactionPolicy().toBuilder().setDecoupled(graph.decoupled()))
         .build();
