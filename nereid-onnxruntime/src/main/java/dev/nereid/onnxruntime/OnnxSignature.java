@@ -6,6 +6,7 @@ import dev.nereid.internal.tensor.Shapes;
 import dev.nereid.proto.ModelConfig;
 import dev.nereid.proto.ModelInput;
 import dev.nereid.proto.ModelOutput;
+import dev.nereid.spi.SequenceTensors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;

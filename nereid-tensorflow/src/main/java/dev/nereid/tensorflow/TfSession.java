@@ -4,6 +4,7 @@ import dev.nereid.DataType;
 import dev.nereid.proto.ModelConfig;
 import dev.nereid.proto.ModelInput;
 import dev.nereid.proto.ModelOutput;
+import dev.nereid.spi.SequenceTensors;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

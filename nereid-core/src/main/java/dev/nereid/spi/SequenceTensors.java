@@ -1,4 +1,4 @@
-package dev.nereid.tensorflow;
+package dev.nereid.spi;
 
 import dev.nereid.DataType;
 import dev.nereid.proto.ModelConfig;
@@ -9,17 +9,17 @@ import java.util.List;
 /**
  * The tensors a config's {@code sequence_batching} adds to a model's signature without listing them
  * as inputs or outputs: control inputs (START, END, READY, CORRID) and implicit state, whose input the
- * server feeds and whose output it takes back. (The ONNX Runtime backend reads them the same way; each
- * backend module stands alone.)
+ * server feeds and whose output it takes back. A backend adds them to the model's signature when it
+ * checks the config against the model file, and feeds them like any input.
  */
-final class SequenceTensors {
+public final class SequenceTensors {
   /** A name and the data type the config gives it. */
-  record Tensor(String name, DataType type) {}
+  public record Tensor(String name, DataType type) {}
 
   private SequenceTensors() {}
 
-  /** The control and state inputs, in config order. */
-  static List<Tensor> inputs(ModelConfig config) {
+  /** The control and state inputs, in config order; none when the config has no sequence batching. */
+  public static List<Tensor> inputs(ModelConfig config) {
     List<Tensor> out = new ArrayList<>();
     if (!config.hasSequenceBatching()) return out;
     ModelSequenceBatching seq = config.getSequenceBatching();
@@ -44,8 +44,8 @@ final class SequenceTensors {
     return out;
   }
 
-  /** The state outputs, in config order. */
-  static List<Tensor> outputs(ModelConfig config) {
+  /** The state outputs, in config order; none when the config has no sequence batching. */
+  public static List<Tensor> outputs(ModelConfig config) {
     List<Tensor> out = new ArrayList<>();
     if (!config.hasSequenceBatching()) return out;
     for (ModelSequenceBatching.State state : config.getSequenceBatching().getStateList()) {
