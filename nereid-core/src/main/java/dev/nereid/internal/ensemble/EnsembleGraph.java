@@ -107,7 +107,8 @@ public final class EnsembleGraph {
       }
       String step = "step " + i + " (model '" + spec.getModelName() + "')";
       if (spec.getModelName().equals(ensemble)) {
-        throw invalid(where + step + " uses the ensemble itself");
+        throw invalid(where + step + " uses the ensemble itself: ensemble " + ensemble + " depends on " + ensemble
+            + " which contains invalid model config");
       }
       for (Map.Entry<String, String> out : spec.getOutputMapMap().entrySet()) {
         String previous = producedBy.putIfAbsent(out.getValue(), step + " output '" + out.getKey() + "'");
@@ -123,10 +124,16 @@ public final class EnsembleGraph {
       ModelEnsembling.Step spec = specs.get(i);
       for (Map.Entry<String, String> in : spec.getInputMapMap().entrySet()) {
         if (!producedBy.containsKey(in.getValue())) {
+          String fed = firstOutputFedBy(i, specs, config);
+          // Triton names the ensemble output left unwritten when there is one, else the tensor.
+          String triton = fed == null
+              ? " ensemble tensor " + in.getValue() + " is redundant as no data will be written to it for ensemble "
+                  + ensemble
+              : " output '" + fed + "' for ensemble '" + ensemble + "' is not written: at least one of its depending"
+                  + " tensors, '" + in.getValue() + "', is not connected";
           throw invalid(where + "step " + i + " (model '" + spec.getModelName() + "') reads tensor '" + in.getValue()
               + "' (for its input '" + in.getKey() + "'), which is neither an ensemble input nor the output of any step:"
-              + " ensemble tensor " + in.getValue() + " is redundant as no data will be written to it for ensemble "
-              + ensemble);
+              + triton);
         }
         read.add(in.getValue());
       }
@@ -161,7 +168,7 @@ public final class EnsembleGraph {
       steps.add(new Step(i, spec.getModelName(), spec.getModelVersion() > 0 ? spec.getModelVersion() : -1,
           spec.getInputMapMap(), spec.getOutputMapMap(), false, 0));
     }
-    topologicalOrder(where, steps, producers);
+    topologicalOrder(where, ensemble, config, steps, producers);
     for (ModelInput input : config.getInputList()) {
       if (!read.contains(input.getName())) {
         throw invalid(where + "ensemble input '" + input.getName() + "' is not read by any step: must map ensemble"
@@ -201,7 +208,8 @@ public final class EnsembleGraph {
         throw invalid(where + "step " + i + " names no model_name");
       }
       if (spec.getModelName().equals(ensemble)) {
-        throw invalid(where + named.describe() + " uses the ensemble itself");
+        throw invalid(where + named.describe() + " uses the ensemble itself: ensemble " + ensemble + " depends on "
+            + ensemble + " which contains invalid model config");
       }
       ModelConfig model;
       try {
@@ -284,7 +292,7 @@ public final class EnsembleGraph {
       checkConsistent(where + "ensemble output '" + output.getName() + "'", output.getDataType(),
           Shapes.withBatchDimension(batching, dims), dims, producer);
     }
-    List<Step> ordered = topologicalOrder(where, steps, producers);
+    List<Step> ordered = topologicalOrder(where, ensemble, config, steps, producers);
     List<Step> labelled = label(where, ordered, producers, steps.size());
     int outputLabel = outputLabel(where, config, producers, labelled);
     Map<String, List<Step>> labelledReaders = new LinkedHashMap<>();
@@ -297,7 +305,8 @@ public final class EnsembleGraph {
   }
 
   /** Orders the steps so that each comes after the producers of its inputs; a cycle is an error naming its steps. */
-  private static List<Step> topologicalOrder(String where, List<Step> steps, Map<String, Producer> producers) {
+  private static List<Step> topologicalOrder(String where, String ensemble, ModelConfig config, List<Step> steps,
+      Map<String, Producer> producers) {
     int n = steps.size();
     List<List<Integer>> next = new ArrayList<>();
     int[] waiting = new int[n];
@@ -320,9 +329,31 @@ public final class EnsembleGraph {
       for (int j : next.get(i)) if (--waiting[j] == 0) ready.add(j);
     }
     if (ordered.size() < n) {
-      throw invalid(where + "steps form a cycle: " + cycle(steps, producers, waiting));
+      // Every step left unordered waits on the cycle; Triton names the first ensemble output one of them writes.
+      String unwritten = config.getOutputList().stream().map(ModelOutput::getName)
+          .filter(o -> producers.containsKey(o) && producers.get(o).step() >= 0 && waiting[producers.get(o).step()] > 0)
+          .findFirst().map(o -> ": output '" + o + "' for ensemble '" + ensemble + "' is not written").orElse("");
+      throw invalid(where + "steps form a cycle: " + cycle(steps, producers, waiting) + unwritten);
     }
     return ordered;
+  }
+
+  /** The first ensemble output that step {@code from} contributes to, through the tensors steps write; null if none. */
+  private static String firstOutputFedBy(int from, List<ModelEnsembling.Step> specs, ModelConfig config) {
+    Set<String> reached = new HashSet<>(specs.get(from).getOutputMapMap().values());
+    Set<Integer> visited = new HashSet<>(Set.of(from));
+    boolean grew = true;
+    while (grew) {
+      grew = false;
+      for (int j = 0; j < specs.size(); j++) {
+        if (!visited.contains(j) && specs.get(j).getInputMapMap().values().stream().anyMatch(reached::contains)) {
+          visited.add(j);
+          reached.addAll(specs.get(j).getOutputMapMap().values());
+          grew = true;
+        }
+      }
+    }
+    return config.getOutputList().stream().map(ModelOutput::getName).filter(reached::contains).findFirst().orElse(null);
   }
 
   /** A cycle among the steps left waiting, as "step a (model ...) -> step b (...) -> step a (...)". */
