@@ -6,6 +6,7 @@ import dev.nereid.internal.ensemble.EnsembleGraph;
 import dev.nereid.internal.repository.ModelSource;
 import dev.nereid.proto.ModelConfig;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -43,6 +44,27 @@ final class ModelDependencies {
     } catch (RuntimeException e) {
       return Set.of();
     }
+  }
+
+  /**
+   * The ensemble through which an ensemble's steps lead back to it, read from the config files of the
+   * repository it is in; null when they do not. Such ensembles wait on each other forever, so the
+   * loader refuses them with the cycle rather than with a composing model that never comes.
+   */
+  static String leadsBackThrough(String ensemble, Set<String> uses, Path repository) {
+    Set<String> visited = new LinkedHashSet<>();
+    List<String[]> unvisited = new ArrayList<>();
+    for (String used : uses) unvisited.add(new String[] {used, ensemble});
+    while (!unvisited.isEmpty()) {
+      String[] next = unvisited.remove(unvisited.size() - 1);
+      String name = next[0];
+      if (name.equals(ensemble)) return next[1];
+      if (!visited.add(name)) continue;
+      Path directory = repository.resolve(name);
+      if (!Files.isDirectory(directory)) continue;
+      for (String used : composing(new ModelSource(name, directory, repository))) unvisited.add(new String[] {used, name});
+    }
+    return null;
   }
 
   /** The names with every model they use, directly or through other ensembles, that the repositories hold. */

@@ -106,6 +106,13 @@ final class ModelLoader {
         ConfigValidator.validate(config, name, configSource);
         backend = resolveBackend(name, config);
         if (ModelDependencies.isEnsemble(config)) {
+          String back = ModelDependencies.leadsBackThrough(name, ModelDependencies.composing(config),
+              effective.repository());
+          if (back != null) {
+            throw new NereidException.InvalidArgument(configSource + ": in ensemble '" + name + "', the steps lead back"
+                + " to the ensemble through ensemble '" + back + "': circular dependency between ensembles: " + name
+                + " -> ... -> " + back + " -> " + name);
+          }
           config = validatedEnsemble(name, config, configSource);
         }
         selected = VersionPolicies.select(config.getVersionPolicy(), available);
