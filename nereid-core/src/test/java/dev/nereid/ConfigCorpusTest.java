@@ -55,6 +55,13 @@ class ConfigCorpusTest {
         input [ { name: "INPUT0" data_type: TYPE_INT32 dims: [ 1 ] } ]
         output [ { name: "OUTPUT0" data_type: TYPE_INT32 dims: [ 1 ] } ]
         """, 1);
+    // A composing model whose tensors have another shape than good's.
+    r.model("dim3", """
+        backend: "identity"
+        max_batch_size: 0
+        input [ { name: "INPUT0" data_type: TYPE_INT32 dims: [ 2, 2, 2 ] } ]
+        output [ { name: "OUTPUT0" data_type: TYPE_INT32 dims: [ 2, 2, 2 ] } ]
+        """, 1);
     for (String name : cases()) {
       r.model(name, Files.readString(corpus().resolve(name).resolve("config.pbtxt")), 1);
     }

@@ -56,7 +56,11 @@ public final class EnsembleGraph {
   }
 
   /** A tensor of the graph: its type and shape as its producer declares them, and who produces it. */
-  private record Producer(String what, DataType type, List<Long> fullDims, List<Long> dims, int step) {}
+  /** What writes an ensemble tensor; {@code model} is the ensemble for its inputs, else the step's model. */
+  private record Producer(String what, String model, DataType type, List<Long> fullDims, List<Long> dims, int step) {}
+
+  /** Which side Triton's consistency message names first: the tensor as first seen, then as seen again. */
+  private enum FirstSeen { PRODUCER, READER }
 
   private final List<Step> steps;
   private final Set<String> inputs;
@@ -158,12 +162,12 @@ public final class EnsembleGraph {
     // A cycle before unread inputs: in a cycle the inputs often go unread, and the cycle is the cause.
     Map<String, Producer> producers = new LinkedHashMap<>();
     config.getInputList().forEach(input -> producers.put(input.getName(),
-        new Producer("ensemble input", DataType.TYPE_INVALID, List.of(), List.of(), -1)));
+        new Producer("ensemble input", ensemble, DataType.TYPE_INVALID, List.of(), List.of(), -1)));
     List<Step> steps = new ArrayList<>();
     for (int i = 0; i < specs.size(); i++) {
       ModelEnsembling.Step spec = specs.get(i);
       for (String tensor : spec.getOutputMapMap().values()) {
-        producers.put(tensor, new Producer("step " + i, DataType.TYPE_INVALID, List.of(), List.of(), i));
+        producers.put(tensor, new Producer("step " + i, spec.getModelName(), DataType.TYPE_INVALID, List.of(), List.of(), i));
       }
       steps.add(new Step(i, spec.getModelName(), spec.getModelVersion() > 0 ? spec.getModelVersion() : -1,
           spec.getInputMapMap(), spec.getOutputMapMap(), false, 0));
@@ -194,7 +198,8 @@ public final class EnsembleGraph {
     Map<String, Producer> producers = new LinkedHashMap<>();
     for (ModelInput input : config.getInputList()) {
       List<Long> dims = input.hasReshape() ? input.getReshape().getShapeList() : input.getDimsList();
-      producers.put(input.getName(), new Producer("ensemble input '" + input.getName() + "'", input.getDataType(),
+      producers.put(input.getName(), new Producer("ensemble input '" + input.getName() + "'", ensemble,
+          input.getDataType(),
           Shapes.withBatchDimension(batching, dims), dims, -1));
     }
     // First pass: each step's model, mappings, and the tensors it produces.
@@ -228,7 +233,9 @@ public final class EnsembleGraph {
       for (String key : spec.getInputMapMap().keySet()) {
         if (!modelInputs.contains(key)) {
           throw invalid(where + named.describe() + ": input_map names '" + key + "', which is not an input of model "
-              + m + "; its inputs are " + names(model.getInputList().stream().map(ModelInput::getName).toList()));
+              + m + "; its inputs are " + names(model.getInputList().stream().map(ModelInput::getName).toList())
+              + ": in ensemble " + ensemble + ", ensemble tensor " + spec.getInputMapMap().get(key)
+              + " is mapping to non-existing input " + key + " in model " + spec.getModelName());
         }
       }
       for (ModelInput input : model.getInputList()) {
@@ -245,7 +252,9 @@ public final class EnsembleGraph {
         ModelOutput output = modelOutputs.get(out.getKey());
         if (output == null) {
           throw invalid(where + named.describe() + ": output_map names '" + out.getKey() + "', which is not an output "
-              + "of model " + m + "; its outputs are " + names(List.copyOf(modelOutputs.keySet())));
+              + "of model " + m + "; its outputs are " + names(List.copyOf(modelOutputs.keySet())) + ": in ensemble "
+              + ensemble + ", ensemble tensor " + out.getValue() + " is mapped from non-existing output " + out.getKey()
+              + " in model " + spec.getModelName());
         }
         String tensor = out.getValue();
         if (!produced.add(tensor)) {
@@ -257,7 +266,8 @@ public final class EnsembleGraph {
               + named.describe() + " output '" + out.getKey() + "'");
         }
         boolean stepBatching = model.getMaxBatchSize() > 0;
-        producers.put(tensor, new Producer(named.describe() + " output '" + out.getKey() + "'", output.getDataType(),
+        producers.put(tensor, new Producer(named.describe() + " output '" + out.getKey() + "'",
+            spec.getModelName(), output.getDataType(),
             Shapes.withBatchDimension(stepBatching, output.getDimsList()), output.getDimsList(), i));
       }
       steps.add(new Step(i, spec.getModelName(), version, Map.copyOf(spec.getInputMapMap()),
@@ -277,7 +287,10 @@ public final class EnsembleGraph {
           throw invalid(where + step.describe() + " reads tensor '" + tensor + "' (for its input '" + input.getName()
               + "'), which is neither an ensemble input nor the output of any step");
         }
+        // Triton meets the tensors step by step, ensemble inputs first.
+        FirstSeen first = producer.step() < step.index() ? FirstSeen.PRODUCER : FirstSeen.READER;
         checkConsistent(where + step.describe() + " input '" + input.getName() + "' reads tensor '" + tensor + "'",
+            "in ensemble " + ensemble + ", ensemble tensor " + tensor + ": ", step.model(), first,
             input.getDataType(), Shapes.withBatchDimension(stepBatching, input.getDimsList()), input.getDimsList(), producer);
         readers.computeIfAbsent(tensor, t -> new ArrayList<>()).add(step);
       }
@@ -289,8 +302,10 @@ public final class EnsembleGraph {
             + " ensemble output " + output.getName() + " for ensemble " + ensemble);
       }
       List<Long> dims = output.hasReshape() ? output.getReshape().getShapeList() : output.getDimsList();
-      checkConsistent(where + "ensemble output '" + output.getName() + "'", output.getDataType(),
-          Shapes.withBatchDimension(batching, dims), dims, producer);
+      // Triton meets the ensemble's outputs before any step's.
+      checkConsistent(where + "ensemble output '" + output.getName() + "'",
+          "in ensemble " + ensemble + ", ensemble tensor " + output.getName() + ": ", ensemble, FirstSeen.READER,
+          output.getDataType(), Shapes.withBatchDimension(batching, dims), dims, producer);
     }
     List<Step> ordered = topologicalOrder(where, ensemble, config, steps, producers);
     List<Step> labelled = label(where, ordered, producers, steps.size());
@@ -415,16 +430,34 @@ public final class EnsembleGraph {
     return Math.max(label, 0);
   }
 
-  private static void checkConsistent(String what, DataType type, List<Long> fullDims, List<Long> dims, Producer producer) {
+  /**
+   * Checks that a tensor is read as it is written. The message names both sides as Nereid does, then
+   * as Triton does ({@code triton} is its prefix, {@code first} the side Triton names first).
+   */
+  private static void checkConsistent(String what, String triton, String reader, FirstSeen first, DataType type,
+      List<Long> fullDims, List<Long> dims, Producer producer) {
+    boolean producerFirst = first == FirstSeen.PRODUCER;
     if (type != producer.type()) {
-      throw invalid(what + " as " + type.name() + ", but " + producer.what() + " produces it as " + producer.type().name());
+      throw invalid(what + " as " + type.name() + ", but " + producer.what() + " produces it as " + producer.type().name()
+          + ": " + triton + "inconsistent data type: "
+          + inferred(producerFirst ? producer.type().name() : type.name(), producerFirst ? producer.model() : reader,
+              producerFirst ? type.name() : producer.type().name(), producerFirst ? reader : producer.model()));
     }
     // As in Triton: equal up to -1 wildcards, with or without the batch dimension (a batching and a
     // non-batching model may share a tensor).
     if (!matches(dims, producer.dims()) && !matches(fullDims, producer.fullDims())) {
-      throw invalid(what + " with shape " + Shapes.format(fullDims) + ", but " + producer.what() + " produces it with shape "
-          + Shapes.format(producer.fullDims()));
+      String readShape = Shapes.format(fullDims);
+      String writtenShape = Shapes.format(producer.fullDims());
+      throw invalid(what + " with shape " + readShape + ", but " + producer.what() + " produces it with shape "
+          + writtenShape + ": " + triton + "inconsistent shape: "
+          + inferred(producerFirst ? writtenShape : readShape, producerFirst ? producer.model() : reader,
+              producerFirst ? readShape : writtenShape, producerFirst ? reader : producer.model()));
     }
+  }
+
+  private static String inferred(String firstValue, String firstModel, String secondValue, String secondModel) {
+    return firstValue + " is inferred from model " + firstModel + " while " + secondValue + " is inferred from model "
+        + secondModel;
   }
 
   private static boolean matches(List<Long> a, List<Long> b) {
