@@ -62,6 +62,13 @@ class ConfigCorpusTest {
         input [ { name: "INPUT0" data_type: TYPE_INT32 dims: [ 2, 2, 2 ] } ]
         output [ { name: "OUTPUT0" data_type: TYPE_INT32 dims: [ 2, 2, 2 ] } ]
         """, 1);
+    // A decoupled composing model: one response per unit of its input.
+    r.model("square", """
+        backend: "square"
+        model_transaction_policy { decoupled: true }
+        input [ { name: "IN" data_type: TYPE_INT32 dims: [ 1 ] } ]
+        output [ { name: "OUT" data_type: TYPE_INT32 dims: [ 1 ] } ]
+        """, 1);
     for (String name : cases()) {
       r.model(name, Files.readString(corpus().resolve(name).resolve("config.pbtxt")), 1);
     }

@@ -102,6 +102,13 @@ public final class EnsembleGraph {
     if (specs.isEmpty()) {
       throw invalid("ensemble '" + ensemble + "' has no steps: add ensemble_scheduling { step [ ... ] }");
     }
+    for (ModelInput input : config.getInputList()) {
+      // Triton refuses these: an ensemble has no way to tell its steps that a tensor is absent.
+      if (input.getOptional()) {
+        throw invalid(where + "input '" + input.getName() + "' is marked optional: ensemble input '" + input.getName()
+            + "' is optional, optional ensemble input is not currently supported");
+      }
+    }
     Map<String, String> producedBy = new LinkedHashMap<>();
     for (ModelInput input : config.getInputList()) producedBy.put(input.getName(), "ensemble input '" + input.getName() + "'");
     for (int i = 0; i < specs.size(); i++) {
@@ -220,7 +227,9 @@ public final class EnsembleGraph {
       try {
         model = composing.config(spec.getModelName(), version);
       } catch (NereidException e) {
-        throw invalid(where + named.describe() + ": the composing model is not available: " + e.getMessage());
+        String triton = version > 0 ? ": ensemble '" + ensemble + "' depends on '" + spec.getModelName()
+            + "' whose required version " + version + " is not loaded" : "";
+        throw invalid(where + named.describe() + ": the composing model is not available: " + e.getMessage() + triton);
       }
       String m = "'" + spec.getModelName() + "'";
       if (model.getMaxBatchSize() != 0 && model.getMaxBatchSize() < config.getMaxBatchSize()) {
@@ -308,8 +317,8 @@ public final class EnsembleGraph {
           output.getDataType(), Shapes.withBatchDimension(batching, dims), dims, producer);
     }
     List<Step> ordered = topologicalOrder(where, ensemble, config, steps, producers);
-    List<Step> labelled = label(where, ordered, producers, steps.size());
-    int outputLabel = outputLabel(where, config, producers, labelled);
+    List<Step> labelled = label(where, ensemble, ordered, producers, steps.size());
+    int outputLabel = outputLabel(where, ensemble, config, producers, labelled);
     Map<String, List<Step>> labelledReaders = new LinkedHashMap<>();
     readers.forEach((tensor, list) -> labelledReaders.put(tensor,
         list.stream().map(s -> labelled.get(s.index())).toList()));
@@ -398,7 +407,8 @@ public final class EnsembleGraph {
    * Gives each step the decoupled scope it runs in. As in Triton, a step's inputs must all come from
    * the same scope: the request, or the responses of one decoupled step.
    */
-  private static List<Step> label(String where, List<Step> ordered, Map<String, Producer> producers, int n) {
+  private static List<Step> label(String where, String ensemble, List<Step> ordered, Map<String, Producer> producers,
+      int n) {
     Step[] byIndex = new Step[n];
     for (Step step : ordered) {
       int label = -1;
@@ -407,7 +417,8 @@ public final class EnsembleGraph {
         int tensorLabel = from < 0 ? 0 : byIndex[from].outputLabel();
         if (label >= 0 && tensorLabel != label) {
           throw invalid(where + step.describe() + " reads tensors that come from different decoupled steps; "
-              + "every input of a step must come from the responses of the same decoupled step (or from none)");
+              + "every input of a step must come from the responses of the same decoupled step (or from none): "
+              + differentDecoupled(ensemble, step.model()));
         }
         label = tensorLabel;
       }
@@ -417,13 +428,20 @@ public final class EnsembleGraph {
     return List.of(byIndex);
   }
 
-  private static int outputLabel(String where, ModelConfig config, Map<String, Producer> producers, List<Step> steps) {
+  /** Triton's words; for the ensemble's outputs it names the ensemble as the step that reads them. */
+  private static String differentDecoupled(String ensemble, String model) {
+    return "in ensemble " + ensemble + ", step of model '" + model + "' receives inputs originated from different"
+        + " decoupled models";
+  }
+
+  private static int outputLabel(String where, String ensemble, ModelConfig config, Map<String, Producer> producers,
+      List<Step> steps) {
     int label = -1;
     for (ModelOutput output : config.getOutputList()) {
       int l = steps.get(producers.get(output.getName()).step()).outputLabel();
       if (label >= 0 && l != label) {
         throw invalid(where + "the ensemble outputs come from different decoupled steps; they must all come from the "
-            + "responses of the same decoupled step (or from none)");
+            + "responses of the same decoupled step (or from none): " + differentDecoupled(ensemble, ensemble));
       }
       label = l;
     }
