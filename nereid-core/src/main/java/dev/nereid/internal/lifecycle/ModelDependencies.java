@@ -52,17 +52,19 @@ final class ModelDependencies {
    * loader refuses them with the cycle rather than with a composing model that never comes.
    */
   static String leadsBackThrough(String ensemble, Set<String> uses, Path repository) {
+    record Use(String model, String by) {}
     Set<String> visited = new LinkedHashSet<>();
-    List<String[]> unvisited = new ArrayList<>();
-    for (String used : uses) unvisited.add(new String[] {used, ensemble});
+    List<Use> unvisited = new ArrayList<>();
+    for (String used : uses) unvisited.add(new Use(used, ensemble));
     while (!unvisited.isEmpty()) {
-      String[] next = unvisited.remove(unvisited.size() - 1);
-      String name = next[0];
-      if (name.equals(ensemble)) return next[1];
-      if (!visited.add(name)) continue;
-      Path directory = repository.resolve(name);
+      Use next = unvisited.remove(unvisited.size() - 1);
+      if (next.model().equals(ensemble)) return next.by();
+      if (!visited.add(next.model())) continue;
+      Path directory = repository.resolve(next.model());
       if (!Files.isDirectory(directory)) continue;
-      for (String used : composing(new ModelSource(name, directory, repository))) unvisited.add(new String[] {used, name});
+      for (String used : composing(new ModelSource(next.model(), directory, repository))) {
+        unvisited.add(new Use(used, next.model()));
+      }
     }
     return null;
   }
