@@ -213,7 +213,9 @@ final class Stub implements AutoCloseable {
         Thread.sleep(2);
       }
       accepted.configureBlocking(true);
-      SharedMemory shm = new SharedMemory(settings.shmFolder(), "nereid-py-" + UUID.randomUUID().toString().substring(0, 13));
+      // The server's process id in the name tells an operator (and a test) whose segments are in /dev/shm.
+      SharedMemory shm = new SharedMemory(settings.shmFolder(),
+          "nereid-py-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8));
       return new Stub(context, label, settings, process, new FrameChannel(accepted), output, shm);
     } catch (IOException e) {
       if (process != null) process.destroyForcibly();
