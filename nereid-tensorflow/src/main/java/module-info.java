@@ -7,6 +7,7 @@ module dev.nereid.tensorflow {
   requires tensorflow;
   requires tensorflow.nativelib;
   requires org.tensorflow.ndarray;
+  requires org.bytedeco.javacpp;
 
   provides dev.nereid.spi.Backend with dev.nereid.tensorflow.TensorFlowBackend;
 }

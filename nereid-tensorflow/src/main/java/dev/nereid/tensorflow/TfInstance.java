@@ -13,11 +13,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.tensorflow.Graph;
+import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.buffer.ByteDataBuffer;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.types.TString;
 import org.tensorflow.types.family.TType;
@@ -35,19 +36,21 @@ final class TfInstance implements BackendInstance {
   private final List<Fetch> fetches = new ArrayList<>();
   private final OutputMemory outputMemory = new OutputMemory();
 
-  private record Feed(String name, String tensor, DataType type) {}
+  /** A config input and the graph tensor it feeds, resolved once: a run's feed by name costs a graph lookup. */
+  private record Feed(String name, Output<?> tensor, DataType type) {}
 
-  private record Fetch(String name, String tensor, DataType type) {}
+  private record Fetch(String name, Output<?> tensor, DataType type) {}
 
   TfInstance(ModelContext context, TfSession session) {
     this.model = context.name();
     this.version = context.version();
     this.session = session;
+    Graph graph = session.session().graph();
     for (SequenceTensors.Tensor in : TfSession.inputs(context.config())) {
-      feeds.add(new Feed(in.name(), session.feed(in.name()), in.type()));
+      feeds.add(new Feed(in.name(), graph.outputOrThrow(session.feed(in.name())), in.type()));
     }
     for (SequenceTensors.Tensor out : TfSession.outputs(context.config())) {
-      fetches.add(new Fetch(out.name(), session.fetch(out.name()), out.type()));
+      fetches.add(new Fetch(out.name(), graph.outputOrThrow(session.fetch(out.name())), out.type()));
     }
   }
 
@@ -107,8 +110,10 @@ final class TfInstance implements BackendInstance {
     if (tensor.dataType() == DataType.BYTES) {
       return TString.tensorOfBytes(shape, DataBuffers.ofObjects(tensor.toByteArrays()));
     }
-    return org.tensorflow.Tensor.of(TfTypes.tensorClass(TfTypes.carrier(tensor.dataType())), shape,
-        DataBuffers.of(tensor.data()));
+    TType t = org.tensorflow.Tensor.of(TfTypes.tensorClass(TfTypes.carrier(tensor.dataType())), shape,
+        tensor.data().remaining());
+    TensorMemory.copyInto(t, tensor.data());
+    return t;
   }
 
   private Tensor fromTf(Fetch fetch, org.tensorflow.Tensor t) {
@@ -128,9 +133,8 @@ final class TfInstance implements BackendInstance {
       // Through a vector, as ofBytes reads an empty shape as "a vector": a scalar string stays rank 0.
       return Tensor.ofBytes(elements.toArray(new byte[0][])).reshape(shape);
     }
-    ByteDataBuffer data = t.asRawTensor().data();
     ByteBuffer out = outputMemory.allocate(Math.toIntExact(t.numBytes()));
-    data.copyTo(DataBuffers.of(out), t.numBytes());
+    TensorMemory.copyOut(t, out);
     return Tensor.of(type, shape, out);
   }
 
