@@ -20,7 +20,6 @@ module dev.nereid {
   requires transitive org.slf4j;
   requires io.prometheus.metrics.core;
   requires io.prometheus.metrics.model;
-  requires io.prometheus.writer.text;
 
   exports dev.nereid;
   exports dev.nereid.spi;

@@ -179,15 +179,25 @@ class ConcurrencyTest {
       MetricFamily gauge = server.metricFamily(MetricFamily.Kind.GAUGE, "app_queue_depth", "Depth", "queue");
       gauge.metric("main").set(7);
       assertThat(family.metric("counted").value()).isEqualTo(3);
-      assertThat(server.metrics()).contains("app_tokens_total{model=\"counted\"} 3.0").contains("app_queue_depth{queue=\"main\"} 7.0");
+      // Triton's text: a counter under the name it was given (with or without "_total"), whole numbers bare.
+      MetricFamily named = server.metricFamily(MetricFamily.Kind.COUNTER, "app_calls_total", "Calls", "model");
+      named.metric("counted").increment(2.5);
+      assertThat(server.metrics()).contains("# TYPE app_tokens counter\napp_tokens{model=\"counted\"} 3\n")
+          .contains("# TYPE app_calls_total counter\napp_calls_total{model=\"counted\"} 2.5\n")
+          .contains("# TYPE app_queue_depth gauge\napp_queue_depth{queue=\"main\"} 7\n")
+          .contains("# TYPE nv_inference_request_success counter\n")
+          .containsPattern("nv_inference_count\\{model=\"[a-z_]+\",version=\"1\"} [0-9]+\n")
+          .doesNotContain("_total{model=\"counted\"} 3");
       MetricFamily sizes = server.metricFamily(MetricFamily.Kind.HISTOGRAM, "app_prompt_tokens", "Prompt sizes", "model");
       MetricFamily.Metric histogram = sizes.histogram(List.of(16.0, 256.0), "counted");
       histogram.observe(10);
       histogram.observe(300);
-      assertThat(server.metrics()).contains("app_prompt_tokens_bucket{model=\"counted\",le=\"16.0\"} 1\n")
-          .contains("app_prompt_tokens_bucket{model=\"counted\",le=\"256.0\"} 1\n")
+      assertThat(server.metrics()).contains("# TYPE app_prompt_tokens histogram\n")
+          .contains("app_prompt_tokens_bucket{model=\"counted\",le=\"16\"} 1\n")
+          .contains("app_prompt_tokens_bucket{model=\"counted\",le=\"256\"} 1\n")
           .contains("app_prompt_tokens_bucket{model=\"counted\",le=\"+Inf\"} 2\n")
-          .contains("app_prompt_tokens_sum{model=\"counted\"} 310.0\n");
+          .contains("app_prompt_tokens_sum{model=\"counted\"} 310\n")
+          .contains("app_prompt_tokens_count{model=\"counted\"} 2\n");
       assertThatThrownBy(() -> sizes.metric("counted")).isInstanceOf(NereidException.InvalidArgument.class)
           .hasMessage("metric family 'app_prompt_tokens' is a histogram: its metrics need bucket bounds");
       assertThatThrownBy(() -> sizes.histogram(List.of(1.0), "other")).isInstanceOf(NereidException.InvalidArgument.class)

@@ -180,8 +180,10 @@ class JavaModelTest {
     models().model("metered", JavaModels.config(ScaleModel.class, SCALE_TENSORS), 1);
     try (Server server = new Server(ServerOptions.of(repo)).start()) {
       for (int i = 0; i < 3; i++) scale(server.model("metered"), i);
-      assertThat(server.metrics()).contains("# HELP java_test_model_requests_total Requests run by Java test models")
-          .contains("java_test_model_requests_total{instance=\"metered_0\",model=\"metered\"} 3.0\n");
+      // Under the name the model gave, typed counter, as Triton writes it (no "_total" added).
+      assertThat(server.metrics()).contains("# HELP java_test_model_requests Requests run by Java test models\n"
+              + "# TYPE java_test_model_requests counter\n")
+          .contains("java_test_model_requests{instance=\"metered_0\",model=\"metered\"} 3\n");
     }
   }
 }

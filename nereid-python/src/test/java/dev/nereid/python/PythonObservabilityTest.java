@@ -46,14 +46,15 @@ class PythonObservabilityTest {
       server.model("custom_metrics").infer(Map.of("X", new float[] {6f})).next();
 
       String metrics = server.metrics();
-      assertThat(metrics).contains("# HELP custom_x_values X values seen", "# TYPE custom_x_values histogram");
+      assertThat(metrics).contains("# HELP custom_x_values X values seen", "# TYPE custom_x_values histogram",
+          "# TYPE custom_requests_total counter"); // bounds print as Triton prints them: le="1", not "1.0"
       String labels = "input=\"X\",model=\"custom_metrics\"";
       assertThat(metrics)
           .contains("custom_x_values_bucket{" + labels + ",le=\"0.1\"} 1\n")
-          .contains("custom_x_values_bucket{" + labels + ",le=\"1.0\"} 1\n")
+          .contains("custom_x_values_bucket{" + labels + ",le=\"1\"} 1\n")
           .contains("custom_x_values_bucket{" + labels + ",le=\"2.5\"} 2\n")
-          .contains("custom_x_values_bucket{" + labels + ",le=\"5.0\"} 2\n")
-          .contains("custom_x_values_bucket{" + labels + ",le=\"10.0\"} 3\n")
+          .contains("custom_x_values_bucket{" + labels + ",le=\"5\"} 2\n")
+          .contains("custom_x_values_bucket{" + labels + ",le=\"10\"} 3\n")
           .contains("custom_x_values_bucket{" + labels + ",le=\"+Inf\"} 3\n")
           .contains("custom_x_values_count{" + labels + "} 3\n")
           .containsPattern("custom_x_values_sum\\{" + java.util.regex.Pattern.quote(labels) + "} 7\\.55\\d*\n")

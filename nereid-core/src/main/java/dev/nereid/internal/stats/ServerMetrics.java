@@ -3,17 +3,13 @@ package dev.nereid.internal.stats;
 import dev.nereid.MetricFamily;
 import dev.nereid.NereidException;
 import dev.nereid.internal.request.FinalOutcome;
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
-import io.prometheus.metrics.model.snapshots.UnknownSnapshot;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +22,8 @@ import java.util.function.ToDoubleFunction;
  * {@link ModelStats} when scraped (so the request path pays nothing for metrics), and the custom
  * families applications and models register.
  *
- * <p>Triton's cumulative families are exposed without the {@code _total} suffix the Prometheus client
- * adds to counters, because dashboards and tools written for Triton look them up by Triton's names.
+ * <p>Counters are written under the names they were given, typed {@code counter}, as Triton writes them
+ * ({@link PrometheusText}): dashboards and tools written for Triton look them up by those names.
  */
 public final class ServerMetrics {
   /** One model version whose statistics are exposed. */
@@ -47,13 +43,13 @@ public final class ServerMetrics {
 
   /** Everything in Prometheus text format. */
   public String scrape() {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try {
-      new PrometheusTextFormatWriter(false).write(out, registry.scrape());
-    } catch (IOException e) {
-      throw new NereidException.Internal("cannot write metrics: " + e.getMessage(), e);
-    }
-    return out.toString(StandardCharsets.UTF_8);
+    return PrometheusText.write(registry.scrape(), this::counterName);
+  }
+
+  /** A counter family's name as registered: the client keeps it without a {@code _total} the registrant gave. */
+  private String counterName(String snapshotName) {
+    CustomMetricFamily family = custom.get(snapshotName + "_total");
+    return family != null && family.kind() == MetricFamily.Kind.COUNTER ? family.name() : snapshotName;
   }
 
   /** Registers a custom family, or returns the one of that name if it has the same kind and labels. */
@@ -124,23 +120,23 @@ public final class ServerMetrics {
       return new MetricSnapshots(out);
     }
 
-    private static UnknownSnapshot cumulative(List<Source> all, String name, String help,
+    private static CounterSnapshot cumulative(List<Source> all, String name, String help,
         ToDoubleFunction<ModelStats> value) {
-      UnknownSnapshot.Builder b = UnknownSnapshot.builder().name(name).help(help);
+      CounterSnapshot.Builder b = CounterSnapshot.builder().name(name).help(help);
       for (Source s : all) {
-        b.dataPoint(UnknownSnapshot.UnknownDataPointSnapshot.builder()
+        b.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
             .labels(labels(s)).value(value.applyAsDouble(s.stats())).build());
       }
       return b.build();
     }
 
-    private static UnknownSnapshot failures(List<Source> all) {
-      UnknownSnapshot.Builder b = UnknownSnapshot.builder().name("nv_inference_request_failure")
+    private static CounterSnapshot failures(List<Source> all) {
+      CounterSnapshot.Builder b = CounterSnapshot.builder().name("nv_inference_request_failure")
           .help("Number of failed inference requests, all batch sizes");
       for (Source s : all) {
         for (FinalOutcome reason : FinalOutcome.values()) {
           if (reason == FinalOutcome.SUCCESS) continue;
-          b.dataPoint(UnknownSnapshot.UnknownDataPointSnapshot.builder()
+          b.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
               .labels(labels(s).add("reason", reason.name()))
               .value(s.stats().failureCount(reason)).build());
         }
