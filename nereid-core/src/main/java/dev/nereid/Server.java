@@ -28,6 +28,8 @@ public final class Server implements AutoCloseable {
   private final ServerOptions options;
   private final Object lifecycleLock = new Object();
   private volatile RealServer real;
+  /** The server being stopped, which still takes requests until its models retire (Triton's exit). */
+  private volatile RealServer exiting;
 
   /** A server with these options, not yet started. */
   public Server(ServerOptions options) {
@@ -49,6 +51,9 @@ public final class Server implements AutoCloseable {
     synchronized (lifecycleLock) {
       if (real != null) {
         throw new NereidException.InvalidArgument("Server already started");
+      }
+      if (exiting != null) {
+        throw new NereidException.InvalidArgument("Server is stopping: start it again once stop() has returned");
       }
       RealServer created = RealServer.create(options, this);
       // Published before models load: a model may use the server (metrics, other models) while loading.
@@ -87,18 +92,28 @@ public final class Server implements AutoCloseable {
   }
 
   /**
-   * Stops the server: refuses new requests, lets requests in flight finish within the exit timeout,
-   * cancels the rest (each still gets a final response), and unloads every model. Never waits much
-   * longer than the exit timeout. Does nothing if the server is not started.
+   * Stops the server: it is no longer {@linkplain #live() live}; requests in flight finish within the
+   * exit timeout, with every model serving until none is in flight (as in Triton, requests are still
+   * taken meanwhile, so that an ensemble's next step, a model's call of another model or a sequence's
+   * next request can complete what is in flight); then it cancels the rest (each still gets a final
+   * response) and unloads every model. Never waits much longer than the exit timeout. Does nothing if
+   * the server is not started.
    */
   public void stop() {
     RealServer running;
     synchronized (lifecycleLock) {
       running = real;
       real = null;
+      if (running != null) exiting = running;
     }
     if (running != null) {
-      running.stop();
+      try {
+        running.stop();
+      } finally {
+        synchronized (lifecycleLock) {
+          if (exiting == running) exiting = null;
+        }
+      }
     }
   }
 
@@ -222,6 +237,7 @@ public final class Server implements AutoCloseable {
 
   RealServer running() {
     RealServer r = real;
+    if (r == null) r = exiting;
     if (r == null) {
       throw new NereidException.InvalidArgument("Server not started");
     }

@@ -164,6 +164,26 @@ class ServerLifecycleTest {
   }
 
   @Test
+  @Timeout(30)
+  void stopLetsAnEnsembleInFlightRunItsLaterStepsAsTritonDoes() throws Exception {
+    // The second step's model has nothing in flight when the stop begins; it must still serve the step
+    // the ensemble submits once the first one is done.
+    new TestRepository(repo).model("slow", TestRepository.identity(SLOW.formatted(400)), 1)
+        .model("after", TestRepository.IDENTITY, 1)
+        .model("pipeline", Ensembles.ensemble(Ensembles.FP32_IO,
+            "slow: INPUT0=IN -> OUTPUT0=MID", "after: INPUT0=MID -> OUTPUT0=OUT"), 1);
+    Server server = new Server(ServerOptions.builder().modelRepository(repo).exitTimeout(Duration.ofSeconds(20)).build())
+        .start();
+    var pending = server.model("pipeline").inferAsync(InferenceRequest.of(Map.of("IN", Tensor.of(new float[] {5f}, 1))));
+    server.stop();
+    assertThat(pending).isCompleted();
+    assertThat(pending.get().output("OUT").toFloatArray()).containsExactly(5f);
+    assertThat(server.live()).isFalse();
+    assertThatThrownBy(() -> server.model("after").state()).isInstanceOf(NereidException.InvalidArgument.class)
+        .hasMessage("Server not started");
+  }
+
+  @Test
   @Timeout(20)
   void stopCancelsARequestThatOutlastsTheExitTimeout() {
     new TestRepository(repo).model("slow", TestRepository.identity(SLOW.formatted(5_000)), 1);

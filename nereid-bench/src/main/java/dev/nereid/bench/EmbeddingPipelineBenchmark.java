@@ -251,9 +251,11 @@ public class EmbeddingPipelineBenchmark {
      * {@code onnx3x1}: 3 instances x 1 thread. {@code javaUnbatched}: no dynamic batching on the Java
      * models. {@code tuned}: {@code onnx3x1} and {@code javaUnbatched} together. {@code onnxBatched}:
      * dynamic batching on MiniLM too, which joins only requests of equal token length (the tokenizer pads
-     * per request) and changes the vectors of those it joins.
+     * per request) and changes the vectors of those it joins. {@code producer}: the example with
+     * {@code nereid_ensemble_step_thread: producer} (a step with an idle instance runs on the thread that
+     * produced its input). {@code producerUnbatched}: that and {@code javaUnbatched} together.
      */
-    @Param({"example", "onnx1x2", "onnx3x1", "javaUnbatched", "tuned", "onnxBatched"})
+    @Param({"example", "onnx1x2", "onnx3x1", "javaUnbatched", "tuned", "onnxBatched", "producer", "producerUnbatched"})
     public String config;
 
     private BenchRepository repository;
@@ -287,6 +289,10 @@ public class EmbeddingPipelineBenchmark {
         case "javaUnbatched/bert_tokenizer", "javaUnbatched/mean_pooling", "tuned/bert_tokenizer", "tuned/mean_pooling" ->
             c -> replace(c, "dynamic_batching { }", "");
         case "onnxBatched/all_minilm_l6_v2" -> c -> c + "\ndynamic_batching { }\n";
+        case "producer/text_embedding", "producerUnbatched/text_embedding" -> c -> c
+            + "\nparameters { key: \"nereid_ensemble_step_thread\" value { string_value: \"producer\" } }\n";
+        case "producerUnbatched/bert_tokenizer", "producerUnbatched/mean_pooling" ->
+            c -> replace(c, "dynamic_batching { }", "");
         default -> c -> c;
       };
     }

@@ -199,8 +199,8 @@ class PythonServeTest {
     String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(),
         HttpResponse.BodyHandlers.ofString()).body();
     assertThat(metrics).contains("# TYPE measured_x histogram")
-        .contains("measured_x_bucket{model=\"measured\",le=\"1.0\"} 1\n")
-        .contains("measured_x_bucket{model=\"measured\",le=\"10.0\"} 1\n")
+        .contains("measured_x_bucket{model=\"measured\",le=\"1\"} 1\n")
+        .contains("measured_x_bucket{model=\"measured\",le=\"10\"} 1\n")
         .contains("measured_x_bucket{model=\"measured\",le=\"+Inf\"} 2\n")
         .contains("measured_x_count{model=\"measured\"} 2\n")
         .contains("measured_x_sum{model=\"measured\"} 20.5\n");

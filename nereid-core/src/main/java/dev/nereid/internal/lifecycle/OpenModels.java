@@ -37,6 +37,13 @@ final class OpenModels {
     return stopping;
   }
 
+  /** Requests in flight on every open model, at the moment each is read. */
+  int inFlightCount() {
+    int n = 0;
+    for (LoadedModel m : open) n += m.inFlightCount();
+    return n;
+  }
+
   /** Takes over every open model for closing. */
   List<LoadedModel> claimAll() {
     List<LoadedModel> claimed = new ArrayList<>();

@@ -94,9 +94,9 @@ public final class RealServer {
     PendingRequest pending = null;
     try {
       while (true) {
-        if (stopping) {
-          throw new NereidException.Unavailable("Server is stopping: request for model '" + name + "' refused");
-        }
+        // No refusal while stopping: as in Triton, requests are taken until the models retire, so that
+        // work in flight (ensemble steps, calls between models, a sequence's next request) can finish.
+        // The front ends refuse new requests themselves; once a model retires, resolve() says so.
         LoadedModel model = resolve(name, version);
         Map<String, Tensor> inputs = RequestValidator.validate(model.signature(), request);
         pending = new PendingRequest(model, request, inputs, sink);

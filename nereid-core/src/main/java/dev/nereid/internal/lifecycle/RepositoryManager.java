@@ -26,6 +26,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -277,6 +278,7 @@ final class RepositoryManager {
     open.stopping();
     if (poller != null) poller.shutdownNow();
     long deadline = System.nanoTime() + options.exitTimeout().toNanos();
+    awaitQuiet(deadline);
     for (ModelEntry entry : models.all()) entry.serverStopping();
     List<LoadedModel> loaded = open.claimAll();
     CompletableFuture<?>[] drains = loaded.stream().map(LoadedModel::retire).toArray(CompletableFuture[]::new);
@@ -305,6 +307,22 @@ final class RepositoryManager {
     }
     lifecycleThreads.shutdownNow();
     return grace;
+  }
+
+  /**
+   * Waits, up to the deadline, until no request is in flight on any model, while every model keeps
+   * serving: as in Triton, a request in flight may still need others (an ensemble's next step, a model's
+   * call of another, the next request of a sequence), and retiring a model that is idle now would fail
+   * them. A parent request stays in flight until its children have answered, so no request in flight
+   * anywhere means none will follow from one.
+   */
+  private void awaitQuiet(long deadline) {
+    long pause = TimeUnit.MILLISECONDS.toNanos(1);
+    while (open.inFlightCount() > 0 && System.nanoTime() - deadline < 0) {
+      LockSupport.parkNanos(Math.min(pause, deadline - System.nanoTime()));
+      pause = Math.min(pause * 2, TimeUnit.MILLISECONDS.toNanos(20));
+      if (Thread.currentThread().isInterrupted()) return;
+    }
   }
 
   /** Triton's words first (its model-control tests match on them), then why no repository gives the model. */
