@@ -15,7 +15,11 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.StdArrays;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
 import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.SavedModel;
+import org.tensorflow.proto.SignatureDef;
+import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.TUint8;
@@ -108,14 +112,71 @@ final class SavedModels {
         .output("unsigned", bitcast(tf, y, "unsigned", DataType.DT_UINT64)).build(), s)};
   }
 
-  /** A placeholder "in" [-1, 3] of INT8, which TensorFlow Java cannot feed, and its Identity "out". */
-  static SessionFunction[] int8Input(Ops tf, Session s) {
-    Graph g = (Graph) tf.scope().env();
-    Output<?> in = g.opBuilder("Placeholder", "in", tf.scope()).setAttr("dtype", DataType.DT_INT8)
-        .setAttr("shape", Shape.of(-1, 3)).build().output(0);
-    Output<?> out = g.opBuilder("Identity", "out", tf.scope()).addInput(in).build().output(0);
+  /** The values {@link #weighted}'s variable w holds in the export: set after initialisation, so only a restore gives them. */
+  static final long[] WEIGHT = {3, -7, 2};
+  /** The values {@link #weighted}'s variable b holds in the export. */
+  static final long[] BIAS = {-5, 11, 1000};
+
+  /**
+   * An input of a type TensorFlow Java cannot make, read through variables: placeholder "x" of {@code type}
+   * [-1, 3] to "y" INT64 = cast(x) * w + b, and "same", x's Identity. The variables w and b (INT64 [3]) are
+   * initialised to 0 and set to {@link #WEIGHT} and {@link #BIAS} before the export.
+   */
+  static BiFunction<Ops, Session, SessionFunction[]> weighted(dev.nereid.DataType type) {
+    return (tf, s) -> {
+      Output<?> x = placeholder(tf, "x", type);
+      Variable<TInt64> w = tf.withName("w").variable(tf.constant(new long[3]));
+      Variable<TInt64> b = tf.withName("b").variable(tf.constant(new long[3]));
+      Operand<TInt64> y = tf.withName("y").math.add(tf.math.mul(widened(tf, x), w), b);
+      Output<?> same = ((Graph) tf.scope().env()).opBuilder("Identity", "same", tf.scope()).addInput(x).build().output(0);
+      // "Trained": the checkpoint holds these, not the initial zeros.
+      s.runner().addTarget(tf.assign(w, tf.constant(WEIGHT))).addTarget(tf.assign(b, tf.constant(BIAS))).run().close();
+      return new SessionFunction[] {SessionFunction.create(Signature.builder().key("serving_default")
+          .input("x", x).output("y", y).output("same", same).build(), s)};
+    };
+  }
+
+  /** What {@link #initialized}'s init op sets its variable "offset" to (the checkpoint holds 0). */
+  static final long INIT_OFFSET = 1000;
+
+  /**
+   * An INT8 input "x" [-1, 3] to "y" INT64 = cast(x) + offset, a variable exported as 0; op "set_offset"
+   * sets it to {@link #INIT_OFFSET}, and {@link #withInitOp} makes that the SavedModel's init op.
+   */
+  static SessionFunction[] initialized(Ops tf, Session s) {
+    Output<?> x = placeholder(tf, "x", dev.nereid.DataType.INT8);
+    Variable<TInt64> offset = tf.withName("offset").variable(tf.constant(0L));
+    tf.withName("set_offset").assign(offset, tf.constant(INIT_OFFSET));
     return new SessionFunction[] {SessionFunction.create(Signature.builder().key("serving_default")
-        .input("in", in).output("out", out).build(), s)};
+        .input("x", x).output("y", tf.withName("y").math.add(widened(tf, x), offset)).build(), s)};
+  }
+
+  /** Makes op {@code op} the init op of the SavedModel in {@code dir}, as TensorFlow 2 writes it: signature __saved_model_init_op. */
+  static void withInitOp(Path dir, String op) throws Exception {
+    Path file = dir.resolve("saved_model.pb");
+    SavedModel saved = SavedModel.parseFrom(Files.readAllBytes(file));
+    SavedModel.Builder b = saved.toBuilder();
+    b.getMetaGraphsBuilder(0).putSignatureDef("__saved_model_init_op", SignatureDef.newBuilder()
+        .putOutputs("__saved_model_init_op", TensorInfo.newBuilder().setName(op).build()).build());
+    Files.write(file, b.build().toByteArray());
+  }
+
+  /** An INT8 signature input "x" that is an Identity of a placeholder, not a placeholder: "y" its Cast to INT64. */
+  static SessionFunction[] int8NotAPlaceholder(Ops tf, Session s) {
+    Output<?> p = placeholder(tf, "p", dev.nereid.DataType.INT8);
+    Output<?> x = ((Graph) tf.scope().env()).opBuilder("Identity", "x", tf.scope()).addInput(p).build().output(0);
+    return new SessionFunction[] {SessionFunction.create(Signature.builder().key("serving_default")
+        .input("x", x).output("y", widened(tf, x)).build(), s)};
+  }
+
+  private static Output<?> placeholder(Ops tf, String name, dev.nereid.DataType type) {
+    return ((Graph) tf.scope().env()).opBuilder("Placeholder", name, tf.scope()).setAttr("dtype", TfTypes.toTf(type))
+        .setAttr("shape", Shape.of(-1, 3)).build().output(0);
+  }
+
+  private static Operand<TInt64> widened(Ops tf, Output<?> x) {
+    return ((Graph) tf.scope().env()).opBuilder("Cast", "widened", tf.scope()).addInput(x)
+        .setAttr("DstT", DataType.DT_INT64).build().<TInt64>output(0);
   }
 
   private static Output<?> bitcast(Ops tf, Operand<?> input, String name, DataType type) {
