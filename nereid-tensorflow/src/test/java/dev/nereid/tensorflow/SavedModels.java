@@ -186,16 +186,22 @@ final class SavedModels {
 
   /**
    * A running sum for sequence batching with implicit state: INPUT and STATE_IN FP32 [-1, 3] to OUTPUT =
-   * STATE_OUT = INPUT + STATE_IN, and the CORRID control INT64 [-1, 1] echoed as ID.
+   * STATE_OUT = INPUT + STATE_IN, and the CORRID control [-1, 1] of type {@code corrid} (INT64, or UINT64
+   * as Triton's configs often declare it, which TensorFlow Java cannot make) echoed as ID.
    */
-  static SessionFunction[] accumulate(Ops tf, Session s) {
-    Placeholder<TFloat32> input = tf.withName("INPUT").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 3)));
-    Placeholder<TFloat32> state = tf.withName("STATE_IN").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 3)));
-    Placeholder<TInt64> corrid = tf.withName("CORRID").placeholder(TInt64.class, Placeholder.shape(Shape.of(-1, 1)));
-    Operand<TFloat32> sum = tf.withName("OUTPUT").math.add(input, state);
-    return new SessionFunction[] {SessionFunction.create(Signature.builder().key("serving_default")
-        .input("INPUT", input).input("STATE_IN", state).input("CORRID", corrid)
-        .output("OUTPUT", sum).output("STATE_OUT", tf.withName("STATE_OUT").identity(sum))
-        .output("ID", tf.withName("ID").identity(corrid)).build(), s)};
+  static BiFunction<Ops, Session, SessionFunction[]> accumulate(dev.nereid.DataType corrid) {
+    return (tf, s) -> {
+      Placeholder<TFloat32> input = tf.withName("INPUT").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 3)));
+      Placeholder<TFloat32> state = tf.withName("STATE_IN").placeholder(TFloat32.class,
+          Placeholder.shape(Shape.of(-1, 3)));
+      Graph g = (Graph) tf.scope().env();
+      Output<?> id = g.opBuilder("Placeholder", "CORRID", tf.scope()).setAttr("dtype", TfTypes.toTf(corrid))
+          .setAttr("shape", Shape.of(-1, 1)).build().output(0);
+      Operand<TFloat32> sum = tf.withName("OUTPUT").math.add(input, state);
+      return new SessionFunction[] {SessionFunction.create(Signature.builder().key("serving_default")
+          .input("INPUT", input).input("STATE_IN", state).input("CORRID", id)
+          .output("OUTPUT", sum).output("STATE_OUT", tf.withName("STATE_OUT").identity(sum))
+          .output("ID", g.opBuilder("Identity", "ID", tf.scope()).addInput(id).build().output(0)).build(), s)};
+    };
   }
 }
