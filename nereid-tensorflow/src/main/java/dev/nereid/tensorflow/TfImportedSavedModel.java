@@ -42,7 +42,8 @@ import org.tensorflow.types.TString;
  */
 record TfImportedSavedModel(Graph graph, Session session) implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TfImportedSavedModel.class);
-  private static final String INIT_OP_SIGNATURE = "__saved_model_init_op";
+  /** The key of the signature whose output names a SavedModel's init op (TensorFlow 2), not one to serve. */
+  static final String INIT_OP_SIGNATURE = "__saved_model_init_op";
   private static final String MAIN_OP_COLLECTION = "saved_model_main_op";
   private static final String LEGACY_INIT_OP_COLLECTION = "legacy_init_op";
   private static final String ASSETS_COLLECTION = "saved_model_assets";
@@ -101,13 +102,14 @@ record TfImportedSavedModel(Graph graph, Session session) implements AutoCloseab
             + what + ": " + e.getMessage(), e);
       }
       session = new Session(graph, settings.sessionConfig());
-      // TensorFlow Java would run the graph's own initializers (ops named Init*) on the first run and
-      // overwrite restored variables: run them now, before the restore, as they would have been at export.
+      // TensorFlow Java takes an imported graph's ops named Init* (its own variables' initializers) as
+      // initializers to run before the session's first run: that run must not be an inference, after the
+      // restore, or it would reset the restored variables. Run them first.
       session.initialize();
       List<PathFeed> assets = assets(model, directory, meta);
       restore(model, what, graph, session, directory, meta, assets);
       String init = initOp(model, what, meta);
-      if (init != null) run(model, what, graph, session, init, assets, null);
+      if (init != null) run(model, what, graph, session, init, assets);
       TfImportedSavedModel loaded = new TfImportedSavedModel(graph, session);
       graph = null;
       session = null;
@@ -130,20 +132,20 @@ record TfImportedSavedModel(Graph graph, Session session) implements AutoCloseab
       log.info("model '{}': {} has no variables/variables.index; no variables restored", model, what);
       return;
     }
-    PathFeed file = new PathFeed(meta.getSaverDef().getFilenameTensorName(), variables.resolve("variables").toString());
-    run(model, what, graph, session, meta.getSaverDef().getRestoreOpName(), assets, file);
+    List<PathFeed> feeds = new ArrayList<>(assets);
+    feeds.add(new PathFeed(meta.getSaverDef().getFilenameTensorName(), variables.resolve("variables").toString()));
+    run(model, what, graph, session, meta.getSaverDef().getRestoreOpName(), feeds);
   }
 
+  /** Runs op {@code target} (a name, or a tensor name of it) once with these file paths fed. */
   private static void run(String model, String what, Graph graph, Session session, String target,
-      List<PathFeed> assets, PathFeed extra) {
+      List<PathFeed> feeds) {
     String opName = target.replaceFirst(":\\d+$", "");
     GraphOperation op = graph.operation(opName);
     if (op == null) {
       throw new NereidException.Unavailable("model '" + model + "': " + what + " names op '" + opName
           + "' to run at load, which its graph does not have");
     }
-    List<PathFeed> feeds = new ArrayList<>(assets);
-    if (extra != null) feeds.add(extra);
     List<TString> tensors = new ArrayList<>(feeds.size());
     try {
       Session.Runner runner = session.runner().addTarget(op);

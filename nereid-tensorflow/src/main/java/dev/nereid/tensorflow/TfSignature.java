@@ -43,7 +43,6 @@ record TfSignature(String source, Map<String, Spec> inputs, Map<String, Spec> ou
   private static final Logger log = LoggerFactory.getLogger(TfSignature.class);
   static final int DEFAULT_MAX_BATCH_SIZE = 4;
   static final String DEFAULT_MAX_BATCH_SIZE_KEY = "default-max-batch-size";
-  private static final String INIT_OP_SIGNATURE = "__saved_model_init_op";
 
   /**
    * One tensor of the signature.
@@ -70,10 +69,11 @@ record TfSignature(String source, Map<String, Spec> inputs, Map<String, Spec> ou
    * which TensorFlow Java does not list as a signature either).
    */
   static TfSignature of(String model, MetaGraphDef meta, String key) {
-    SignatureDef signature = key.equals(INIT_OP_SIGNATURE) ? null : meta.getSignatureDefMap().get(key);
+    SignatureDef signature = key.equals(TfImportedSavedModel.INIT_OP_SIGNATURE) ? null
+        : meta.getSignatureDefMap().get(key);
     if (signature == null) {
       Set<String> keys = new TreeSet<>(meta.getSignatureDefMap().keySet());
-      keys.remove(INIT_OP_SIGNATURE);
+      keys.remove(TfImportedSavedModel.INIT_OP_SIGNATURE);
       throw new NereidException.InvalidArgument("model '" + model + "': the SavedModel has no signature '" + key
           + "' (its signatures: " + keys + "); parameter TF_SIGNATURE_DEF names the one to serve");
     }

@@ -2,6 +2,7 @@ package dev.nereid.tensorflow;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import java.util.function.BiFunction;
 import org.tensorflow.Graph;
@@ -16,7 +17,10 @@ import org.tensorflow.ndarray.StdArrays;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
+import org.tensorflow.proto.AssetFileDef;
+import org.tensorflow.proto.CollectionDef;
 import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.SavedModel;
 import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
@@ -138,27 +142,53 @@ final class SavedModels {
 
   /** What {@link #initialized}'s init op sets its variable "offset" to (the checkpoint holds 0). */
   static final long INIT_OFFSET = 1000;
+  /** What {@link #initialized}'s init op reads into its variable "vocab": the asset file {@code vocab.txt}. */
+  static final String ASSET_FILE = "vocab.txt";
 
   /**
-   * An INT8 input "x" [-1, 3] to "y" INT64 = cast(x) + offset, a variable exported as 0; op "set_offset"
-   * sets it to {@link #INIT_OFFSET}, and {@link #withInitOp} makes that the SavedModel's init op.
+   * An INT8 input "x" [-1, 3] to "y" INT64 = cast(x) + offset, a variable exported as 0, and "vocab" BYTES, a
+   * variable exported empty. Op "set_offset" sets offset to {@link #INIT_OFFSET} and reads the file whose path
+   * placeholder "vocab_path" is fed into vocab; {@link #withInitOp} makes it the SavedModel's init op and
+   * {@link #ASSET_FILE} its asset fed to "vocab_path".
    */
   static SessionFunction[] initialized(Ops tf, Session s) {
     Output<?> x = placeholder(tf, "x", dev.nereid.DataType.INT8);
     Variable<TInt64> offset = tf.withName("offset").variable(tf.constant(0L));
-    tf.withName("set_offset").assign(offset, tf.constant(INIT_OFFSET));
+    Variable<TString> vocab = tf.withName("vocab").variable(tf.constant(""));
+    Placeholder<TString> path = tf.withName("vocab_path").placeholder(TString.class, Placeholder.shape(Shape.scalar()));
+    tf.withName("set_offset").withControlDependencies(List.of(tf.assign(vocab, tf.io.readFile(path))))
+        .assign(offset, tf.constant(INIT_OFFSET));
     return new SessionFunction[] {SessionFunction.create(Signature.builder().key("serving_default")
-        .input("x", x).output("y", tf.withName("y").math.add(widened(tf, x), offset)).build(), s)};
+        .input("x", x).output("y", tf.withName("y").math.add(widened(tf, x), offset))
+        .output("vocab", tf.withName("vocab_value").identity(vocab)).build(), s)};
   }
 
-  /** Makes op {@code op} the init op of the SavedModel in {@code dir}, as TensorFlow 2 writes it: signature __saved_model_init_op. */
-  static void withInitOp(Path dir, String op) throws Exception {
+  /** Where a SavedModel names its init op: TensorFlow 2's signature, or TensorFlow 1's collections. */
+  enum InitOp { SIGNATURE, MAIN_OP_COLLECTION, LEGACY_INIT_OP_COLLECTION }
+
+  /**
+   * Makes op {@code op} the init op of the SavedModel in {@code dir}, named where {@code where} says, and
+   * {@code assets/<asset>} (written with {@code content}) its asset file fed to tensor {@code assetTensor}.
+   */
+  static void withInitOp(Path dir, String op, InitOp where, String assetTensor, String asset, String content)
+      throws Exception {
     Path file = dir.resolve("saved_model.pb");
-    SavedModel saved = SavedModel.parseFrom(Files.readAllBytes(file));
-    SavedModel.Builder b = saved.toBuilder();
-    b.getMetaGraphsBuilder(0).putSignatureDef("__saved_model_init_op", SignatureDef.newBuilder()
-        .putOutputs("__saved_model_init_op", TensorInfo.newBuilder().setName(op).build()).build());
-    Files.write(file, b.build().toByteArray());
+    SavedModel.Builder saved = SavedModel.parseFrom(Files.readAllBytes(file)).toBuilder();
+    MetaGraphDef.Builder meta = saved.getMetaGraphsBuilder(0);
+    switch (where) {
+      case SIGNATURE -> meta.putSignatureDef("__saved_model_init_op", SignatureDef.newBuilder()
+          .putOutputs("__saved_model_init_op", TensorInfo.newBuilder().setName(op).build()).build());
+      case MAIN_OP_COLLECTION -> meta.putCollectionDef("saved_model_main_op", nodeList(op));
+      case LEGACY_INIT_OP_COLLECTION -> meta.putCollectionDef("legacy_init_op", nodeList(op));
+    }
+    meta.addAssetFileDef(AssetFileDef.newBuilder().setFilename(asset)
+        .setTensorInfo(TensorInfo.newBuilder().setName(assetTensor)));
+    Files.write(file, saved.build().toByteArray());
+    Files.writeString(Files.createDirectories(dir.resolve("assets")).resolve(asset), content);
+  }
+
+  private static CollectionDef nodeList(String op) {
+    return CollectionDef.newBuilder().setNodeList(CollectionDef.NodeList.newBuilder().addValue(op)).build();
   }
 
   /** An INT8 signature input "x" that is an Identity of a placeholder, not a placeholder: "y" its Cast to INT64. */

@@ -12,6 +12,7 @@ import dev.nereid.ServerOptions;
 import dev.nereid.Tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,7 +35,8 @@ import org.tensorflow.types.TInt64;
 /**
  * SavedModels whose inputs are of types TensorFlow Java cannot make tensors of (INT8, INT16, UINT32,
  * UINT64), made by TensorFlow Java in the set-up with variables trained after initialisation: Nereid
- * loads them by hand (carrier placeholders, the saver's restore, the init op). Outputs are checked bit for
+ * loads them by hand (carrier placeholders, the saver's restore, the init op wherever the SavedModel
+ * names it, asset files). Outputs are checked bit for
  * bit against values computed from the weights TensorFlow's own SavedModel loader restores from the same
  * folder (TensorFlow Java cannot feed these types, so no direct run can take the inputs themselves).
  */
@@ -50,8 +52,10 @@ class TensorFlowCarriedInputsTest {
       // Two instances: two sessions, each restored on its own.
       SavedModels.export(dir, name(type), "instance_group [ { kind: KIND_CPU count: 2 } ]\n", SavedModels.weighted(type));
     }
-    Path initialized = SavedModels.export(dir, "init_op", null, SavedModels::initialized);
-    SavedModels.withInitOp(initialized, "set_offset");
+    for (SavedModels.InitOp where : SavedModels.InitOp.values()) {
+      Path initialized = SavedModels.export(dir, initOpModel(where), null, SavedModels::initialized);
+      SavedModels.withInitOp(initialized, "set_offset", where, "vocab_path:0", SavedModels.ASSET_FILE, "a b c " + where);
+    }
     SavedModels.export(dir, "not_a_placeholder", null, SavedModels::int8NotAPlaceholder);
     // A complete config, so that auto-complete does not load it through TensorFlow's own loader first.
     Path corrupt = SavedModels.export(dir, "corrupt_variables", """
@@ -155,16 +159,23 @@ class TensorFlowCarriedInputsTest {
     }
   }
 
-  @Test
-  void theInitOpRunsAfterTheVariablesAreRestored() {
-    assertThat(server.model("init_op").state()).as(server.model("init_op").reason()).isEqualTo(ModelState.READY);
+  private static String initOpModel(SavedModels.InitOp where) {
+    return "init_op_" + where.name().toLowerCase(Locale.ROOT);
+  }
+
+  @ParameterizedTest
+  @EnumSource(SavedModels.InitOp.class)
+  void theInitOpRunsAfterTheVariablesAreRestoredWithTheAssetFilesFed(SavedModels.InitOp where) {
+    String name = initOpModel(where);
+    assertThat(server.model(name).state()).as(server.model(name).reason()).isEqualTo(ModelState.READY);
     byte[] raw = {-128, -1, 0, 1, 2, 127};
-    InferenceResponse r = single(server.model("init_op").infer(Map.of("x",
+    InferenceResponse r = single(server.model(name).infer(Map.of("x",
         Tensor.of(DataType.INT8, new long[] {2, 3}, ByteBuffer.wrap(raw)))));
     long offset = SavedModels.INIT_OFFSET;
-    assertThat(restoredByTensorFlow("init_op", "offset")).containsExactly(offset); // TensorFlow's loader agrees
+    assertThat(restoredByTensorFlow(name, "offset")).containsExactly(offset); // TensorFlow's own loader agrees
     assertThat(r.output("y").toLongArray()).containsExactly(-128 + offset, -1 + offset, offset, 1 + offset,
         2 + offset, 127 + offset);
+    assertThat(r.output("vocab").toByteArrays()).isDeepEqualTo(new byte[][] {("a b c " + where).getBytes(StandardCharsets.UTF_8)});
   }
 
   @Test
