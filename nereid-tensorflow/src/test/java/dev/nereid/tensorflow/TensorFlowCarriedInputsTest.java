@@ -27,6 +27,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
@@ -57,14 +58,15 @@ class TensorFlowCarriedInputsTest {
       SavedModels.withInitOp(initialized, "set_offset", where, "vocab_path:0", SavedModels.ASSET_FILE, "a b c " + where);
     }
     SavedModels.export(dir, "not_a_placeholder", null, SavedModels::int8NotAPlaceholder);
-    // A complete config, so that auto-complete does not load it through TensorFlow's own loader first.
-    Path corrupt = SavedModels.export(dir, "corrupt_variables", """
+    // Complete configs, so that auto-complete does not load these through TensorFlow's own loader first.
+    String complete = """
         platform: "tensorflow_savedmodel"
         max_batch_size: 4
         dynamic_batching { }
         input [ { name: "x" data_type: TYPE_INT16 dims: [ 3 ] } ]
         output [ { name: "y" data_type: TYPE_INT64 dims: [ 3 ] }, { name: "same" data_type: TYPE_INT16 dims: [ 3 ] } ]
-        """, SavedModels.weighted(DataType.INT16));
+        """;
+    Path corrupt = SavedModels.export(dir, "corrupt_variables", complete, SavedModels.weighted(DataType.INT16));
     try (Stream<Path> files = Files.list(corrupt.resolve("variables"))) {
       for (Path data : files.filter(f -> f.getFileName().toString().startsWith("variables.data")).toList()) {
         byte[] garbage = new byte[(int) Files.size(data)];
@@ -72,6 +74,10 @@ class TensorFlowCarriedInputsTest {
         Files.write(data, garbage);
       }
     }
+    Path corruptGraph = SavedModels.export(dir, "corrupt_saved_model", complete, SavedModels.weighted(DataType.INT16));
+    Files.write(corruptGraph.resolve("saved_model.pb"), new byte[] {(byte) 0xff, (byte) 0xff, 0x01, 0x02, 0x03});
+    SavedModels.export(dir, "wrong_tag", complete + "parameters { key: \"TF_GRAPH_TAG\" value: { string_value: \"gpu\" } }\n",
+        SavedModels.weighted(DataType.INT16));
     server = new Server(ServerOptions.of(dir)).start();
   }
 
@@ -195,10 +201,15 @@ class TensorFlowCarriedInputsTest {
     assertThat(reason).contains(direct.lines().findFirst().orElseThrow());
   }
 
-  @Test
-  void aCarriedInputThatIsNotAPlaceholderIsRefusedNamingIt() {
-    assertThat(server.model("not_a_placeholder").state()).isEqualTo(ModelState.UNAVAILABLE);
-    assertThat(server.model("not_a_placeholder").reason()).contains("model 'not_a_placeholder': input 'x' is "
-        + "TYPE_INT8, which TensorFlow Java 1.1.0 cannot make tensors of").contains("tensor 'x:0' is not a Placeholder");
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "not_a_placeholder|input 'x' is TYPE_INT8, which TensorFlow Java 1.1.0 cannot make tensors of; Nereid feeds such "
+          + "an input to a placeholder of another type bitcast to it, but its tensor 'x:0' is not a Placeholder's output",
+      "corrupt_saved_model|cannot read model.savedmodel as a SavedModel: ",
+      "wrong_tag|model.savedmodel has no meta graph tagged exactly 'gpu' (its tag sets: [[serve]]); parameter "
+          + "TF_GRAPH_TAG names the one to load"})
+  void aSavedModelThatCannotBeLoadedByHandIsUnavailableNamingWhy(String model, String reason) {
+    assertThat(server.model(model).state()).isEqualTo(ModelState.UNAVAILABLE);
+    assertThat(server.model(model).reason()).contains("model '" + model + "': " + reason);
   }
 }
