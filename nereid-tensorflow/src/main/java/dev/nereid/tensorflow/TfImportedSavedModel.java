@@ -60,9 +60,11 @@ record TfImportedSavedModel(Graph graph, Session session) implements AutoCloseab
   static MetaGraphDef metaGraph(String model, Path directory, String tag) {
     Path binary = directory.resolve("saved_model.pb");
     Path text = directory.resolve("saved_model.pbtxt");
+    Path file = Files.exists(binary) || !Files.exists(text) ? binary : text;
+    String where = directory.getFileName() + "/" + file.getFileName();
     SavedModel saved;
     try {
-      if (Files.exists(binary) || !Files.exists(text)) {
+      if (file == binary) {
         try (InputStream in = Files.newInputStream(binary)) {
           saved = SavedModel.parseFrom(in);
         }
@@ -73,9 +75,11 @@ record TfImportedSavedModel(Graph graph, Session session) implements AutoCloseab
         }
         saved = b.build();
       }
+    } catch (InvalidProtocolBufferException | TextFormat.ParseException e) {
+      throw new NereidException.Unavailable("model '" + model + "': " + where + " is not a SavedModel: "
+          + e.getMessage(), e);
     } catch (IOException e) {
-      throw new NereidException.Unavailable("model '" + model + "': cannot read " + directory.getFileName()
-          + " as a SavedModel: " + e, e);
+      throw new NereidException.Unavailable("model '" + model + "': cannot read " + where + ": " + e, e);
     }
     List<List<String>> tagSets = new ArrayList<>();
     for (MetaGraphDef meta : saved.getMetaGraphsList()) {

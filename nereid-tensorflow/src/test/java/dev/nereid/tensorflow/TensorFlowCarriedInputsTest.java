@@ -35,11 +35,12 @@ import org.tensorflow.types.TInt64;
 
 /**
  * SavedModels whose inputs are of types TensorFlow Java cannot make tensors of (INT8, INT16, UINT32,
- * UINT64), made by TensorFlow Java in the set-up with variables trained after initialisation: Nereid
- * loads them by hand (carrier placeholders, the saver's restore, the init op wherever the SavedModel
- * names it, asset files). Outputs are checked bit for
- * bit against values computed from the weights TensorFlow's own SavedModel loader restores from the same
- * folder (TensorFlow Java cannot feed these types, so no direct run can take the inputs themselves).
+ * UINT64), made by TensorFlow Java in the set-up with variables set after initialisation, so that only a
+ * restore gives their values. Nereid loads them by hand: carrier placeholders, the saver's restore, the
+ * init op wherever the SavedModel names it, asset files fed. Outputs are checked bit for bit against
+ * values computed from the variables TensorFlow's own SavedModel loader restores from the same folder
+ * (TensorFlow Java cannot feed these types, so no direct run can take the inputs themselves). Load
+ * failures on this path leave the model UNAVAILABLE naming why, with TensorFlow's message where it has one.
  */
 class TensorFlowCarriedInputsTest {
   private static final List<DataType> CARRIED = List.of(DataType.INT8, DataType.INT16, DataType.UINT32, DataType.UINT64);
@@ -103,8 +104,9 @@ class TensorFlowCarriedInputsTest {
             "serve");
         Result r = bundle.session().runner().fetch(variable).run()) {
       TInt64 t = (TInt64) r.get(0);
+      if (t.rank() == 0) return new long[] {t.getLong()};
       long[] values = new long[(int) t.size()];
-      for (int i = 0; i < values.length; i++) values[i] = t.size() == 1 && t.rank() == 0 ? t.getLong() : t.getLong(i);
+      for (int i = 0; i < values.length; i++) values[i] = t.getLong(i);
       return values;
     }
   }
@@ -205,7 +207,7 @@ class TensorFlowCarriedInputsTest {
   @CsvSource(delimiter = '|', value = {
       "not_a_placeholder|input 'x' is TYPE_INT8, which TensorFlow Java 1.1.0 cannot make tensors of; Nereid feeds such "
           + "an input to a placeholder of another type bitcast to it, but its tensor 'x:0' is not a Placeholder's output",
-      "corrupt_saved_model|cannot read model.savedmodel as a SavedModel: ",
+      "corrupt_saved_model|model.savedmodel/saved_model.pb is not a SavedModel: ",
       "wrong_tag|model.savedmodel has no meta graph tagged exactly 'gpu' (its tag sets: [[serve]]); parameter "
           + "TF_GRAPH_TAG names the one to load"})
   void aSavedModelThatCannotBeLoadedByHandIsUnavailableNamingWhy(String model, String reason) {
