@@ -1,6 +1,7 @@
 package dev.nereid.tensorflow;
 
 import dev.nereid.DataType;
+import dev.nereid.NereidException;
 import dev.nereid.proto.ModelConfig;
 import dev.nereid.proto.ModelInput;
 import dev.nereid.proto.ModelOutput;
@@ -19,8 +20,9 @@ import org.tensorflow.op.Ops;
 /**
  * One TensorFlow session of a model, with the graph tensors its instances feed and fetch by config
  * name. An output of a type TensorFlow Java cannot hold (INT8, INT16, UINT32, UINT64) is fetched from a
- * {@code Bitcast} to its {@link TfTypes#carrier} added to the graph here, before any run; a GraphDef's
- * input of such a type is fed to the carrier placeholder {@link TfGraphDef} put in front of it.
+ * {@code Bitcast} to its {@link TfTypes#carrier} added to the graph here, before any run; an input of
+ * such a type is fed to the carrier placeholder {@link TfCarriers} put in front of it when the graph was
+ * imported (a GraphDef, or a SavedModel loaded as {@link TfImportedSavedModel}).
  * Closing it closes the session and its graph.
  */
 final class TfSession implements AutoCloseable {
@@ -32,14 +34,14 @@ final class TfSession implements AutoCloseable {
   private final Map<String, String> fetches = new HashMap<>();
 
   /**
-   * @param owner closes the session and its graph (a SavedModel bundle, or a GraphDef's graph and session)
+   * @param owner closes the session and its graph (a SavedModel bundle, an imported SavedModel, or a GraphDef)
    */
   TfSession(String model, Session session, Graph graph, AutoCloseable owner, TfSignature signature, ModelConfig config) {
     this.session = session;
     this.owner = owner;
     for (SequenceTensors.Tensor in : inputs(config)) {
       TfSignature.Spec spec = signature.inputs().get(in.name());
-      feeds.put(in.name(), TfTypes.carried(in.type()) ? TfGraphDef.carrierName(spec.key()) + ":0" : spec.tensor());
+      feeds.put(in.name(), TfTypes.carried(in.type()) ? carrier(model, graph, in, spec) : spec.tensor());
     }
     Ops tf = Ops.create(graph).withSubScope("nereid_carrier");
     for (SequenceTensors.Tensor out : outputs(config)) {
@@ -57,6 +59,18 @@ final class TfSession implements AutoCloseable {
         fetches.put(out.name(), spec.tensor());
       }
     }
+  }
+
+  /** The carrier placeholder {@link TfCarriers} put in front of the graph tensor of an input of a carried type. */
+  private static String carrier(String model, Graph graph, SequenceTensors.Tensor in, TfSignature.Spec spec) {
+    String carrier = TfCarriers.carrierTensor(spec.tensor());
+    if (carrier == null || graph.operation(carrier.substring(0, carrier.lastIndexOf(':'))) == null) {
+      throw new NereidException.Unsupported("model '" + model + "': input '" + in.name() + "' is "
+          + in.type().configName() + ", which TensorFlow Java " + TfRuntime.VERSION + " cannot make tensors of; "
+          + "Nereid feeds such an input to a placeholder of another type bitcast to it, but its tensor '"
+          + spec.tensor() + "' is not a Placeholder's output");
+    }
+    return carrier;
   }
 
   /** Every tensor a run may feed, by name and type: the config's inputs, then sequence control and state. */

@@ -14,16 +14,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Output;
 import org.tensorflow.SavedModelBundle;
-import org.tensorflow.Signature;
 import org.tensorflow.proto.AttrValue;
 import org.tensorflow.proto.GraphDef;
+import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.NodeDef;
+import org.tensorflow.proto.SignatureDef;
+import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.proto.TensorShapeProto;
 
 /**
@@ -58,17 +61,23 @@ record TfSignature(String source, Map<String, Spec> inputs, Map<String, Spec> ou
 
   /** The signature {@code key} of a loaded bundle. */
   static TfSignature of(String model, SavedModelBundle bundle, String key) {
-    Signature signature = null;
-    List<String> keys = new ArrayList<>();
-    for (Signature s : bundle.signatures()) {
-      keys.add(s.key());
-      if (s.key().equals(key)) signature = s;
-    }
+    return of(model, bundle.metaGraphDef(), key);
+  }
+
+  /**
+   * The signature {@code key} of a SavedModel's meta graph (not the init op's {@code __saved_model_init_op},
+   * which TensorFlow Java does not list as a signature either).
+   */
+  static TfSignature of(String model, MetaGraphDef meta, String key) {
+    SignatureDef signature = key.equals(TfImportedSavedModel.INIT_OP_SIGNATURE) ? null
+        : meta.getSignatureDefMap().get(key);
     if (signature == null) {
+      Set<String> keys = new TreeSet<>(meta.getSignatureDefMap().keySet());
+      keys.remove(TfImportedSavedModel.INIT_OP_SIGNATURE);
       throw new NereidException.InvalidArgument("model '" + model + "': the SavedModel has no signature '" + key
           + "' (its signatures: " + keys + "); parameter TF_SIGNATURE_DEF names the one to serve");
     }
-    return new TfSignature("signature '" + key + "'", specs(signature.getInputs()), specs(signature.getOutputs()));
+    return new TfSignature("signature '" + key + "'", specs(signature.getInputsMap()), specs(signature.getOutputsMap()));
   }
 
   /**
@@ -115,11 +124,13 @@ record TfSignature(String source, Map<String, Spec> inputs, Map<String, Spec> ou
     return new TfSignature("graph " + file, inputs, outputs);
   }
 
-  private static Map<String, Spec> specs(Map<String, Signature.TensorDescription> descriptions) {
+  private static Map<String, Spec> specs(Map<String, TensorInfo> tensors) {
     Map<String, Spec> out = new TreeMap<>();
-    descriptions.forEach((k, d) -> {
-      long[] dims = d.shape.isUnknown() ? null : d.shape.asArray();
-      out.put(k, new Spec(k, d.name, TfTypes.fromTf(d.dataType), d.dataType.name(), dims));
+    tensors.forEach((k, t) -> {
+      TensorShapeProto shape = t.getTensorShape();
+      long[] dims = shape.getUnknownRank() ? null
+          : shape.getDimList().stream().mapToLong(TensorShapeProto.Dim::getSize).toArray();
+      out.put(k, new Spec(k, t.getName(), TfTypes.fromTf(t.getDtype()), t.getDtype().name(), dims));
     });
     return out;
   }
@@ -210,10 +221,9 @@ record TfSignature(String source, Map<String, Spec> inputs, Map<String, Spec> ou
 
   /**
    * Refuses a config that disagrees with the signature, naming the tensor: an unknown input or output,
-   * another data type, an incompatible shape, a signature input the config leaves out, or a SavedModel
-   * input of a type TensorFlow Java cannot make tensors of (a GraphDef's are fed through a carrier).
+   * another data type, an incompatible shape, or a signature input the config leaves out.
    */
-  void check(String model, ModelConfig config, TfFormat format) {
+  void check(String model, ModelConfig config) {
     boolean batching = config.getMaxBatchSize() > 0;
     for (ModelInput in : config.getInputList()) {
       Spec s = inputs.get(in.getName());
@@ -223,12 +233,6 @@ record TfSignature(String source, Map<String, Spec> inputs, Map<String, Spec> ou
       }
       DataType type = DataType.fromConfigNumber(in.getDataTypeValue());
       checkTensor(model, "input", in.getName(), type, dimsOf(in.getDimsList()), s, batching);
-      if (TfTypes.carried(type) && format == TfFormat.SAVED_MODEL) {
-        throw new NereidException.Unsupported("model '" + model + "': input '" + in.getName() + "' is "
-            + type.configName() + ", which TensorFlow Java " + TfRuntime.VERSION + " cannot make tensors of, and a "
-            + "loaded SavedModel's placeholders cannot be rewired to take another type (a tensorflow_graphdef "
-            + "model's can; outputs of this type are served either way)");
-      }
     }
     Set<String> fed = new HashSet<>();
     config.getInputList().forEach(i -> fed.add(i.getName()));
@@ -243,11 +247,6 @@ record TfSignature(String source, Map<String, Spec> inputs, Map<String, Spec> ou
         throw new NereidException.InvalidArgument("model '" + model + "': sequence_batching input '" + extra.name()
             + "' is " + extra.type().configName() + " in the config, but " + source + " declares "
             + (s.type() == null ? s.tfType() : s.type().configName()));
-      }
-      if (TfTypes.carried(extra.type()) && format == TfFormat.SAVED_MODEL) {
-        throw new NereidException.Unsupported("model '" + model + "': sequence_batching input '" + extra.name()
-            + "' is " + extra.type().configName() + ", which TensorFlow Java " + TfRuntime.VERSION
-            + " cannot make tensors of");
       }
       fed.add(extra.name());
     }

@@ -2,6 +2,7 @@ package dev.nereid.tensorflow;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import java.util.function.BiFunction;
 import org.tensorflow.Graph;
@@ -15,7 +16,14 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.StdArrays;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.proto.AssetFileDef;
+import org.tensorflow.proto.CollectionDef;
 import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.MetaGraphDef;
+import org.tensorflow.proto.SavedModel;
+import org.tensorflow.proto.SignatureDef;
+import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.TUint8;
@@ -108,14 +116,97 @@ final class SavedModels {
         .output("unsigned", bitcast(tf, y, "unsigned", DataType.DT_UINT64)).build(), s)};
   }
 
-  /** A placeholder "in" [-1, 3] of INT8, which TensorFlow Java cannot feed, and its Identity "out". */
-  static SessionFunction[] int8Input(Ops tf, Session s) {
-    Graph g = (Graph) tf.scope().env();
-    Output<?> in = g.opBuilder("Placeholder", "in", tf.scope()).setAttr("dtype", DataType.DT_INT8)
-        .setAttr("shape", Shape.of(-1, 3)).build().output(0);
-    Output<?> out = g.opBuilder("Identity", "out", tf.scope()).addInput(in).build().output(0);
+  /** The values {@link #weighted}'s variable w holds in the export: set after initialisation, so only a restore gives them. */
+  static final long[] WEIGHT = {3, -7, 2};
+  /** The values {@link #weighted}'s variable b holds in the export. */
+  static final long[] BIAS = {-5, 11, 1000};
+
+  /**
+   * An input of a type TensorFlow Java cannot make, read through variables: placeholder "x" of {@code type}
+   * [-1, 3] to "y" INT64 = cast(x) * w + b, and "same", x's Identity. The variables w and b (INT64 [3]) are
+   * initialised to 0 and set to {@link #WEIGHT} and {@link #BIAS} before the export.
+   */
+  static BiFunction<Ops, Session, SessionFunction[]> weighted(dev.nereid.DataType type) {
+    return (tf, s) -> {
+      Output<?> x = placeholder(tf, "x", type);
+      Variable<TInt64> w = tf.withName("w").variable(tf.constant(new long[3]));
+      Variable<TInt64> b = tf.withName("b").variable(tf.constant(new long[3]));
+      Operand<TInt64> y = tf.withName("y").math.add(tf.math.mul(widened(tf, x), w), b);
+      Output<?> same = ((Graph) tf.scope().env()).opBuilder("Identity", "same", tf.scope()).addInput(x).build().output(0);
+      // "Trained": the checkpoint holds these, not the initial zeros.
+      s.runner().addTarget(tf.assign(w, tf.constant(WEIGHT))).addTarget(tf.assign(b, tf.constant(BIAS))).run().close();
+      return new SessionFunction[] {SessionFunction.create(Signature.builder().key("serving_default")
+          .input("x", x).output("y", y).output("same", same).build(), s)};
+    };
+  }
+
+  /** What {@link #initialized}'s init op sets its variable "offset" to (the checkpoint holds 0). */
+  static final long INIT_OFFSET = 1000;
+  /** What {@link #initialized}'s init op reads into its variable "vocab": the asset file {@code vocab.txt}. */
+  static final String ASSET_FILE = "vocab.txt";
+
+  /**
+   * An INT8 input "x" [-1, 3] to "y" INT64 = cast(x) + offset, a variable exported as 0, and "vocab" BYTES, a
+   * variable exported empty. Op "set_offset" sets offset to {@link #INIT_OFFSET} and reads the file whose path
+   * placeholder "vocab_path" is fed into vocab; {@link #withInitOp} makes it the SavedModel's init op and
+   * {@link #ASSET_FILE} its asset fed to "vocab_path".
+   */
+  static SessionFunction[] initialized(Ops tf, Session s) {
+    Output<?> x = placeholder(tf, "x", dev.nereid.DataType.INT8);
+    Variable<TInt64> offset = tf.withName("offset").variable(tf.constant(0L));
+    Variable<TString> vocab = tf.withName("vocab").variable(tf.constant(""));
+    Placeholder<TString> path = tf.withName("vocab_path").placeholder(TString.class, Placeholder.shape(Shape.scalar()));
+    tf.withName("set_offset").withControlDependencies(List.of(tf.assign(vocab, tf.io.readFile(path))))
+        .assign(offset, tf.constant(INIT_OFFSET));
     return new SessionFunction[] {SessionFunction.create(Signature.builder().key("serving_default")
-        .input("in", in).output("out", out).build(), s)};
+        .input("x", x).output("y", tf.withName("y").math.add(widened(tf, x), offset))
+        .output("vocab", tf.withName("vocab_value").identity(vocab)).build(), s)};
+  }
+
+  /** Where a SavedModel names its init op: TensorFlow 2's signature, or TensorFlow 1's collections. */
+  enum InitOp { SIGNATURE, MAIN_OP_COLLECTION, LEGACY_INIT_OP_COLLECTION }
+
+  /**
+   * Makes op {@code op} the init op of the SavedModel in {@code dir}, named where {@code where} says, and
+   * {@code assets/<asset>} (written with {@code content}) its asset file fed to tensor {@code assetTensor}.
+   */
+  static void withInitOp(Path dir, String op, InitOp where, String assetTensor, String asset, String content)
+      throws Exception {
+    Path file = dir.resolve("saved_model.pb");
+    SavedModel.Builder saved = SavedModel.parseFrom(Files.readAllBytes(file)).toBuilder();
+    MetaGraphDef.Builder meta = saved.getMetaGraphsBuilder(0);
+    switch (where) {
+      case SIGNATURE -> meta.putSignatureDef("__saved_model_init_op", SignatureDef.newBuilder()
+          .putOutputs("__saved_model_init_op", TensorInfo.newBuilder().setName(op).build()).build());
+      case MAIN_OP_COLLECTION -> meta.putCollectionDef("saved_model_main_op", nodeList(op));
+      case LEGACY_INIT_OP_COLLECTION -> meta.putCollectionDef("legacy_init_op", nodeList(op));
+    }
+    meta.addAssetFileDef(AssetFileDef.newBuilder().setFilename(asset)
+        .setTensorInfo(TensorInfo.newBuilder().setName(assetTensor)));
+    Files.write(file, saved.build().toByteArray());
+    Files.writeString(Files.createDirectories(dir.resolve("assets")).resolve(asset), content);
+  }
+
+  private static CollectionDef nodeList(String op) {
+    return CollectionDef.newBuilder().setNodeList(CollectionDef.NodeList.newBuilder().addValue(op)).build();
+  }
+
+  /** An INT8 signature input "x" that is an Identity of a placeholder, not a placeholder: "y" its Cast to INT64. */
+  static SessionFunction[] int8NotAPlaceholder(Ops tf, Session s) {
+    Output<?> p = placeholder(tf, "p", dev.nereid.DataType.INT8);
+    Output<?> x = ((Graph) tf.scope().env()).opBuilder("Identity", "x", tf.scope()).addInput(p).build().output(0);
+    return new SessionFunction[] {SessionFunction.create(Signature.builder().key("serving_default")
+        .input("x", x).output("y", widened(tf, x)).build(), s)};
+  }
+
+  private static Output<?> placeholder(Ops tf, String name, dev.nereid.DataType type) {
+    return ((Graph) tf.scope().env()).opBuilder("Placeholder", name, tf.scope()).setAttr("dtype", TfTypes.toTf(type))
+        .setAttr("shape", Shape.of(-1, 3)).build().output(0);
+  }
+
+  private static Operand<TInt64> widened(Ops tf, Output<?> x) {
+    return ((Graph) tf.scope().env()).opBuilder("Cast", "widened", tf.scope()).addInput(x)
+        .setAttr("DstT", DataType.DT_INT64).build().<TInt64>output(0);
   }
 
   private static Output<?> bitcast(Ops tf, Operand<?> input, String name, DataType type) {
@@ -125,16 +216,22 @@ final class SavedModels {
 
   /**
    * A running sum for sequence batching with implicit state: INPUT and STATE_IN FP32 [-1, 3] to OUTPUT =
-   * STATE_OUT = INPUT + STATE_IN, and the CORRID control INT64 [-1, 1] echoed as ID.
+   * STATE_OUT = INPUT + STATE_IN, and the CORRID control [-1, 1] of type {@code corrid} (INT64, or UINT64
+   * as Triton's configs often declare it, which TensorFlow Java cannot make) echoed as ID.
    */
-  static SessionFunction[] accumulate(Ops tf, Session s) {
-    Placeholder<TFloat32> input = tf.withName("INPUT").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 3)));
-    Placeholder<TFloat32> state = tf.withName("STATE_IN").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 3)));
-    Placeholder<TInt64> corrid = tf.withName("CORRID").placeholder(TInt64.class, Placeholder.shape(Shape.of(-1, 1)));
-    Operand<TFloat32> sum = tf.withName("OUTPUT").math.add(input, state);
-    return new SessionFunction[] {SessionFunction.create(Signature.builder().key("serving_default")
-        .input("INPUT", input).input("STATE_IN", state).input("CORRID", corrid)
-        .output("OUTPUT", sum).output("STATE_OUT", tf.withName("STATE_OUT").identity(sum))
-        .output("ID", tf.withName("ID").identity(corrid)).build(), s)};
+  static BiFunction<Ops, Session, SessionFunction[]> accumulate(dev.nereid.DataType corrid) {
+    return (tf, s) -> {
+      Placeholder<TFloat32> input = tf.withName("INPUT").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 3)));
+      Placeholder<TFloat32> state = tf.withName("STATE_IN").placeholder(TFloat32.class,
+          Placeholder.shape(Shape.of(-1, 3)));
+      Graph g = (Graph) tf.scope().env();
+      Output<?> id = g.opBuilder("Placeholder", "CORRID", tf.scope()).setAttr("dtype", TfTypes.toTf(corrid))
+          .setAttr("shape", Shape.of(-1, 1)).build().output(0);
+      Operand<TFloat32> sum = tf.withName("OUTPUT").math.add(input, state);
+      return new SessionFunction[] {SessionFunction.create(Signature.builder().key("serving_default")
+          .input("INPUT", input).input("STATE_IN", state).input("CORRID", id)
+          .output("OUTPUT", sum).output("STATE_OUT", tf.withName("STATE_OUT").identity(sum))
+          .output("ID", g.opBuilder("Identity", "ID", tf.scope()).addInput(id).build().output(0)).build(), s)};
+    };
   }
 }

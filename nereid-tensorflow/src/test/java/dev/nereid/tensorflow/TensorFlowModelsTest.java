@@ -64,7 +64,6 @@ class TensorFlowModelsTest {
     }
     SavedModels.export(dir, "strings", null, SavedModels::strings);
     SavedModels.export(dir, "narrow_outputs", null, SavedModels::narrowOutputs);
-    SavedModels.export(dir, "int8_input", null, SavedModels::int8Input);
     SavedModels.export(dir, "fixed", null, SavedModels::fixed);
     Path mlpDir = SavedModels.export(dir, "mlp", """
         backend: "tensorflow"
@@ -210,13 +209,6 @@ class TensorFlowModelsTest {
     assertThat(bytes(r.output("signed"))).isEqualTo(x);
     assertThat(r.output("unsigned").dataType()).isEqualTo(DataType.UINT64);
     assertThat(bytes(r.output("unsigned"))).isEqualTo(bytes(Tensor.of(y, 2, 3)));
-  }
-
-  @Test
-  void aSavedModelInputOfATypeTensorFlowJavaCannotMakeIsRefusedNamingIt() {
-    assertThat(server.model("int8_input").state()).isEqualTo(ModelState.UNAVAILABLE);
-    assertThat(server.model("int8_input").reason()).contains("model 'int8_input': input 'in' is TYPE_INT8, which "
-        + "TensorFlow Java 1.1.0 cannot make tensors of").contains("tensorflow_graphdef");
   }
 
   @Test
