@@ -37,20 +37,20 @@ final class OnnxAutoComplete {
     }
     boolean batching = b.getMaxBatchSize() > 0;
     // Tensors the config names but leaves without a data_type or dims get the model's (Triton's
-    // incomplete_input / incomplete_output cases); a kind the config does not list at all gets every
-    // tensor of the model.
+    // incomplete_input / incomplete_output cases); empty dims on a scalar are the config's own choice
+    // and stay. A kind the config does not list at all gets every tensor of the model.
     for (ModelInput.Builder input : b.getInputBuilderList()) {
       OnnxTensorSpec spec = io.inputs().get(input.getName());
       if (spec == null) continue;
       if (input.getDataTypeValue() == 0) input.setDataType(protoType(model, "input", spec));
-      if (input.getDimsCount() == 0 && !input.hasReshape()) setDims(input::addAllDims, input::setReshape, spec, batching);
+      if (input.getDimsCount() == 0 && !configDims(spec, batching).isEmpty()) input.addAllDims(configDims(spec, batching));
     }
     for (ModelOutput.Builder output : b.getOutputBuilderList()) {
       OnnxTensorSpec spec = io.outputs().get(output.getName());
       if (spec == null) continue;
       if (output.getDataTypeValue() == 0) output.setDataType(protoType(model, "output", spec));
-      if (output.getDimsCount() == 0 && !output.hasReshape()) {
-        setDims(output::addAllDims, output::setReshape, spec, batching);
+      if (output.getDimsCount() == 0 && !configDims(spec, batching).isEmpty()) {
+        output.addAllDims(configDims(spec, batching));
       }
     }
     if (config.getInputCount() == 0) {
