@@ -140,6 +140,22 @@ def reshape_error():
     save(graph, "reshape_error.onnx")
 
 
+def int32_int8_int8(batch, name):
+    """Triton's QA model onnx_int32_int8_int8, which its L0_model_config autofill cases are run against:
+    OUTPUT0 = INPUT0 + INPUT1 and OUTPUT1 = INPUT0 - INPUT1, computed in INT32 and cast to INT8, all
+    [batch, 16]; with batch None every dimension is fixed ([16]) and the model cannot batch."""
+    dims = ["batch", 16] if batch else [16]
+    graph = h.make_graph(
+        [h.make_node("Add", ["INPUT0", "INPUT1"], ["sum"]),
+         h.make_node("Sub", ["INPUT0", "INPUT1"], ["difference"]),
+         h.make_node("Cast", ["sum"], ["OUTPUT0"], to=T.INT8),
+         h.make_node("Cast", ["difference"], ["OUTPUT1"], to=T.INT8)],
+        "int32_int8_int8",
+        [value("INPUT0", T.INT32, dims), value("INPUT1", T.INT32, dims)],
+        [value("OUTPUT0", T.INT8, dims), value("OUTPUT1", T.INT8, dims)])
+    save(graph, name)
+
+
 if __name__ == "__main__":
     simple(T.INT32, "simple_int32.onnx")
     simple(T.FLOAT, "simple_fp32.onnx")
@@ -153,6 +169,8 @@ if __name__ == "__main__":
     identity_fp32()
     external_data()
     reshape_error()
+    int32_int8_int8(True, "autofill/int32_int8_int8.onnx")
+    int32_int8_int8(False, "autofill/int32_int8_int8_nobatch.onnx")
     for name in ("identity_fp32.onnx", "simple_fp32.onnx"):
         shutil.copyfile(os.path.join(OUT, name), os.path.join(BENCH, name))
         print("copied", name, "to nereid-bench")

@@ -8,6 +8,7 @@ import dev.nereid.proto.ModelInput;
 import dev.nereid.proto.ModelOutput;
 import dev.nereid.spi.SequenceTensors;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -45,6 +46,15 @@ record OnnxSignature(List<Input> inputs, List<Output> outputs, boolean batching)
   /** Checks {@code config} against the model; throws InvalidArgument naming the model and tensor at fault. */
   static OnnxSignature check(String model, ModelConfig config, OnnxIo io) {
     boolean batching = config.getMaxBatchSize() > 0;
+    // Triton counts the inputs first; an optional config input the graph does not list is not one.
+    long expectedInputs = config.getInputList().stream()
+        .filter(in -> !in.getOptional() || io.inputs().containsKey(in.getName())).count()
+        + SequenceTensors.inputs(config).size();
+    if (expectedInputs > io.inputs().size()) {
+      throw new NereidException.InvalidArgument("unable to load model '" + model + "', configuration expects "
+          + expectedInputs + " inputs, model provides " + io.inputs().size() + " (" + String.join(", ",
+          io.inputs().keySet()) + ")");
+    }
     List<Input> inputs = new ArrayList<>();
     for (ModelInput in : config.getInputList()) {
       DataType type = DataType.fromConfigNumber(in.getDataTypeValue());
@@ -53,8 +63,9 @@ record OnnxSignature(List<Input> inputs, List<Output> outputs, boolean batching)
       OnnxTensorSpec spec = io.inputs().get(in.getName());
       if (spec == null) {
         if (!in.getOptional()) {
-          throw invalid(model, "config input '" + in.getName() + "' is not an input of the ONNX model; its inputs are "
-              + io.inputs().keySet());
+          throw invalid(model, "unexpected inference input '" + in.getName() + "', allowed inputs are: "
+              + String.join(", ", io.inputs().keySet()) + " (config input '" + in.getName()
+              + "' is not an input of the ONNX model)");
         }
         log.warn("model '{}': optional input '{}' is not a graph input of the ONNX model (an initializer?); ONNX "
             + "Runtime's Java API cannot override it, so requests that carry it are refused", model, in.getName());
@@ -94,8 +105,9 @@ record OnnxSignature(List<Input> inputs, List<Output> outputs, boolean batching)
       long[] dims = longs(out.getDimsList());
       OnnxTensorSpec spec = io.outputs().get(out.getName());
       if (spec == null) {
-        throw invalid(model, "config output '" + out.getName() + "' is not an output of the ONNX model; its outputs are "
-            + io.outputs().keySet());
+        throw invalid(model, "unexpected inference output '" + out.getName() + "', allowed outputs are: "
+            + String.join(", ", io.outputs().keySet()) + " (config output '" + out.getName()
+            + "' is not an output of the ONNX model)");
       }
       long[] modelDims = out.hasReshape() ? longs(out.getReshape().getShapeList()) : dims;
       checkTensor(model, "output", out.getName(), type, modelDims, batching, spec);
@@ -117,31 +129,28 @@ record OnnxSignature(List<Input> inputs, List<Output> outputs, boolean batching)
       throw new NereidException.Unsupported("model '" + model + "': " + kind + " '" + name + "' has ONNX type "
           + spec.typeName() + ", which Nereid cannot serve");
     }
+    // Triton's wording (its onnxruntime backend's), which its L0_model_config cases check; the
+    // missing quote after the model name is Triton's.
     if (spec.type() != configType) {
-      throw invalid(model, kind + " '" + name + "' has data_type " + configType.configName()
-          + " in the config, but the ONNX model declares " + spec.type().configName());
+      throw new NereidException.InvalidArgument("unable to load model '" + model + ", unexpected datatype "
+          + spec.type().configName() + " for " + kind + " '" + name + "', expecting " + configType.configName());
     }
-    if (batching && !spec.hasVariableFirstDim()) {
-      throw invalid(model, "max_batch_size > 0 needs a variable first dimension on every input and output, but "
-          + kind + " '" + name + "' has shape " + spec.shape() + " in the ONNX model");
-    }
-    long[] expected = batching ? prepend(-1, configDims) : configDims;
     long[] actual = spec.dims();
-    boolean agrees = expected.length == actual.length;
-    for (int i = 0; agrees && i < expected.length; i++) {
-      agrees = expected[i] == -1 || actual[i] == -1 || expected[i] == actual[i];
+    if (batching && !spec.hasVariableFirstDim()) {
+      throw new NereidException.InvalidArgument("unable to load model '" + model + "', model configuration supports "
+          + "batching but first dimension of tensor '" + name + "' expected by framework is not a variable-size "
+          + "batch dimension: " + spec.shape() + " whereas model configuration shape is: " + Shapes.format(configDims));
+    }
+    long[] framework = batching ? Arrays.copyOfRange(actual, 1, actual.length) : actual;
+    boolean agrees = framework.length == configDims.length;
+    for (int i = 0; agrees && i < configDims.length; i++) {
+      agrees = configDims[i] == -1 || framework[i] == -1 || configDims[i] == framework[i];
     }
     if (!agrees) {
-      throw invalid(model, kind + " '" + name + "' has shape " + Shapes.format(expected) + " in the config"
-          + (batching ? " (batch dimension first)" : "") + ", but the ONNX model declares " + spec.shape());
+      throw new NereidException.InvalidArgument("unable to load model '" + model + "', tensor '" + name
+          + "' shape expected by framework " + Shapes.format(framework) + " doesn't match model configuration shape "
+          + Shapes.format(configDims) + " (" + kind + (batching ? ", batch dimension not counted" : "") + ")");
     }
-  }
-
-  private static long[] prepend(long first, long[] rest) {
-    long[] all = new long[rest.length + 1];
-    all[0] = first;
-    System.arraycopy(rest, 0, all, 1, rest.length);
-    return all;
   }
 
   private static long[] longs(List<Long> values) {

@@ -114,9 +114,9 @@ class OnnxLoadFailureTest {
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', value = {
       "wrong_name|config input 'INPUT9' is not an input of the ONNX model",
-      "wrong_type|input 'INPUT1' has data_type TYPE_FP32 in the config, but the ONNX model declares TYPE_INT32",
-      "wrong_rank|input 'INPUT1' has shape [-1,16,1] in the config (batch dimension first), but the ONNX model declares [-1,16]",
-      "wrong_dim|input 'INPUT1' has shape [-1,8] in the config (batch dimension first), but the ONNX model declares [-1,16]",
+      "wrong_type|unexpected datatype TYPE_INT32 for input 'INPUT1', expecting TYPE_FP32",
+      "wrong_rank|tensor 'INPUT1' shape expected by framework [16] doesn't match model configuration shape [16,1]",
+      "wrong_dim|tensor 'INPUT1' shape expected by framework [16] doesn't match model configuration shape [8]",
       "missing_input|the ONNX model needs input 'INPUT1'",
       "wrong_output|config output 'OUTPUT7' is not an output of the ONNX model",
       "optional_required|input 'INPUT1' is optional in the config, but the ONNX model requires it",

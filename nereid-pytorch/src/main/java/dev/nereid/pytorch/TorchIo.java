@@ -91,6 +91,10 @@ record TorchIo(List<Input> inputs, List<Output> outputs, int argumentCount, Conv
         outputTypes.add(DataType.fromConfigNumber(state.getDataTypeValue()));
       }
     }
+    if (outputNames.isEmpty()) {
+      throw new NereidException.InvalidArgument("model '" + model + "': model configuration must contain at least one "
+          + "output, none were specified");
+    }
     for (int i = 0; i < inputNames.size(); i++) requireTorchType(model, "input", inputNames.get(i), inputTypes.get(i));
     for (int i = 0; i < outputNames.size(); i++) requireTorchType(model, "output", outputNames.get(i), outputTypes.get(i));
 
@@ -114,9 +118,10 @@ record TorchIo(List<Input> inputs, List<Output> outputs, int argumentCount, Conv
 
     int arguments = signature.map(s -> s.arguments().size()).orElse(inputNames.size());
     if (signature.isPresent() && arguments != inputNames.size()) {
-      throw new NereidException.InvalidArgument("model '" + model + "': the configuration expects " + inputNames.size()
-          + " inputs " + inputNames + ", but the model's forward() takes " + arguments + " "
-          + signature.get().arguments());
+      // Triton's wording (its pytorch backend's), then the names on both sides.
+      throw new NereidException.InvalidArgument("unable to load model '" + model + "', configuration expects "
+          + inputNames.size() + " inputs, model provides " + arguments + ": the configuration's inputs are "
+          + inputNames + ", the model's forward() takes " + signature.get().arguments());
     }
     List<Integer> positions = inputPositions(model, inputNames, signature);
     List<Input> inputs = new ArrayList<>();

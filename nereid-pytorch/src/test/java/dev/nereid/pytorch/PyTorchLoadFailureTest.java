@@ -41,6 +41,10 @@ class PyTorchLoadFailureTest {
             backend: "pytorch"
             input [ { name: "INPUT__0" data_type: TYPE_FP32 dims: [ 4 ] } ]
             """ + ADD_SUB_OUTPUTS)
+        // Triton's L0_model_config autofill cases too_few_inputs and too_few_outputs: its pytorch
+        // backend completes neither, so a config without inputs or without outputs is refused.
+        .add("no_inputs", "add_sub.pt", "backend: \"pytorch\"\nmax_batch_size: 1\n" + ADD_SUB_OUTPUTS)
+        .add("no_outputs", "add_sub.pt", addSub("INPUT__0", "INPUT__1", "TYPE_FP32").replace(ADD_SUB_OUTPUTS, ""))
         .add("index_out_of_range", "add_sub.pt", addSub("INPUT__0", "INPUT__5", "TYPE_FP32"))
         .add("index_twice", "add_sub.pt", addSub("X__1", "Y__1", "TYPE_FP32"))
         .add("string_for_tensor", "add_sub.pt", addSub("INPUT__0", "INPUT__1", "TYPE_STRING"))
@@ -65,7 +69,9 @@ class PyTorchLoadFailureTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', value = {
-      "too_few_inputs|the configuration expects 1 inputs [INPUT__0], but the model's forward() takes 2 [input0, input1]",
+      "too_few_inputs|configuration expects 1 inputs, model provides 2: the configuration's inputs are [INPUT__0], the model's forward() takes [input0, input1]",
+      "no_inputs|unable to load model 'no_inputs', configuration expects 0 inputs, model provides 2",
+      "no_outputs|model configuration must contain at least one output, none were specified",
       "index_out_of_range|input 'INPUT__5' has index 5, but the model has 2 inputs",
       "index_twice|input 'Y__1' has index 1, which another input has too",
       "string_for_tensor|input 'INPUT__0' is TYPE_STRING in the config, but forward() argument 'input0' is Tensor",

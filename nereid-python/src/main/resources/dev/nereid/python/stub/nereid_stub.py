@@ -676,6 +676,9 @@ def main():
             cls = module.TritonPythonModel
             if hasattr(cls, "auto_complete_config"):
                 config = cls.auto_complete_config(config)
+                if not isinstance(config, pb_utils.ModelConfig):
+                    raise ValueError("auto_complete_config function in model '%s' must return a valid "
+                                     "pb.ModelConfig object." % runtime.model_name)
             runtime.send({"op": "auto_complete_done", "config": json.dumps(config.as_dict())})
             sys.stdout.flush()
             os._exit(0)

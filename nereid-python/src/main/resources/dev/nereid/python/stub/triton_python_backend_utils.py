@@ -495,51 +495,99 @@ class Metric:
 
 
 class ModelConfig:
-    """The config handed to auto_complete_config: read it, fill what it lacks."""
+    """The config handed to auto_complete_config: read it, fill what it lacks.
+
+    Each setter refuses, with Triton's wording, what would contradict the config the user wrote: the
+    model may fill a field the config leaves empty, never change one the config sets.
+    """
+
+    _INPUT_PROPERTIES = ("name", "data_type", "dims", "optional")
+    _OUTPUT_PROPERTIES = ("name", "data_type", "dims")
 
     def __init__(self, model_config):
         if isinstance(model_config, str):
             model_config = json.loads(model_config)
         self._config = model_config
+        self._config.setdefault("input", [])
+        self._config.setdefault("output", [])
 
     def as_dict(self):
         return self._config
+
+    def _model(self):
+        return self._config.get("name", "")
 
     def max_batch_size(self):
         return int(self._config.get("max_batch_size", 0))
 
     def set_max_batch_size(self, max_batch_size):
-        current = self.max_batch_size()
-        if current != 0 and current != max_batch_size:
-            raise ValueError("configuration specified max_batch_size " + str(current)
-                             + ", but in auto-complete-config function for model '"
-                             + self._config.get("name", "") + "' specified max_batch_size " + str(max_batch_size))
+        # The config may ask for less batching than the model offers, never for more.
+        configured = self.max_batch_size()
+        if configured > max_batch_size:
+            raise ValueError("configuration specified max_batch_size %d, but in auto-complete-config function for "
+                             "model '%s' specified max_batch_size %d" % (configured, self._model(), max_batch_size))
         self._config["max_batch_size"] = max_batch_size
 
     def set_dynamic_batching(self):
-        if not self._config.get("sequence_batching"):
-            self._config.setdefault("dynamic_batching", {})
+        for scheduler in ("sequence_batching", "ensemble_scheduling"):
+            if scheduler in self._config:
+                raise ValueError("Configuration specified scheduling_choice as '%s', but auto-complete-config "
+                                 "function for model '%s' tries to set scheduling_choice as 'dynamic_batching'"
+                                 % (scheduler, self._model()))
+        self._config.setdefault("dynamic_batching", {})
 
     def set_model_transaction_policy(self, transaction_policy_dict):
-        self._config.setdefault("model_transaction_policy", {}).update(transaction_policy_dict)
+        for key in transaction_policy_dict:
+            if key != "decoupled":
+                raise ValueError("model transaction property in auto-complete-config function for model '%s' "
+                                 "contains property other than 'decoupled'." % self._model())
+        policy = self._config.setdefault("model_transaction_policy", {})
+        if "decoupled" in transaction_policy_dict:
+            wanted = transaction_policy_dict["decoupled"]
+            if "decoupled" in policy and policy["decoupled"] != wanted:
+                raise ValueError("trying to change decoupled property in auto-complete-config for model '%s', "
+                                 "which is already set to '%s'." % (self._model(), policy["decoupled"]))
+            policy["decoupled"] = wanted
 
     def add_input(self, input):
-        self._add("input", input)
+        self._add("input", input, self._INPUT_PROPERTIES)
 
     def add_output(self, output):
-        self._add("output", output)
+        self._add("output", output, self._OUTPUT_PROPERTIES)
 
-    def _add(self, key, tensor):
-        for field in ("name", "data_type", "dims"):
+    def _add(self, kind, tensor, properties):
+        model = self._model()
+        if any(p not in properties for p in tensor):
+            listed = ", ".join("'%s'" % p for p in properties[:-1]) + " and '%s'" % properties[-1]
+            raise ValueError("%s '%s' in auto-complete-config function for model '%s' contains property other than "
+                             "%s." % (kind, tensor.get("name", ""), model, listed))
+        if "name" not in tensor:
+            raise ValueError("%s in auto-complete-config function for model '%s' is missing 'name' property."
+                             % (kind, model))
+        for field in ("data_type", "dims"):
             if field not in tensor:
-                raise ValueError("%s '%s' in auto-complete-config function for model '%s' is missing '%s'"
-                                 % (key, tensor.get("name", ""), self._config.get("name", ""), field))
-        existing = self._config.setdefault(key, [])
-        for e in existing:
-            if e["name"] == tensor["name"]:
-                if e.get("data_type", "TYPE_INVALID") in ("TYPE_INVALID", ""):
-                    e["data_type"] = tensor["data_type"]
-                if not e.get("dims"):
-                    e["dims"] = tensor["dims"]
-                return
-        existing.append(dict(tensor))
+                raise ValueError("%s '%s' in auto-complete-config function for model '%s' is missing '%s' property."
+                                 % (kind, tensor["name"], model, field))
+        name = tensor["name"]
+        for existing in self._config[kind]:
+            if existing.get("name") != name:
+                continue
+            configured_type = existing.get("data_type", "TYPE_INVALID") or "TYPE_INVALID"
+            if configured_type != "TYPE_INVALID" and configured_type != tensor["data_type"]:
+                raise ValueError("unable to load model '%s', configuration expects datatype %s for %s '%s', model "
+                                 "provides %s" % (model, configured_type, kind, name, tensor["data_type"]))
+            configured_dims = [int(d) for d in existing.get("dims", [])]
+            model_dims = [int(d) for d in tensor["dims"]]
+            if configured_dims and configured_dims != model_dims:
+                raise ValueError("model '%s', tensor '%s': the model expects dims %s but the model configuration "
+                                 "specifies dims %s" % (model, name, model_dims, configured_dims))
+            if "optional" in tensor and "optional" in existing and bool(existing["optional"]) != bool(tensor["optional"]):
+                raise ValueError("model '%s', tensor '%s': the model expects optional %s but the model configuration "
+                                 "specifies optional %s" % (model, name, bool(tensor["optional"]),
+                                                            bool(existing["optional"])))
+            existing["data_type"] = tensor["data_type"]
+            existing["dims"] = model_dims
+            if "optional" in tensor:
+                existing["optional"] = tensor["optional"]
+            return
+        self._config[kind].append(dict(tensor))

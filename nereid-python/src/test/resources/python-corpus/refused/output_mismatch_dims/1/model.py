@@ -1,0 +1,17 @@
+import triton_python_backend_utils as pb_utils
+
+
+class TritonPythonModel:
+    """Two FP32 [4] inputs and outputs, not batched, as Triton's QA auto_complete model declares."""
+
+    @staticmethod
+    def auto_complete_config(config):
+        config.set_max_batch_size(0)
+        config.add_input({"name": "INPUT0", "data_type": "TYPE_FP32", "dims": [4]})
+        config.add_input({"name": "INPUT1", "data_type": "TYPE_FP32", "dims": [4]})
+        config.add_output({"name": "OUTPUT0", "data_type": "TYPE_FP32", "dims": [4]})
+        config.add_output({"name": "OUTPUT1", "data_type": "TYPE_FP32", "dims": [4]})
+        return config
+
+    def execute(self, requests):
+        return [pb_utils.InferenceResponse([]) for _ in requests]
