@@ -8,7 +8,7 @@ OUTDIR=${OUT:-/tmp/manycore-out}; mkdir -p "$OUTDIR"
 W=$(mktemp -d)
 PY=${PY:-python3}
 LAYERS=${LAYERS:-6}; SEQ=${SEQ:-128}; WARM=${WARM:-2}; MEAS=${MEAS:-8}
-TESTS=${TESTS:-"raw:16 batch:16:16:1 nereid:16:16:1:-1 nereid:16:16:1:0 nereid:16:16:1:100 nereid:16:16:1:1000 nereid:32:16:1:1000 nereid:64:16:1:0 nereid:64:16:1:1000 nereid:32:4:4:1000 raw:64"}
+TESTS=${TESTS:-"jit:30 raw:16 batch:16:16:1 nereid:16:16:1:-1 nereid:16:16:1:0 nereid:16:16:1:100 nereid:16:16:1:1000 nereid:32:16:1:1000 nereid:64:16:1:0 nereid:64:16:1:1000 nereid:32:4:4:1000 raw:64"}
 THREADS=${THREADS:-1,4,16,32}
 {
   T0=$(date +%s)

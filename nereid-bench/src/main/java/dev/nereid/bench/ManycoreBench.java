@@ -36,9 +36,18 @@ import java.util.concurrent.atomic.AtomicLong;
  *                       (sep: one session per thread)
  *   nereid:C:N:I:D      Nereid, C callers of batch-1 requests; instance_group count N, intra_op_thread_count I,
  *                       max_batch_size 64, dynamic_batching max_queue_delay_microseconds D (D<0: no batching)
+ *   ab:C:N:I:D:B        nereid:C:N:I:D against batch:B:N:I in alternating slices of the same run (see ab)
+ *   jit:S               S seconds of Nereid calls, not reported (half with dynamic batching, half without),
+ *                       so that the nereid tests after it run compiled code (see below)
  * </pre>
  *
  * Throughput counts requests whose call completed inside the measuring window; latency is per call.
+ *
+ * <p>Why {@code jit}: with a model that takes milliseconds, Nereid's request path runs a few hundred
+ * times a second, so HotSpot's C2 compiles it only after tens of seconds; until then C2 compiler threads
+ * take 5-7 % of two cores and the request path runs C1 code, which a short warm-up charges to Nereid
+ * (raw ORT's Java side is a few methods). Compiled code outlives the server, so one {@code jit} at the
+ * start of a run serves every nereid test after it.
  */
 public final class ManycoreBench {
   static final String OUT = "last_hidden_state";
@@ -48,6 +57,7 @@ public final class ManycoreBench {
   static Path model;
   static OrtEnvironment env;
   static final Map<Integer, float[]> reference = new HashMap<>(); // caller seed -> first 4 output floats
+  static String resultTag = "RESULT";
 
   interface Op {
     /** Runs one call; returns the requests it served. */
@@ -89,6 +99,9 @@ public final class ManycoreBench {
           p.length > 4 && p[4].equals("sep"));
       case "nereid" -> nereid(Integer.parseInt(p[1]), Integer.parseInt(p[2]), Integer.parseInt(p[3]),
           Integer.parseInt(p[4]));
+      case "jit" -> jit(Double.parseDouble(p[1]));
+      case "ab" -> ab(Integer.parseInt(p[1]), Integer.parseInt(p[2]), Integer.parseInt(p[3]), Integer.parseInt(p[4]),
+          Integer.parseInt(p[5]));
       default -> throw new IllegalArgumentException(test);
     }
   }
@@ -182,10 +195,160 @@ public final class ManycoreBench {
     }
   }
 
+  /** Runs Nereid's request path for {@code seconds}, reporting nothing but that it ran. */
+  static void jit(double seconds) throws Exception {
+    double warm = warmS;
+    double measure = measureS;
+    int instances = Math.min(16, Runtime.getRuntime().availableProcessors());
+    resultTag = "JIT";
+    try {
+      warmS = seconds / 2 - 0.5;
+      measureS = 0.5;
+      nereid(2 * instances, instances, 1, 0);
+      nereid(2 * instances, instances, 1, -1);
+    } finally {
+      warmS = warm;
+      measureS = measure;
+      resultTag = "RESULT";
+    }
+  }
+
   static void nereid(int callers, int instances, int intra, int delayUs) throws Exception {
-    String name = "encoder";
+    Path repo = nereidRepository(instances, intra, delayUs);
+    Checks checks = new Checks();
+    try (OrtSession refSession = session(1);
+        Server server = new Server(ServerOptions.of(repo)).start()) {
+      Model m = server.model(MODEL_NAME);
+      String label = String.format(Locale.ROOT, "nereid callers=%d instances=%d intra=%d delay_us=%d max_batch=64",
+          callers, instances, intra, delayUs);
+      measure(label, callers, t -> nereidCall(m, refSession, t, checks), m);
+      checks.print(label);
+    } finally {
+      delete(repo);
+    }
+  }
+
+  /**
+   * Nereid (as {@code nereid:C:N:I:D}) and raw ORT on pre-built batches of {@code rawBatch} from N threads
+   * (as {@code batch:B:N:I}) in alternating slices of {@code SLICE_S} seconds within one run: the shared
+   * 2-core VM drifts by 10-30 % within minutes, which a test-after-test comparison reads as a difference.
+   * Before a side's slice starts, the other side's callers finish their calls in flight and wait; that
+   * drain counts to the side that ran it. Prints one RESULT line per side and their ratio.
+   */
+  static void ab(int callers, int instances, int intra, int delayUs, int rawBatch) throws Exception {
+    Path repo = nereidRepository(instances, intra, delayUs);
+    Checks checks = new Checks();
+    try (OrtSession refSession = session(1);
+        OrtSession rawSession = session(intra);
+        Server server = new Server(ServerOptions.of(repo)).start()) {
+      Model m = server.model(MODEL_NAME);
+      List<Op> nereidOps = new ArrayList<>();
+      for (int t = 0; t < callers; t++) nereidOps.add(nereidCall(m, refSession, t, checks));
+      List<Op> rawOps = new ArrayList<>();
+      for (int t = 0; t < instances; t++) {
+        Map<String, OnnxTensor> in = ortInputs(1000 + t * rawBatch, rawBatch);
+        rawOps.add(() -> {
+          runOrt(rawSession, in);
+          return rawBatch;
+        });
+      }
+      Slices slices = new Slices(List.of(nereidOps, rawOps));
+      slices.run(warmS, false);
+      long[] before = stats(m);
+      slices.run(measureS, true);
+      long[] after = stats(m);
+      double batch = (double) (after[0] - before[0]) / Math.max(1, after[1] - before[1]);
+      double nereid = slices.rate(0);
+      double raw = slices.rate(1);
+      System.out.printf(Locale.ROOT, "%s ab nereid callers=%d instances=%d intra=%d delay_us=%d req_per_s=%.1f "
+          + "avg_exec_batch=%.2f%n", resultTag, callers, instances, intra, delayUs, nereid, batch);
+      System.out.printf(Locale.ROOT, "%s ab raw_prebuilt_batch threads=%d batch=%d intra=%d req_per_s=%.1f%n",
+          resultTag, instances, rawBatch, intra, raw);
+      double[] ratios = slices.sortedRatios();
+      System.out.printf(Locale.ROOT, "%s ab ratio nereid_over_raw=%.3f round_median=%.3f round_min=%.3f round_max=%.3f "
+          + "rounds=%d slice_s=%.1f%n", resultTag, nereid / raw, ratios[ratios.length / 2], ratios[0],
+          ratios[ratios.length - 1], slices.slices, SLICE_S);
+      checks.print("ab nereid callers=" + callers);
+    } finally {
+      delete(repo);
+    }
+  }
+
+  static final double SLICE_S = 2.0;
+
+  /** Sides that take turns on the machine; each side is a set of closed-loop callers. */
+  static final class Slices {
+    private final List<List<Op>> sides;
+    private final long[] served;
+    private final double[] seconds;
+    /** Per counted round, side 0's rate over side 1's. */
+    private final List<Double> roundRatios = new ArrayList<>();
+    int slices;
+
+    Slices(List<List<Op>> sides) {
+      this.sides = sides;
+      this.served = new long[sides.size()];
+      this.seconds = new double[sides.size()];
+    }
+
+    /** Alternates the sides for {@code total} seconds each; counts only when {@code counted}. */
+    void run(double total, boolean counted) throws Exception {
+      int rounds = Math.max(1, (int) Math.round(total / SLICE_S));
+      for (int r = 0; r < rounds; r++) {
+        double[] rates = new double[sides.size()];
+        for (int side = 0; side < sides.size(); side++) {
+          int s = (side + r) % sides.size(); // alternate which side goes first
+          long start = System.nanoTime();
+          long n = runSide(sides.get(s), start + (long) (SLICE_S * 1e9));
+          double elapsed = (System.nanoTime() - start) / 1e9;
+          rates[s] = n / elapsed;
+          if (counted) {
+            served[s] += n;
+            seconds[s] += elapsed;
+          }
+        }
+        if (counted) {
+          slices++;
+          roundRatios.add(rates[0] / rates[1]);
+        }
+      }
+    }
+
+    /** The per-round ratios, sorted: their median and spread say how far the total ratio can be trusted. */
+    double[] sortedRatios() {
+      return roundRatios.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    }
+
+    double rate(int side) {
+      return served[side] / seconds[side];
+    }
+
+    /** Runs every caller of a side until {@code end}, then waits for their calls in flight. */
+    private static long runSide(List<Op> ops, long end) throws Exception {
+      AtomicLong done = new AtomicLong();
+      List<Thread> threads = new ArrayList<>();
+      Throwable[] error = new Throwable[1];
+      for (Op op : ops) {
+        threads.add(Thread.ofPlatform().start(() -> {
+          try {
+            while (System.nanoTime() < end) done.addAndGet(op.run());
+          } catch (Throwable e) {
+            error[0] = e;
+          }
+        }));
+      }
+      for (Thread t : threads) t.join();
+      if (error[0] != null) throw new RuntimeException("caller failed", error[0]);
+      return done.get();
+    }
+  }
+
+  static final String MODEL_NAME = "encoder";
+
+  /** A repository holding the model as {@code encoder}, configured as the nereid tests say. */
+  static Path nereidRepository(int instances, int intra, int delayUs) throws Exception {
     Path repo = Files.createTempDirectory("nereid-repo-");
-    Path version = Files.createDirectories(repo.resolve(name).resolve("1"));
+    Path version = Files.createDirectories(repo.resolve(MODEL_NAME).resolve("1"));
     Files.createSymbolicLink(version.resolve("model.onnx"), model);
     String batching = delayUs < 0 ? "" : "dynamic_batching { max_queue_delay_microseconds: " + delayUs + " }";
     String config = """
@@ -200,49 +363,55 @@ public final class ManycoreBench {
         instance_group [ { kind: KIND_CPU count: %d } ]
         parameters { key: "intra_op_thread_count" value { string_value: "%d" } }
         %s
-        """.formatted(name, seq, seq, OUT, seq, instances, intra, batching);
-    Files.writeString(repo.resolve(name).resolve("config.pbtxt"), config);
-    AtomicLong mismatches = new AtomicLong();
-    AtomicLong checked = new AtomicLong();
-    try (OrtSession refSession = session(1);
-        Server server = new Server(ServerOptions.of(repo)).start()) {
-      Model m = server.model(name);
-      String label = String.format(Locale.ROOT, "nereid callers=%d instances=%d intra=%d delay_us=%d max_batch=64",
-          callers, instances, intra, delayUs);
-      measure(label, callers, t -> {
-        int seed = 1000 + t;
-        float[] ref = referenceFor(refSession, seed);
-        long[] shape = {1, seq};
-        InferenceRequest request = InferenceRequest.builder()
-            .input("input_ids", Tensor.of(DataType.INT64, shape, direct(tokens(seed))))
-            .input("attention_mask", Tensor.of(DataType.INT64, shape, direct(ones(seq))))
-            .build();
-        return () -> {
-          try (ResponseIterator r = m.infer(request)) {
-            Tensor out = r.next().output(OUT);
-            FloatBuffer fb = out.asFloatBuffer();
-            checked.incrementAndGet();
-            if (out.dim(0) != 1 || out.dim(1) != seq) {
-              mismatches.incrementAndGet();
-            } else {
-              for (int i = 0; i < 4; i++) {
-                if (Math.abs(fb.get(i) - ref[i]) > 1e-3f) {
-                  mismatches.incrementAndGet();
-                  break;
-                }
-              }
-            }
-          }
-          return 1;
-        };
-      }, m);
+        """.formatted(MODEL_NAME, seq, seq, OUT, seq, instances, intra, batching);
+    Files.writeString(repo.resolve(MODEL_NAME).resolve("config.pbtxt"), config);
+    return repo;
+  }
+
+  static void delete(Path repo) throws Exception {
+    try (var files = Files.walk(repo)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    }
+  }
+
+  /** Responses checked against raw ORT's batch-1 answer, and how many differed. */
+  static final class Checks {
+    final AtomicLong checked = new AtomicLong();
+    final AtomicLong mismatches = new AtomicLong();
+
+    void print(String label) {
       System.out.printf(Locale.ROOT, "CHECK %s responses_checked=%d mismatches=%d%n", label, checked.get(),
           mismatches.get());
-    } finally {
-      try (var files = Files.walk(repo)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-      }
     }
+  }
+
+  /** One caller's batch-1 call through Nereid, its answer checked against raw ORT's. */
+  static Op nereidCall(Model m, OrtSession refSession, int t, Checks checks) throws Exception {
+    int seed = 1000 + t;
+    float[] ref = referenceFor(refSession, seed);
+    long[] shape = {1, seq};
+    InferenceRequest request = InferenceRequest.builder()
+        .input("input_ids", Tensor.of(DataType.INT64, shape, direct(tokens(seed))))
+        .input("attention_mask", Tensor.of(DataType.INT64, shape, direct(ones(seq))))
+        .build();
+    return () -> {
+      try (ResponseIterator r = m.infer(request)) {
+        Tensor out = r.next().output(OUT);
+        FloatBuffer fb = out.asFloatBuffer();
+        checks.checked.incrementAndGet();
+        if (out.dim(0) != 1 || out.dim(1) != seq) {
+          checks.mismatches.incrementAndGet();
+        } else {
+          for (int i = 0; i < 4; i++) {
+            if (Math.abs(fb.get(i) - ref[i]) > 1e-3f) {
+              checks.mismatches.incrementAndGet();
+              break;
+            }
+          }
+        }
+      }
+      return 1;
+    };
   }
 
   static long cpuTicks() {
@@ -341,8 +510,8 @@ public final class ManycoreBench {
       batchInfo = String.format(Locale.ROOT, " avg_exec_batch=%.2f", exec == 0 ? 0.0 : (double) inf / exec);
     }
     System.out.printf(Locale.ROOT,
-        "RESULT %s req_per_s=%.1f p50_ms=%.2f p99_ms=%.2f mean_ms=%.2f calls=%d cpu_cores_busy=%.1f%s%n",
-        label, requests / seconds, pct(all, 0.50), pct(all, 0.99), mean(all), total,
+        "%s %s req_per_s=%.1f p50_ms=%.2f p99_ms=%.2f mean_ms=%.2f calls=%d cpu_cores_busy=%.1f%s%n",
+        resultTag, label, requests / seconds, pct(all, 0.50), pct(all, 0.99), mean(all), total,
         cpu0 < 0 ? -1.0 : (cpu1 - cpu0) / 100.0 / seconds, batchInfo);
     System.out.flush();
   }
