@@ -8,7 +8,7 @@ OUTDIR=${OUT:-/tmp/manycore-out}; mkdir -p "$OUTDIR"
 W=$(mktemp -d)
 PY=${PY:-python3}
 LAYERS=${LAYERS:-6}; SEQ=${SEQ:-128}; WARM=${WARM:-2}; MEAS=${MEAS:-8}
-TESTS=${TESTS:-"jit:30 raw:16 batch:16:16:1 nereid:16:16:1:-1 nereid:16:16:1:0 nereid:16:16:1:100 nereid:16:16:1:1000 nereid:32:16:1:1000 nereid:64:16:1:0 nereid:64:16:1:1000 nereid:32:4:4:1000 raw:64"}
+TESTS=${TESTS:-"jit:30 raw:16 batch:16:16:1 nereid:16:16:1:-1 nereid:16:16:1:0 nereid:16:16:1:100 nereid:16:16:1:1000 nereid:32:16:1:1000 nereid:64:16:1:0 nereid:64:16:1:1000 nereid:32:4:4:1000 raw:64 ab:16:16:1:0:1 ab:64:16:1:0:1 ab:64:16:1:1000:1"}
 THREADS=${THREADS:-1,4,16,32}
 {
   T0=$(date +%s)
@@ -19,7 +19,7 @@ THREADS=${THREADS:-1,4,16,32}
   echo "STAGE ready +$(( $(date +%s) - T0 ))s"
   J=("$W/jre/bin/java" --enable-native-access=ALL-UNNAMED -Xms2g -Xmx16g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$D/lib/*")
   # shellcheck disable=SC2086 # TESTS is a list of words
-  timeout 300 "${J[@]}" dev.nereid.bench.ManycoreBench "$W/model.onnx" "$SEQ" "$WARM" "$MEAS" $TESTS
+  timeout 420 "${J[@]}" dev.nereid.bench.ManycoreBench "$W/model.onnx" "$SEQ" "$WARM" "$MEAS" $TESTS
   echo "STAGE batching rc=$? +$(( $(date +%s) - T0 ))s"
   timeout 90 "${J[@]}" dev.nereid.bench.RequestPathLoad 32 2 "$THREADS"
   echo "STAGE request path rc=$? +$(( $(date +%s) - T0 ))s"
