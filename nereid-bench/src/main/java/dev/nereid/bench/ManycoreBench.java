@@ -57,7 +57,6 @@ public final class ManycoreBench {
   static Path model;
   static OrtEnvironment env;
   static final Map<Integer, float[]> reference = new HashMap<>(); // caller seed -> first 4 output floats
-  static String resultTag = "RESULT";
 
   interface Op {
     /** Runs one call; returns the requests it served. */
@@ -150,13 +149,8 @@ public final class ManycoreBench {
 
   static void raw(int threads) throws Exception {
     try (OrtSession s = session(1)) {
-      measure(String.format(Locale.ROOT, "raw_per_request threads=%d batch=1 intra=1", threads), threads, t -> {
-        Map<String, OnnxTensor> in = ortInputs(1000 + t, 1);
-        return () -> {
-          runOrt(s, in);
-          return 1;
-        };
-      }, null);
+      measure(String.format(Locale.ROOT, "raw_per_request threads=%d batch=1 intra=1", threads), threads,
+          t -> rawCall(s, t, 1), null);
     }
   }
 
@@ -166,17 +160,19 @@ public final class ManycoreBench {
     try {
       for (int i = 0; i < (separate ? threads : 1); i++) sessions.add(session(intra));
       measure(String.format(Locale.ROOT, "raw_prebuilt_batch threads=%d batch=%d intra=%d sessions=%s", threads, b,
-          intra, separate ? "per_thread" : "shared"), threads, t -> {
-            OrtSession s = sessions.get(separate ? t : 0);
-            Map<String, OnnxTensor> in = ortInputs(1000 + t * b, b);
-            return () -> {
-              runOrt(s, in);
-              return b;
-            };
-          }, null);
+          intra, separate ? "per_thread" : "shared"), threads, t -> rawCall(sessions.get(separate ? t : 0), t, b), null);
     } finally {
       for (OrtSession s : sessions) s.close();
     }
+  }
+
+  /** One thread's call of ORT on its own pre-built batch of {@code b} rows. */
+  static Op rawCall(OrtSession s, int thread, int b) throws Exception {
+    Map<String, OnnxTensor> in = ortInputs(1000 + thread * b, b);
+    return () -> {
+      runOrt(s, in);
+      return b;
+    };
   }
 
   /** First four floats of last_hidden_state for one caller's row, from a batch-1 ORT run. */
@@ -195,21 +191,22 @@ public final class ManycoreBench {
     }
   }
 
-  /** Runs Nereid's request path for {@code seconds}, reporting nothing but that it ran. */
+  /** Runs Nereid's request path for {@code seconds}, half with dynamic batching and half without; reports nothing. */
   static void jit(double seconds) throws Exception {
-    double warm = warmS;
-    double measure = measureS;
     int instances = Math.min(16, Runtime.getRuntime().availableProcessors());
-    resultTag = "JIT";
-    try {
-      warmS = seconds / 2 - 0.5;
-      measureS = 0.5;
-      nereid(2 * instances, instances, 1, 0);
-      nereid(2 * instances, instances, 1, -1);
-    } finally {
-      warmS = warm;
-      measureS = measure;
-      resultTag = "RESULT";
+    for (int delayUs : new int[] {0, -1}) {
+      Path repo = nereidRepository(instances, 1, delayUs);
+      Checks checks = new Checks();
+      try (OrtSession refSession = session(1);
+          Server server = new Server(ServerOptions.of(repo)).start()) {
+        Model m = server.model(MODEL_NAME);
+        List<Op> callers = new ArrayList<>();
+        for (int t = 0; t < 2 * instances; t++) callers.add(nereidCall(m, refSession, t, checks));
+        new Slices(List.of(callers)).run(seconds / 2, false);
+        checks.print("jit delay_us=" + delayUs);
+      } finally {
+        delete(repo);
+      }
     }
   }
 
@@ -245,13 +242,7 @@ public final class ManycoreBench {
       List<Op> nereidOps = new ArrayList<>();
       for (int t = 0; t < callers; t++) nereidOps.add(nereidCall(m, refSession, t, checks));
       List<Op> rawOps = new ArrayList<>();
-      for (int t = 0; t < instances; t++) {
-        Map<String, OnnxTensor> in = ortInputs(1000 + t * rawBatch, rawBatch);
-        rawOps.add(() -> {
-          runOrt(rawSession, in);
-          return rawBatch;
-        });
-      }
+      for (int t = 0; t < instances; t++) rawOps.add(rawCall(rawSession, t, rawBatch));
       Slices slices = new Slices(List.of(nereidOps, rawOps));
       slices.run(warmS, false);
       long[] before = stats(m);
@@ -260,13 +251,13 @@ public final class ManycoreBench {
       double batch = (double) (after[0] - before[0]) / Math.max(1, after[1] - before[1]);
       double nereid = slices.rate(0);
       double raw = slices.rate(1);
-      System.out.printf(Locale.ROOT, "%s ab nereid callers=%d instances=%d intra=%d delay_us=%d req_per_s=%.1f "
-          + "avg_exec_batch=%.2f%n", resultTag, callers, instances, intra, delayUs, nereid, batch);
-      System.out.printf(Locale.ROOT, "%s ab raw_prebuilt_batch threads=%d batch=%d intra=%d req_per_s=%.1f%n",
-          resultTag, instances, rawBatch, intra, raw);
+      System.out.printf(Locale.ROOT, "RESULT ab nereid callers=%d instances=%d intra=%d delay_us=%d req_per_s=%.1f "
+          + "avg_exec_batch=%.2f%n", callers, instances, intra, delayUs, nereid, batch);
+      System.out.printf(Locale.ROOT, "RESULT ab raw_prebuilt_batch threads=%d batch=%d intra=%d req_per_s=%.1f%n",
+          instances, rawBatch, intra, raw);
       double[] ratios = slices.sortedRatios();
-      System.out.printf(Locale.ROOT, "%s ab ratio nereid_over_raw=%.3f round_median=%.3f round_min=%.3f round_max=%.3f "
-          + "rounds=%d slice_s=%.1f%n", resultTag, nereid / raw, ratios[ratios.length / 2], ratios[0],
+      System.out.printf(Locale.ROOT, "RESULT ab ratio nereid_over_raw=%.3f round_median=%.3f round_min=%.3f round_max=%.3f "
+          + "rounds=%d slice_s=%.1f%n", nereid / raw, ratios[ratios.length / 2], ratios[0],
           ratios[ratios.length - 1], slices.slices, SLICE_S);
       checks.print("ab nereid callers=" + callers);
     } finally {
@@ -510,8 +501,8 @@ public final class ManycoreBench {
       batchInfo = String.format(Locale.ROOT, " avg_exec_batch=%.2f", exec == 0 ? 0.0 : (double) inf / exec);
     }
     System.out.printf(Locale.ROOT,
-        "%s %s req_per_s=%.1f p50_ms=%.2f p99_ms=%.2f mean_ms=%.2f calls=%d cpu_cores_busy=%.1f%s%n",
-        resultTag, label, requests / seconds, pct(all, 0.50), pct(all, 0.99), mean(all), total,
+        "RESULT %s req_per_s=%.1f p50_ms=%.2f p99_ms=%.2f mean_ms=%.2f calls=%d cpu_cores_busy=%.1f%s%n",
+        label, requests / seconds, pct(all, 0.50), pct(all, 0.99), mean(all), total,
         cpu0 < 0 ? -1.0 : (cpu1 - cpu0) / 100.0 / seconds, batchInfo);
     System.out.flush();
   }
