@@ -22,7 +22,7 @@ public record InferenceResponse(
     Map<String, Object> parameters,
     Map<String, Tensor> outputs,
     Optional<NereidException> error,
-    boolean isFinal) {
+    boolean isFinal) implements AutoCloseable {
 
   /**
    * The output with this name.
@@ -40,5 +40,15 @@ public record InferenceResponse(
           "response from model '" + model + "' has no output '" + name + "'; it has " + outputs.keySet());
     }
     return t;
+  }
+
+  /**
+   * Gives the outputs' memory back to the server for reuse. Reading an output afterwards throws
+   * {@link IllegalStateException}; a buffer taken from one earlier may hold another response's data.
+   * Closing twice does nothing more.
+   */
+  @Override
+  public void close() {
+    for (Tensor t : outputs.values()) t.release();
   }
 }

@@ -2,7 +2,9 @@ package dev.nereid;
 
 import dev.nereid.internal.tensor.ArrayCodec;
 import dev.nereid.internal.tensor.BytesCodec;
+import dev.nereid.internal.tensor.MemoryShare;
 import dev.nereid.internal.tensor.Shapes;
+import dev.nereid.internal.tensor.TensorShares;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
@@ -26,17 +28,42 @@ import java.util.List;
  * then the bytes. {@link DataType#FP16} and {@link DataType#BF16} tensors hold 2-byte halves; the
  * factories and accessors convert them from and to {@code float}.
  *
+ * <p>An output tensor of a response may live in memory the server recycles: once its response is
+ * {@linkplain InferenceResponse#close() closed}, reading it throws {@link IllegalStateException}, and a
+ * buffer taken from it earlier may already hold another response's data.
+ *
  * <p>Tensors are immutable as far as this class goes, and safe to share between threads.
  */
 public final class Tensor {
+  static {
+    TensorShares.install(new TensorShares.Access() {
+      @Override
+      public Tensor withShare(Tensor tensor, MemoryShare share) {
+        return new Tensor(tensor.dataType, tensor.shape, tensor.data, share);
+      }
+
+      @Override
+      public MemoryShare shareOf(Tensor tensor) {
+        return tensor.share;
+      }
+    });
+  }
+
   private final DataType dataType;
   private final long[] shape;
   private final ByteBuffer data;
+  /** This tensor's claim on recycled output memory, or null for memory the collector frees. */
+  private final MemoryShare share;
 
   private Tensor(DataType dataType, long[] shape, ByteBuffer data) {
+    this(dataType, shape, data, null);
+  }
+
+  private Tensor(DataType dataType, long[] shape, ByteBuffer data, MemoryShare share) {
     this.dataType = dataType;
     this.shape = shape;
     this.data = data;
+    this.share = share;
   }
 
   /**
@@ -194,6 +221,7 @@ public final class Tensor {
    * memory (direct when the tensor was made from a direct buffer or from arrays), not a copy.
    */
   public ByteBuffer data() {
+    requireHeld();
     return data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
   }
 
@@ -208,7 +236,7 @@ public final class Tensor {
       throw new NereidException.InvalidArgument(
           "cannot reshape " + Shapes.format(shape) + " to " + Shapes.format(newShape) + ": element counts differ");
     }
-    return new Tensor(dataType, newShape.clone(), data);
+    return new Tensor(dataType, newShape.clone(), data, share);
   }
 
   /** FP32 elements as a view. @throws IllegalStateException for another type */
@@ -322,11 +350,25 @@ public final class Tensor {
    */
   @SuppressWarnings("unchecked")
   public <T> T toArray() {
+    requireHeld();
     return (T) ArrayCodec.decodeNested(data, dataType, shape);
   }
 
   private Object flat() {
+    requireHeld();
     return ArrayCodec.decodeNested(data, dataType, new long[] {elementCount()});
+  }
+
+  /** Gives up this tensor's claim on recycled memory, if it has one; for {@link InferenceResponse#close()}. */
+  void release() {
+    if (share != null) share.release();
+  }
+
+  private void requireHeld() {
+    if (share != null && share.isReleased()) {
+      throw new IllegalStateException("this " + dataType + " " + Shapes.format(shape)
+          + " tensor belongs to a closed response; its memory has gone back to the server for reuse");
+    }
   }
 
   private void requireType(DataType... allowed) {

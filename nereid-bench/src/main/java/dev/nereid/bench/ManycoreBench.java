@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import dev.nereid.DataType;
 import dev.nereid.InferenceRequest;
+import dev.nereid.InferenceResponse;
 import dev.nereid.Model;
 import dev.nereid.ModelStatistics;
 import dev.nereid.ResponseIterator;
@@ -386,8 +387,9 @@ public final class ManycoreBench {
         .input("attention_mask", Tensor.of(DataType.INT64, shape, direct(ones(seq))))
         .build();
     return () -> {
-      try (ResponseIterator r = m.infer(request)) {
-        Tensor out = r.next().output(OUT);
+      // Closed like the raw side's OrtSession.Result, so the output memory is recycled.
+      try (ResponseIterator r = m.infer(request); InferenceResponse response = r.next()) {
+        Tensor out = response.output(OUT);
         FloatBuffer fb = out.asFloatBuffer();
         checks.checked.incrementAndGet();
         if (out.dim(0) != 1 || out.dim(1) != seq) {

@@ -1,7 +1,11 @@
 package dev.nereid.spi;
 
+import dev.nereid.DataType;
 import dev.nereid.NereidException;
 import dev.nereid.Tensor;
+import dev.nereid.internal.tensor.Shapes;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Map;
 
@@ -38,6 +42,23 @@ public interface Batch {
    * batch size) as its final response. Slices share the outputs' memory.
    */
   void respond(Map<String, Tensor> batchedOutputs);
+
+  /**
+   * A tensor for one of this batch's outputs, in memory the server recycles once every response that
+   * holds a part of it has been {@linkplain dev.nereid.InferenceResponse#close() closed}. Its contents
+   * are unspecified (reused memory is not cleared): write every element through {@link Tensor#data()},
+   * then pass it to {@link #respond(Map)} or to one request's responder, and do not touch it afterwards.
+   * The default allocates fresh memory each time.
+   *
+   * @param dataType a fixed-size type
+   */
+  default Tensor newOutput(DataType dataType, long... shape) {
+    if (!dataType.isFixedSize()) {
+      throw new IllegalArgumentException("newOutput is for fixed-size types, not " + dataType);
+    }
+    int bytes = Math.toIntExact(Shapes.elementCount(shape) * dataType.byteSize());
+    return Tensor.of(dataType, shape, ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN));
+  }
 
   /** Ends every request not yet answered with this error. */
   void fail(NereidException error);

@@ -5,6 +5,7 @@ import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.nereid.DataType;
 import dev.nereid.NereidException;
 import dev.nereid.Tensor;
 import dev.nereid.proto.ModelConfig;
@@ -33,7 +34,6 @@ final class OnnxInstance implements BackendInstance {
   private final OrtSession session;
   private final OrtSession.RunOptions runOptions;
   private final Set<String> allOutputs;
-  private final OutputSlab outputMemory = new OutputSlab();
 
   OnnxInstance(OrtEnvironment env, String model, long version, OnnxSignature signature, OrtSession session,
       ModelConfig config) throws OrtException {
@@ -88,7 +88,7 @@ final class OnnxInstance implements BackendInstance {
         batch.computeStarted();
         run.result = session.run(run.inputs, run.outputs, runOptions);
         batch.computeEnded();
-        batch.respond(outputs(run));
+        batch.respond(outputs(batch, run));
       } catch (OrtException e) {
         batch.fail(OrtErrors.atRun(model, version, e));
       } catch (NereidException e) {
@@ -139,7 +139,7 @@ final class OnnxInstance implements BackendInstance {
     return wanted;
   }
 
-  private Map<String, Tensor> outputs(Run run) throws OrtException {
+  private Map<String, Tensor> outputs(Batch batch, Run run) throws OrtException {
     Map<String, Tensor> outputs = new LinkedHashMap<>();
     for (OnnxSignature.Output output : signature.outputs()) {
       if (!run.outputs.contains(output.name())) continue;
@@ -152,7 +152,8 @@ final class OnnxInstance implements BackendInstance {
       if (output.dims() != null) {
         shape = Reshapes.apply(shape, signature.batching(), output.dims());
       }
-      outputs.put(output.name(), OrtTensors.fromOrt(tensor, output.type(), shape, outputMemory));
+      outputs.put(output.name(), output.type() == DataType.BYTES ? OrtTensors.bytesFromOrt(tensor, shape)
+          : OrtTensors.copyInto(tensor, batch.newOutput(output.type(), shape)));
     }
     return outputs;
   }

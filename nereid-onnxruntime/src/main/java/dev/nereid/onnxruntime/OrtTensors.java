@@ -28,8 +28,8 @@ import java.util.List;
  * that is not valid UTF-8 is refused rather than altered.
  *
  * <p>Outputs: ORT owns the memory of what a run returns and frees it when the result is closed, so
- * each output is copied once, straight from ORT's memory into direct memory that the response owns
- * (see {@link OutputSlab}).
+ * each output is copied once, straight from ORT's memory into memory the batch lends
+ * ({@code Batch.newOutput}), which the server recycles when the responses are closed.
  */
 final class OrtTensors {
   private OrtTensors() {}
@@ -52,23 +52,24 @@ final class OrtTensors {
     return OnnxTensor.createTensor(env, data, shape, carrier);
   }
 
+  /** A BYTES output as a Nereid tensor shaped {@code shape}, its strings encoded as UTF-8. */
+  static Tensor bytesFromOrt(OnnxTensor value, long[] shape) throws OrtException {
+    List<byte[]> elements = new ArrayList<>();
+    flattenStrings(value.getValue(), elements);
+    return Tensor.ofBytes(elements.toArray(new byte[0][]), shape);
+  }
+
   /**
-   * A Nereid tensor holding a copy of an ORT output, shaped {@code shape} (its element count unchanged),
-   * in direct memory from {@code memory}.
+   * Copies a fixed-size ORT output into {@code destination}, a tensor of the same byte size (its shape
+   * may differ), and returns it.
    */
-  static Tensor fromOrt(OnnxTensor value, DataType type, long[] shape, OutputSlab memory) throws OrtException {
-    if (type == DataType.BYTES) {
-      List<byte[]> elements = new ArrayList<>();
-      flattenStrings(value.getValue(), elements);
-      return Tensor.ofBytes(elements.toArray(new byte[0][]), shape);
-    }
-    long bytes = Shapes.elementCount(shape) * type.byteSize();
-    ByteBuffer copy = memory.allocate(Math.toIntExact(bytes));
+  static Tensor copyInto(OnnxTensor value, Tensor destination) throws OrtException {
+    long bytes = destination.byteSize();
     if (bytes > 0) {
       ByteBuffer source = OrtInternals.available() ? OrtInternals.view(value) : value.getByteBuffer();
-      copy.put(source.limit(Math.toIntExact(bytes)));
+      destination.data().put(source.limit(Math.toIntExact(bytes)));
     }
-    return Tensor.of(type, shape, copy.flip());
+    return destination;
   }
 
   /**

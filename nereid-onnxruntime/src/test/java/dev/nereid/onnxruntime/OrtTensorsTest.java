@@ -49,11 +49,11 @@ class OrtTensorsTest {
   }
 
   @Test
-  void outputIsCopiedIntoADirectBufferTheResponseOwns() throws Exception {
+  void outputIsCopiedIntoTheTensorTheBatchLends() throws Exception {
     Tensor tensor = Tensor.of(new float[] {1, 2, 3});
     Tensor copy;
     try (OnnxTensor ort = OnnxTensor.createTensor(env, new float[] {1, 2, 3})) {
-      copy = OrtTensors.fromOrt(ort, DataType.FP32, OrtTensors.shapeOf(ort), new OutputSlab());
+      copy = OrtTensors.copyInto(ort, Tensor.of(DataType.FP32, OrtTensors.shapeOf(ort), ByteBuffer.allocateDirect(12)));
     }
     assertThat(copy.isDirect()).isTrue();
     assertThat(copy.data()).isEqualTo(tensor.data());

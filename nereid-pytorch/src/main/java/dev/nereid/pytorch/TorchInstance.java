@@ -36,7 +36,6 @@ final class TorchInstance implements BackendInstance {
   private final TorchIo io;
   private final PtSymbolBlock module;
   private final PtNDManager memory;
-  private final OutputMemory outputMemory = new OutputMemory();
   private Thread threadsSetOn;
 
   TorchInstance(ModelContext context, TorchSettings settings, TorchIo io, PtSymbolBlock module, PtNDManager memory) {
@@ -192,8 +191,13 @@ final class TorchInstance implements BackendInstance {
             + (type == null ? array.getDataType() : type.configName()) + " from the model, but the config declares "
             + output.type().configName());
       }
-      ByteBuffer data = outputMemory.copyOf(bytes);
-      return Tensor.of(type, array.getShape().getShape(), data);
+      Tensor out = batch.newOutput(type, array.getShape().getShape());
+      if (out.byteSize() != bytes.remaining()) {
+        throw new NereidException.Internal("model '" + model + "': output '" + output.name() + "' holds "
+            + bytes.remaining() + " bytes, not the " + out.byteSize() + " its shape " + array.getShape() + " needs");
+      }
+      out.data().put(bytes);
+      return out;
     }
     if (isStringList(value)) {
       if (output.type() != DataType.BYTES) {

@@ -166,17 +166,19 @@ final class ModelInferCall implements ServerCallHandler<InputStream, InputStream
         call.close(Statuses.toStatus(error), new Metadata());
         return;
       }
-      ResponseStream encoded;
-      try {
-        encoded = InferResponseEncoder.encodeStream(response, sharedMemory);
-      } catch (RuntimeException e) {
-        call.close(Statuses.toStatus(e), new Metadata());
-        return;
+      try (response) {
+        ResponseStream encoded;
+        try {
+          encoded = InferResponseEncoder.encodeStream(response, sharedMemory);
+        } catch (RuntimeException e) {
+          call.close(Statuses.toStatus(e), new Metadata());
+          return;
+        }
+        if (call.isCancelled()) return;
+        call.sendHeaders(new Metadata());
+        call.sendMessage(encoded); // drained into the transport's buffers before it returns
+        call.close(Status.OK, new Metadata());
       }
-      if (call.isCancelled()) return;
-      call.sendHeaders(new Metadata());
-      call.sendMessage(encoded); // drained into the transport's buffers before it returns
-      call.close(Status.OK, new Metadata());
     }
   }
 }

@@ -176,12 +176,14 @@ final class StreamInferCall implements StreamObserver<ModelInferRequest> {
           ModelInferResponse encoded = flagFinal
               ? InferResponseEncoder.encodeFlagged(response, sharedMemory)
               : InferResponseEncoder.encode(response, sharedMemory);
+          // The outputs are wrapped, not copied; gRPC has framed them by the time write returns.
           write(ModelStreamInferResponse.newBuilder().setInferResponse(encoded).build());
           if (trace != null) trace.responseSent(sendStart);
         } catch (RuntimeException e) {
           writeError(request, e);
         }
       }
+      response.close();
       if (response.isFinal()) {
         return; // onComplete follows without further demand
       }

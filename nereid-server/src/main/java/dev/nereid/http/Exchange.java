@@ -138,14 +138,26 @@ final class Exchange {
 
   /** Sends a complete response, adding Content-Length and keep-alive headers. */
   void send(FullHttpResponse response) {
+    send(response, () -> {});
+  }
+
+  /**
+   * Sends the response, then runs {@code written} once its bytes have left (or failed to leave) the
+   * channel: the body may wrap memory its owner wants back only then.
+   */
+  void send(FullHttpResponse response, Runnable written) {
     if (!responded.compareAndSet(false, true)) {
       log.debug("dropping a second response to {} {}", request.method(), request.uri());
       response.release();
+      written.run();
       return;
     }
     HttpUtil.setContentLength(response, response.content().readableBytes());
     HttpUtil.setKeepAlive(response, decideKeepAlive());
-    ctx.writeAndFlush(response).addListener(f -> finish());
+    ctx.writeAndFlush(response).addListener(f -> {
+      written.run();
+      finish();
+    });
   }
 
   void sendJson(HttpResponseStatus status, ByteBuf json) {

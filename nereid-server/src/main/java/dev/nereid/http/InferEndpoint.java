@@ -110,8 +110,10 @@ final class InferEndpoint {
       Trace trace, long received) {
     if (trace != null) trace.sendStarted();
     try {
-      exchange.send(InferResponseEncoder.encode(exchange.alloc(), response, outputs, model));
+      // Binary outputs go out wrapped, not copied: their memory is given back once written.
+      exchange.send(InferResponseEncoder.encode(exchange.alloc(), response, outputs, model), response::close);
     } catch (RuntimeException e) {
+      response.close();
       exchange.sendError(e);
     }
     if (trace != null) trace.sendEnded();

@@ -26,15 +26,16 @@ public final class InProcessTarget implements PerfTarget {
   public void infer() {
     try (ResponseIterator responses = model.infer(request)) {
       while (responses.hasNext()) {
-        InferenceResponse r = responses.next();
-        if (r.isFinal()) return;
+        try (InferenceResponse r = responses.next()) {
+          if (r.isFinal()) return;
+        }
       }
     }
   }
 
   @Override
   public CompletableFuture<?> inferAsync() {
-    return model.inferAsync(request);
+    return model.inferAsync(request).thenAccept(InferenceResponse::close);
   }
 
   @Override

@@ -10,6 +10,7 @@ import dev.nereid.spi.ModelContext;
 import dev.nereid.spi.SequenceTensors;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +35,6 @@ final class TfInstance implements BackendInstance {
   private final TfSession session;
   private final List<Feed> feeds = new ArrayList<>();
   private final List<Fetch> fetches = new ArrayList<>();
-  private final OutputMemory outputMemory = new OutputMemory();
 
   /** A config input and the graph tensor it feeds, resolved once: a run's feed by name costs a graph lookup. */
   private record Feed(String name, Output<?> tensor, DataType type) {}
@@ -85,7 +85,7 @@ final class TfInstance implements BackendInstance {
         batch.computeEnded();
         Map<String, Tensor> outputs = new LinkedHashMap<>();
         for (int i = 0; i < wanted.size(); i++) {
-          outputs.put(wanted.get(i).name(), fromTf(wanted.get(i), result.get(i)));
+          outputs.put(wanted.get(i).name(), fromTf(batch, wanted.get(i), result.get(i)));
         }
         batch.respond(outputs);
       }
@@ -116,7 +116,7 @@ final class TfInstance implements BackendInstance {
     return t;
   }
 
-  private Tensor fromTf(Fetch fetch, org.tensorflow.Tensor t) {
+  private Tensor fromTf(Batch batch, Fetch fetch, org.tensorflow.Tensor t) {
     DataType type = TfTypes.fromTf(t.dataType());
     if (type != null && type == TfTypes.carrier(fetch.type())) {
       type = fetch.type(); // fetched through the Bitcast TfSession added: the same bits
@@ -133,9 +133,13 @@ final class TfInstance implements BackendInstance {
       // Through a vector, as ofBytes reads an empty shape as "a vector": a scalar string stays rank 0.
       return Tensor.ofBytes(elements.toArray(new byte[0][])).reshape(shape);
     }
-    ByteBuffer out = outputMemory.allocate(Math.toIntExact(t.numBytes()));
-    TensorMemory.copyOut(t, out);
-    return Tensor.of(type, shape, out);
+    Tensor out = batch.newOutput(type, shape);
+    if (out.byteSize() != t.numBytes()) {
+      throw new NereidException.Internal("model '" + model + "': output '" + fetch.name() + "' holds " + t.numBytes()
+          + " bytes, not the " + out.byteSize() + " its shape " + Arrays.toString(shape) + " needs");
+    }
+    TensorMemory.copyOut(t, out.data());
+    return out;
   }
 
   private static boolean wanted(List<BackendRequest> requests, String name) {

@@ -8,6 +8,7 @@ import dev.nereid.NereidException;
 import dev.nereid.Tensor;
 import dev.nereid.internal.ensemble.EnsembleGraph.Step;
 import dev.nereid.internal.scheduler.Continuations;
+import dev.nereid.internal.tensor.TensorShares;
 import dev.nereid.spi.BackendRequest;
 import dev.nereid.spi.ResponseFlag;
 import java.util.ArrayList;
@@ -229,7 +230,8 @@ final class EnsembleRun {
       if (scope.label == graph.outputLabel() && !scope.outputsSent && scope.tensors.keySet().containsAll(graph.outputs())) {
         scope.outputsSent = true;
         outputs = new LinkedHashMap<>();
-        for (String name : graph.outputs()) outputs.put(name, scope.tensors.get(name));
+        // Later steps may still read these after the caller closes the ensemble's response.
+        for (String name : graph.outputs()) outputs.put(name, TensorShares.unpooled(scope.tensors.get(name)));
         if (!graph.decoupled()) ended = true;
       }
       work = new Work(calls, outputs);

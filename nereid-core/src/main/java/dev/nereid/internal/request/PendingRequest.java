@@ -5,6 +5,8 @@ import dev.nereid.InferenceResponse;
 import dev.nereid.NereidException;
 import dev.nereid.RequestTimeline;
 import dev.nereid.Tensor;
+import dev.nereid.internal.tensor.MemoryShare;
+import dev.nereid.internal.tensor.TensorShares;
 import dev.nereid.spi.BackendRequest;
 import dev.nereid.spi.ResponseFlag;
 import dev.nereid.spi.ResponseSender;
@@ -415,7 +417,12 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
     }
     Map<String, Tensor> selected = new LinkedHashMap<>();
     outputs.forEach((name, tensor) -> {
-      if (wanted.contains(name)) selected.put(name, tensor);
+      if (wanted.contains(name)) {
+        selected.put(name, tensor);
+      } else {
+        MemoryShare unread = TensorShares.shareOf(tensor); // nobody will close it: recycle it now
+        if (unread != null) unread.release();
+      }
     });
     return selected;
   }

@@ -10,7 +10,11 @@ import dev.nereid.spi.BackendInstance;
 import dev.nereid.spi.BackendRequest;
 import dev.nereid.spi.Batch;
 import dev.nereid.Tensor;
+import dev.nereid.DataType;
 import dev.nereid.internal.tensor.BatchAssembler;
+import dev.nereid.internal.tensor.MemoryShare;
+import dev.nereid.internal.tensor.OutputPool;
+import dev.nereid.internal.tensor.TensorShares;
 import dev.nereid.spi.ResponseFlag;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,6 +45,7 @@ public final class ModelInstance {
   private final Map<String, Long> resources;
   private final long rateLimiterPriority;
   private final AtomicBoolean busy = new AtomicBoolean();
+  private final OutputPool outputMemory = new OutputPool();
   private volatile Thread claimWaiter;
   private volatile List<PendingRequest> current = List.of();
 
@@ -274,11 +279,18 @@ public final class ModelInstance {
       batchedOutputs.forEach((outputName, tensor) -> {
         List<Tensor> slices = BatchAssembler.split(outputName, tensor, rows);
         for (int i = 0; i < slices.size(); i++) perRequest.get(i).put(outputName, slices.get(i));
+        MemoryShare backendsClaim = TensorShares.shareOf(tensor);
+        if (backendsClaim != null) backendsClaim.release();
       });
       recordExecution(System.nanoTime());
       for (int i = 0; i < requests.size(); i++) {
         requests.get(i).send(perRequest.get(i), ResponseFlag.FINAL);
       }
+    }
+
+    @Override
+    public Tensor newOutput(DataType dataType, long... shape) {
+      return outputMemory.allocate(dataType, shape);
     }
 
     @Override

@@ -5,6 +5,8 @@ import dev.nereid.NereidException;
 import dev.nereid.Tensor;
 import dev.nereid.internal.request.PendingRequest;
 import dev.nereid.internal.tensor.ArrayCodec;
+import dev.nereid.internal.tensor.MemoryShare;
+import dev.nereid.internal.tensor.TensorShares;
 import dev.nereid.internal.tensor.Shapes;
 import dev.nereid.proto.ModelSequenceBatching;
 import dev.nereid.proto.ModelSequenceBatching.Control;
@@ -327,7 +329,11 @@ public final class SequenceBatcher implements Scheduler {
           for (StateSpec spec : states) {
             Tensor next = visible.remove(spec.output());
             // Copied: an output may share the request's input memory, which its caller reuses once released.
-            if (next != null) sequence.state.put(spec.input(), ArrayCodec.copyOf(next));
+            if (next != null) {
+              sequence.state.put(spec.input(), ArrayCodec.copyOf(next));
+              MemoryShare copied = TensorShares.shareOf(next);
+              if (copied != null) copied.release();
+            }
           }
         } finally {
           lock.unlock();

@@ -61,8 +61,11 @@ public final class BatchAssembler {
   /** Splits a batched tensor into slices of the given row counts, sharing its memory. */
   public static List<Tensor> split(String output, Tensor batched, long[] rows) {
     List<Tensor> slices = new ArrayList<>(rows.length);
+    // Each slice holds a claim of its own on pooled memory, so the batch's block is recycled only
+    // when every response is closed; the caller gives up the batched tensor's claim.
+    MemoryShare share = TensorShares.shareOf(batched);
     if (rows.length == 1) {
-      slices.add(batched);
+      slices.add(TensorShares.anotherHolder(batched));
       return slices;
     }
     long total = 0;
@@ -85,7 +88,8 @@ public final class BatchAssembler {
       }
       long[] sliceShape = shape.clone();
       sliceShape[0] = r;
-      slices.add(Tensor.of(batched.dataType(), sliceShape, data.slice(offset, length)));
+      Tensor slice = Tensor.of(batched.dataType(), sliceShape, data.slice(offset, length));
+      slices.add(share == null ? slice : TensorShares.withShare(slice, share.another()));
       offset += length;
     }
     return slices;

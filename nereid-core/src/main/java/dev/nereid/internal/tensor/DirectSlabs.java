@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  */
 final class DirectSlabs {
   /** Allocations up to this size come from slabs; larger ones get a buffer of their own. */
-  static final int MAX_SLICE = 4096;
+  static final int MAX_SLICE = 16 << 10;
   private static final int SLAB = 256 * 1024;
   private static final int ALIGN = 16;
   private static final int BUCKETS = Integer.highestOneBit(Math.max(1, Runtime.getRuntime().availableProcessors()) * 2 - 1) * 2;
