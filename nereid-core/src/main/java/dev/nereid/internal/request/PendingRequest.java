@@ -5,7 +5,6 @@ import dev.nereid.InferenceResponse;
 import dev.nereid.NereidException;
 import dev.nereid.RequestTimeline;
 import dev.nereid.Tensor;
-import dev.nereid.internal.tensor.MemoryShare;
 import dev.nereid.internal.tensor.TensorShares;
 import dev.nereid.spi.BackendRequest;
 import dev.nereid.spi.ResponseFlag;
@@ -420,8 +419,7 @@ public final class PendingRequest implements BackendRequest, ResponseSender {
       if (wanted.contains(name)) {
         selected.put(name, tensor);
       } else {
-        MemoryShare unread = TensorShares.shareOf(tensor); // nobody will close it: recycle it now
-        if (unread != null) unread.release();
+        TensorShares.release(tensor); // nobody will close it: recycle it now
       }
     });
     return selected;

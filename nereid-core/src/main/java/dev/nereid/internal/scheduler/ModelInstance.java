@@ -12,7 +12,6 @@ import dev.nereid.spi.Batch;
 import dev.nereid.Tensor;
 import dev.nereid.DataType;
 import dev.nereid.internal.tensor.BatchAssembler;
-import dev.nereid.internal.tensor.MemoryShare;
 import dev.nereid.internal.tensor.OutputPool;
 import dev.nereid.internal.tensor.TensorShares;
 import dev.nereid.spi.ResponseFlag;
@@ -279,8 +278,7 @@ public final class ModelInstance {
       batchedOutputs.forEach((outputName, tensor) -> {
         List<Tensor> slices = BatchAssembler.split(outputName, tensor, rows);
         for (int i = 0; i < slices.size(); i++) perRequest.get(i).put(outputName, slices.get(i));
-        MemoryShare backendsClaim = TensorShares.shareOf(tensor);
-        if (backendsClaim != null) backendsClaim.release();
+        TensorShares.release(tensor); // the backend's claim; each slice holds its own
       });
       recordExecution(System.nanoTime());
       for (int i = 0; i < requests.size(); i++) {

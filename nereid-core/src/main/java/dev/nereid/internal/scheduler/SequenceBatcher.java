@@ -5,7 +5,6 @@ import dev.nereid.NereidException;
 import dev.nereid.Tensor;
 import dev.nereid.internal.request.PendingRequest;
 import dev.nereid.internal.tensor.ArrayCodec;
-import dev.nereid.internal.tensor.MemoryShare;
 import dev.nereid.internal.tensor.TensorShares;
 import dev.nereid.internal.tensor.Shapes;
 import dev.nereid.proto.ModelSequenceBatching;
@@ -331,8 +330,7 @@ public final class SequenceBatcher implements Scheduler {
             // Copied: an output may share the request's input memory, which its caller reuses once released.
             if (next != null) {
               sequence.state.put(spec.input(), ArrayCodec.copyOf(next));
-              MemoryShare copied = TensorShares.shareOf(next);
-              if (copied != null) copied.release();
+              TensorShares.release(next);
             }
           }
         } finally {

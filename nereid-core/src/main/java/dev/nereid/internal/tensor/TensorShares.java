@@ -36,6 +36,12 @@ public final class TensorShares {
     return access.shareOf(tensor);
   }
 
+  /** Gives up the tensor's claim on pooled memory, if it has one. */
+  public static void release(Tensor tensor) {
+    MemoryShare share = access.shareOf(tensor);
+    if (share != null) share.release();
+  }
+
   /**
    * The same tensor with a claim of its own on its memory, for one more holder; the tensor itself when
    * its memory is not pooled.
