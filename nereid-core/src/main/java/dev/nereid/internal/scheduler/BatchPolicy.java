@@ -15,7 +15,8 @@ public enum BatchPolicy {
    * instance idle, waits up to {@code max_queue_delay_microseconds} only when the measured curve says
    * a larger batch is cheaper per row; otherwise it sends the queued work at once, split across the
    * instances so that it all finishes soonest. No instance stays idle longer than the queue delay while
-   * work is queued.
+   * work is queued. Batches stay below a ceiling found by trial under the current load (see
+   * {@code BatchCeiling}): a smaller ceiling is kept only when it measures cheaper per row.
    */
   ADAPTIVE,
   /**

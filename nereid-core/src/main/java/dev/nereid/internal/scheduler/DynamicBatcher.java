@@ -21,7 +21,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * The dynamic batcher: requests wait in a {@link PolicyQueue} (priority levels, bounds, timeouts); idle
  * instances join compatible requests (same non-batch dimensions, unless an input allows ragged
  * batches) into batches of up to {@code max_batch_size}. How large a batch is and when it leaves is
- * the {@link BatchPolicy}: {@code ADAPTIVE} by default, Triton's exact rules on request.
+ * the {@link BatchPolicy}: {@code ADAPTIVE} by default, Triton's exact rules on request. The adaptive
+ * policy learns from two measurements: a {@link CostCurve} per instance kind (whether waiting to fill a
+ * batch pays, and how to split the queue) and a {@link BatchCeiling} (the largest batch worth forming
+ * under the current load, found by trial).
  *
  * <p>Threads: there is no batcher thread. Each instance has its own thread, and an idle one is either
  * the <em>leader</em>, which forms the next batch and waits (without holding any lock) for arrivals or
@@ -45,6 +48,8 @@ public final class DynamicBatcher implements Scheduler {
   private final PolicyQueue queue;
   private final OrderedDelivery order;
   private final List<Worker> workers = new ArrayList<>();
+  /** The adaptive policy's batch ceiling; guarded by the lock. */
+  private final BatchCeiling ceiling;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition followers = lock.newCondition();
@@ -61,6 +66,10 @@ public final class DynamicBatcher implements Scheduler {
     final ModelInstance instance;
     final CostCurve curve;
     final Thread thread;
+    /** The last batch this thread ran, for the ceiling's trials: its ceiling window, rows and time. */
+    long formedIn;
+    long ranRows;
+    long ranNanos;
 
     Worker(ModelInstance instance, CostCurve curve) {
       this.instance = instance;
@@ -74,7 +83,8 @@ public final class DynamicBatcher implements Scheduler {
         List<PendingRequest> batch = nextBatch(this);
         if (batch == null) return;
         try {
-          run(this, batch);
+          ranRows = rowsOf(batch);
+          ranNanos = run(this, batch);
         } finally {
           instance.release();
         }
@@ -93,6 +103,7 @@ public final class DynamicBatcher implements Scheduler {
     this.queue = PolicyQueue.of(modelName, config, defaultCapacity);
     this.order = config.getPreserveOrdering() ? new OrderedDelivery() : null;
     this.immediate = maxDelayNanos == 0;
+    this.ceiling = new BatchCeiling(modelName, maxBatchSize, System.nanoTime());
     Map<String, CostCurve> curves = new HashMap<>();
     for (ModelInstance instance : instances) {
       workers.add(new Worker(instance, curves.computeIfAbsent(instance.kind(), k -> new CostCurve(maxBatchSize))));
@@ -169,16 +180,22 @@ public final class DynamicBatcher implements Scheduler {
     }
   }
 
-  /** Runs a batch on a claimed instance and learns from its execution time. */
-  private void run(Worker w, List<PendingRequest> batch) {
-    long rows = 0;
-    for (PendingRequest r : batch) rows += ModelInstance.batchSize(r);
+  /** Runs a batch on a claimed instance, learns from its execution time and returns it. */
+  private long run(Worker w, List<PendingRequest> batch) {
     long start = System.nanoTime();
     w.instance.execute(batch);
-    w.curve.record(rows, System.nanoTime() - start);
+    long elapsed = System.nanoTime() - start;
+    w.curve.record(rowsOf(batch), elapsed);
     if (policy == BatchPolicy.ADAPTIVE && maxDelayNanos > 0 && ThreadLocalRandom.current().nextInt(16) == 0) {
       immediate = w.curve.hasEvidence() && !w.curve.largerBatchPays(1, maxBatchSize);
     }
+    return elapsed;
+  }
+
+  private static long rowsOf(List<PendingRequest> batch) {
+    long rows = 0;
+    for (PendingRequest r : batch) rows += ModelInstance.batchSize(r);
+    return rows;
   }
 
   @Override
@@ -246,6 +263,10 @@ public final class DynamicBatcher implements Scheduler {
         }
         leader = w;
         long now = System.nanoTime();
+        if (w.ranRows > 0) {
+          ceiling.record(w.formedIn, w.ranRows, w.ranNanos, now);
+          w.ranRows = 0;
+        }
         queue.absorb();
         queue.expire(now, rejected);
         if (queue.count() > 0) {
@@ -255,6 +276,7 @@ public final class DynamicBatcher implements Scheduler {
           } else if (w.instance.tryClaim()) {
             queue.take(d.batch());
             batch = d.batch();
+            w.formedIn = ceiling.window();
           } else {
             instanceInUse = true; // a caller runs a request on this instance itself
           }
@@ -298,6 +320,7 @@ public final class DynamicBatcher implements Scheduler {
 
   /** Chooses the next batch from the queue, without taking it; under the lock. */
   private Decision decide(Worker w, long now) {
+    long limit = policy == BatchPolicy.ADAPTIVE ? ceiling.limit() : maxBatchSize;
     List<PendingRequest> candidate = new ArrayList<>();
     long size = 0;
     long oldestArrival = Long.MAX_VALUE;
@@ -305,7 +328,7 @@ public final class DynamicBatcher implements Scheduler {
     PendingRequest first = null;
     for (PendingRequest r : queue.inOrder()) {
       long rows = ModelInstance.batchSize(r);
-      if (first != null && (size + rows > maxBatchSize || !compatible(first, r))) {
+      if (first != null && (size + rows > limit || !compatible(first, r))) {
         blocked = true;
         break;
       }
@@ -313,7 +336,7 @@ public final class DynamicBatcher implements Scheduler {
       candidate.add(r);
       size += rows;
       oldestArrival = Math.min(oldestArrival, r.arrivalNanos());
-      if (size >= maxBatchSize) break;
+      if (size >= limit) break;
     }
     if (candidate.isEmpty()) {
       return Decision.retry(Long.MAX_VALUE);
@@ -324,11 +347,11 @@ public final class DynamicBatcher implements Scheduler {
       int take = largestPreferredPrefix(candidate);
       return take > 0 ? new Decision(candidate.subList(0, take), 0) : Decision.retry(oldestArrival + maxDelayNanos);
     }
-    long share = w.curve.shareOf(queue.rows(), workers.size());
-    boolean wait = !delayOver && (!w.curve.hasEvidence() || w.curve.largerBatchPays(share, maxBatchSize));
+    long share = Math.min(limit, w.curve.shareOf(queue.rows(), workers.size()));
+    boolean wait = !delayOver && (!w.curve.hasEvidence() || w.curve.largerBatchPays(share, limit));
     if (wait) {
       // Filling a batch pays (or nothing is known yet): Triton's rules, within the queue delay.
-      if (size >= maxBatchSize || blocked) return new Decision(candidate, 0);
+      if (size >= limit || blocked) return new Decision(candidate, 0);
       int take = largestPreferredPrefix(candidate);
       return take > 0 ? new Decision(candidate.subList(0, take), 0) : Decision.retry(oldestArrival + maxDelayNanos);
     }

@@ -1,0 +1,159 @@
+package dev.nereid.internal.scheduler;
+
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The largest batch the adaptive policy forms, found by trying sizes under the load the model has now.
+ *
+ * <p>Why trials and not the {@link CostCurve}: on a CPU a large batch often costs a few percent more per
+ * row than a smaller one (it outgrows the caches, and the runtime plans memory per shape). A curve built
+ * from batches timed at different moments cannot tell a few percent from the drift of a busy machine, and
+ * a size it saw only during a quiet ramp-up looks cheap for ever. So a ceiling is tested the way a
+ * benchmark tests one: executions are grouped into windows, and a probe runs eight windows in the order
+ * A B B A A B B A (which cancels a steady drift), the settled ceiling in A windows and a candidate in B
+ * windows. The candidate becomes the ceiling only when its execution time per row is lower by
+ * {@link #GAIN} overall and lower in at least three of the four pairs.
+ *
+ * <p>Candidates: about half the recent mean batch (probing down), or twice the ceiling when batches reach
+ * it (probing up). A probe that moves nothing is repeated only after twice as many windows as the last,
+ * up to {@link #MAX_REST}, so where large batches pay (a GPU) the cost of asking again fades. Only batches
+ * formed and finished within one window count, so a batch formed under one ceiling never counts for the
+ * other.
+ *
+ * <p>Not thread-safe: the batcher calls it under its formation lock, once per batch formed or finished.
+ */
+final class BatchCeiling {
+  private static final Logger LOG = LoggerFactory.getLogger(BatchCeiling.class);
+
+  /** A window lasts at least this long and at least {@link #WINDOW_BATCHES} counted batches. */
+  static final long WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+  static final int WINDOW_BATCHES = 4;
+  /** The candidate's time per row, over the settled ceiling's, at or below which the candidate wins. */
+  static final double GAIN = 0.985;
+  /** Windows before the first probe, and the first rest after a probe that moved nothing. */
+  static final int FIRST_REST = 8;
+  static final int MAX_REST = 512;
+  private static final boolean[] CANDIDATE_TURN = {false, true, true, false, false, true, true, false};
+
+  private final String modelName;
+  private final int maxBatch;
+  private int settled;
+  /** The ceiling under trial; 0 while no probe runs. */
+  private int candidate;
+  private int probeWindow;
+  private final double[] windowCost = new double[CANDIDATE_TURN.length];
+  private long settledNanos;
+  private long settledRows;
+  private long candidateNanos;
+  private long candidateRows;
+  /** Which way the next probe goes when both are useful: on after a failed probe down or a move up. */
+  private boolean preferUp;
+  private int restWindows = FIRST_REST;
+  private int rest = FIRST_REST;
+
+  private long window;
+  private long windowStart;
+  private int windowBatches;
+  private long windowRows;
+  private long windowNanos;
+
+  BatchCeiling(String modelName, int maxBatch, long now) {
+    this.modelName = modelName;
+    this.maxBatch = Math.max(1, maxBatch);
+    this.settled = this.maxBatch;
+    this.windowStart = now;
+  }
+
+  /** The window a batch formed now belongs to; pass it back to {@link #record}. */
+  long window() {
+    return window;
+  }
+
+  /** The most rows a batch formed now may take. */
+  int limit() {
+    return candidate != 0 && CANDIDATE_TURN[probeWindow] ? candidate : settled;
+  }
+
+  /** The ceiling trials have settled on so far. */
+  int settled() {
+    return settled;
+  }
+
+  /** Counts one finished batch of {@code rows} that executed in {@code nanos}, formed in {@code formedIn}. */
+  void record(long formedIn, long rows, long nanos, long now) {
+    if (formedIn != window || rows < 1 || nanos <= 0) return;
+    windowBatches++;
+    windowRows += rows;
+    windowNanos += nanos;
+    if (windowBatches >= WINDOW_BATCHES && now - windowStart >= WINDOW_NANOS) {
+      closeWindow(now);
+    }
+  }
+
+  private void closeWindow(long now) {
+    double meanBatch = windowRows / (double) windowBatches;
+    if (candidate != 0) {
+      windowCost[probeWindow] = windowNanos / (double) windowRows;
+      if (CANDIDATE_TURN[probeWindow]) {
+        candidateNanos += windowNanos;
+        candidateRows += windowRows;
+      } else {
+        settledNanos += windowNanos;
+        settledRows += windowRows;
+      }
+      if (++probeWindow == CANDIDATE_TURN.length) finishProbe();
+    } else if (--restWindows <= 0) {
+      startProbe(meanBatch);
+    }
+    window++;
+    windowStart = now;
+    windowBatches = 0;
+    windowRows = 0;
+    windowNanos = 0;
+  }
+
+  private void startProbe(double meanBatch) {
+    // The power of two nearest (in ratio) to half the mean batch, so the trial differs from now.
+    int down = Integer.highestOneBit(Math.max(1, (int) Math.round(meanBatch / Math.sqrt(2))));
+    boolean downUseful = down < meanBatch && down < settled;
+    boolean upUseful = settled < maxBatch && meanBatch >= 0.75 * settled;
+    if (upUseful && (preferUp || !downUseful)) {
+      candidate = Math.min(maxBatch, 2 * settled);
+    } else if (downUseful) {
+      candidate = down;
+    } else {
+      restWindows = rest;
+      return;
+    }
+    probeWindow = 0;
+    settledNanos = settledRows = candidateNanos = candidateRows = 0;
+  }
+
+  private void finishProbe() {
+    double ratio = (candidateNanos / (double) candidateRows) / (settledNanos / (double) settledRows);
+    int pairsWon = 0;
+    for (int i = 0; i < CANDIDATE_TURN.length; i += 2) {
+      double candidateCost = CANDIDATE_TURN[i] ? windowCost[i] : windowCost[i + 1];
+      double settledCost = CANDIDATE_TURN[i] ? windowCost[i + 1] : windowCost[i];
+      if (candidateCost < settledCost) pairsWon++;
+    }
+    boolean wentUp = candidate > settled;
+    if (ratio <= GAIN && pairsWon >= 3) {
+      LOG.debug("model '{}': adaptive batch ceiling {} -> {} (time per row {} of the old ceiling's, {} of 4 pairs)",
+          modelName, settled, candidate, String.format(Locale.ROOT, "%.3f", ratio), pairsWon);
+      settled = candidate;
+      rest = FIRST_REST;
+      restWindows = 1;
+      preferUp = wentUp; // after a move, keep going the same way
+    } else {
+      restWindows = rest;
+      rest = Math.min(MAX_REST, rest * 2);
+      preferUp = !wentUp;
+    }
+    candidate = 0;
+    probeWindow = 0;
+  }
+}
