@@ -1,5 +1,6 @@
 package dev.nereid.internal.scheduler;
 
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -14,8 +15,10 @@ import org.slf4j.LoggerFactory;
  * a size it saw only during a quiet ramp-up looks cheap for ever. So a ceiling is tested the way a
  * benchmark tests one: executions are grouped into windows, and a probe runs eight windows in the order
  * A B B A A B B A (which cancels a steady drift), the settled ceiling in A windows and a candidate in B
- * windows. The candidate becomes the ceiling only when its execution time per row is lower by
- * {@link #GAIN} overall and lower in at least three of the four pairs.
+ * windows. A window's cost is the trimmed mean of its batches' execution time per row (a batch whose
+ * thread lost its core to a caller for a while says nothing about its size). The candidate becomes the
+ * ceiling only when its cost is lower by {@link #GAIN} overall and lower in all four pairs: on two busy
+ * cores one pair's costs differ by up to 5 % by chance.
  *
  * <p>Candidates: about half the recent mean batch (probing down), or twice the ceiling when batches reach
  * it (probing up). A probe that moves nothing is repeated only after twice as many windows as the last,
@@ -29,12 +32,12 @@ final class BatchCeiling {
   private static final Logger LOG = LoggerFactory.getLogger(BatchCeiling.class);
 
   /** A window lasts at least this long and at least {@link #WINDOW_BATCHES} counted batches. */
-  static final long WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
-  static final int WINDOW_BATCHES = 4;
-  /** The candidate's time per row, over the settled ceiling's, at or below which the candidate wins. */
-  static final double GAIN = 0.985;
+  static final long WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+  static final int WINDOW_BATCHES = 16;
+  /** The candidate's cost, over the settled ceiling's, at or below which the candidate wins. */
+  static final double GAIN = 0.975;
   /** Windows before the first probe, and the first rest after a probe that moved nothing. */
-  static final int FIRST_REST = 8;
+  static final int FIRST_REST = 4;
   static final int MAX_REST = 512;
   private static final boolean[] CANDIDATE_TURN = {false, true, true, false, false, true, true, false};
 
@@ -45,10 +48,6 @@ final class BatchCeiling {
   private int candidate;
   private int probeWindow;
   private final double[] windowCost = new double[CANDIDATE_TURN.length];
-  private long settledNanos;
-  private long settledRows;
-  private long candidateNanos;
-  private long candidateRows;
   /** Which way the next probe goes when both are useful: on after a failed probe down or a move up. */
   private boolean preferUp;
   private int restWindows = FIRST_REST;
@@ -58,7 +57,8 @@ final class BatchCeiling {
   private long windowStart;
   private int windowBatches;
   private long windowRows;
-  private long windowNanos;
+  /** Time per row of the window's first batches, in nanos; later ones only count towards its mean batch. */
+  private final double[] perRow = new double[4 * WINDOW_BATCHES];
 
   BatchCeiling(String modelName, int maxBatch, long now) {
     this.modelName = modelName;
@@ -85,9 +85,9 @@ final class BatchCeiling {
   /** Counts one finished batch of {@code rows} that executed in {@code nanos}, formed in {@code formedIn}. */
   void record(long formedIn, long rows, long nanos, long now) {
     if (formedIn != window || rows < 1 || nanos <= 0) return;
+    if (windowBatches < perRow.length) perRow[windowBatches] = nanos / (double) rows;
     windowBatches++;
     windowRows += rows;
-    windowNanos += nanos;
     if (windowBatches >= WINDOW_BATCHES && now - windowStart >= WINDOW_NANOS) {
       closeWindow(now);
     }
@@ -96,14 +96,7 @@ final class BatchCeiling {
   private void closeWindow(long now) {
     double meanBatch = windowRows / (double) windowBatches;
     if (candidate != 0) {
-      windowCost[probeWindow] = windowNanos / (double) windowRows;
-      if (CANDIDATE_TURN[probeWindow]) {
-        candidateNanos += windowNanos;
-        candidateRows += windowRows;
-      } else {
-        settledNanos += windowNanos;
-        settledRows += windowRows;
-      }
+      windowCost[probeWindow] = trimmedMean(perRow, Math.min(windowBatches, perRow.length));
       if (++probeWindow == CANDIDATE_TURN.length) finishProbe();
     } else if (--restWindows <= 0) {
       startProbe(meanBatch);
@@ -112,7 +105,15 @@ final class BatchCeiling {
     windowStart = now;
     windowBatches = 0;
     windowRows = 0;
-    windowNanos = 0;
+  }
+
+  /** The mean without the lowest and highest eighth. */
+  private static double trimmedMean(double[] values, int n) {
+    Arrays.sort(values, 0, n);
+    int cut = n / 8;
+    double sum = 0;
+    for (int i = cut; i < n - cut; i++) sum += values[i];
+    return sum / (n - 2 * cut);
   }
 
   private void startProbe(double meanBatch) {
@@ -129,19 +130,22 @@ final class BatchCeiling {
       return;
     }
     probeWindow = 0;
-    settledNanos = settledRows = candidateNanos = candidateRows = 0;
   }
 
   private void finishProbe() {
-    double ratio = (candidateNanos / (double) candidateRows) / (settledNanos / (double) settledRows);
+    double candidateCost = 0;
+    double settledCost = 0;
     int pairsWon = 0;
     for (int i = 0; i < CANDIDATE_TURN.length; i += 2) {
-      double candidateCost = CANDIDATE_TURN[i] ? windowCost[i] : windowCost[i + 1];
-      double settledCost = CANDIDATE_TURN[i] ? windowCost[i + 1] : windowCost[i];
-      if (candidateCost < settledCost) pairsWon++;
+      double c = CANDIDATE_TURN[i] ? windowCost[i] : windowCost[i + 1];
+      double s = CANDIDATE_TURN[i] ? windowCost[i + 1] : windowCost[i];
+      candidateCost += c;
+      settledCost += s;
+      if (c < s) pairsWon++;
     }
+    double ratio = candidateCost / settledCost;
     boolean wentUp = candidate > settled;
-    if (ratio <= GAIN && pairsWon >= 3) {
+    if (ratio <= GAIN && pairsWon == CANDIDATE_TURN.length / 2) {
       LOG.debug("model '{}': adaptive batch ceiling {} -> {} (time per row {} of the old ceiling's, {} of 4 pairs)",
           modelName, settled, candidate, String.format(Locale.ROOT, "%.3f", ratio), pairsWon);
       settled = candidate;
