@@ -74,10 +74,10 @@ class AdaptiveBatchCeilingTest {
   @Test
   void batchesShrinkWhenSmallerOnesCostLessPerRow() throws Exception {
     Model model = start("rowcost", "");
-    load(model, "rowcost", 3000);
+    load(model, "rowcost", 1500);
     List<Integer> sizes = RowCostModel.sizes("rowcost");
-    // 16 callers on 2 instances run batches of 3 to 6 while no trial has run (500-800 us per row);
-    // batches of 1 take 300 us per row, and the trials end there.
+    // 16 callers on 2 instances run batches of 3 to 6 while no trial has run (2.5-4 ms per row);
+    // batches of 1 take 1.5 ms per row, and the trials end there.
     assertThat(meanOfLast(sizes, 200)).as("mean of the last 200 batches (first 200: %.1f)",
         sizes.subList(0, 200).stream().mapToInt(Integer::intValue).average().orElseThrow()).isLessThanOrEqualTo(3.0);
   }
@@ -85,7 +85,7 @@ class AdaptiveBatchCeilingTest {
   @Test
   void tritonPolicyKeepsTakingEveryQueuedRequest() throws Exception {
     Model model = start("rowcost_triton", "parameters { key: \"nereid_batch_policy\" value { string_value: \"triton\" } }");
-    load(model, "rowcost_triton", 600);
+    load(model, "rowcost_triton", 300);
     // Triton's batcher takes whatever is queued, 1 to 8 requests here: no ceiling comes down to 1.
     assertThat(meanOfLast(RowCostModel.sizes("rowcost_triton"), 200)).isGreaterThan(2.0);
   }

@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * cores one pair's costs differ by up to 5 % by chance.
  *
  * <p>Candidates: about half the recent mean batch (probing down), or twice the ceiling when batches reach
- * it (probing up). A probe that moves nothing is repeated only after twice as many windows as the last,
+ * it (probing up). Down only to batches that still take {@link #MIN_TRIAL_BATCH_NANOS}: below that, the
+ * hand-offs around an execution, which the execution time does not show, cost more than a batch's size
+ * can save, so a model of microseconds keeps its large batches. A probe that moves nothing is repeated only after twice as many windows as the last,
  * up to {@link #MAX_REST}, so where large batches pay (a GPU) the cost of asking again fades. Only batches
  * formed and finished within one window count, so a batch formed under one ceiling never counts for the
  * other.
@@ -36,6 +38,8 @@ final class BatchCeiling {
   static final int WINDOW_BATCHES = 16;
   /** The candidate's cost, over the settled ceiling's, at or below which the candidate wins. */
   static final double GAIN = 0.975;
+  /** A down trial's batches must be expected to take at least this long. */
+  static final long MIN_TRIAL_BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
   /** Windows before the first probe, and the first rest after a probe that moved nothing. */
   static final int FIRST_REST = 4;
   static final int MAX_REST = 512;
@@ -57,6 +61,7 @@ final class BatchCeiling {
   private long windowStart;
   private int windowBatches;
   private long windowRows;
+  private long windowNanos;
   /** Time per row of the window's first batches, in nanos; later ones only count towards its mean batch. */
   private final double[] perRow = new double[4 * WINDOW_BATCHES];
 
@@ -88,6 +93,7 @@ final class BatchCeiling {
     if (windowBatches < perRow.length) perRow[windowBatches] = nanos / (double) rows;
     windowBatches++;
     windowRows += rows;
+    windowNanos += nanos;
     if (windowBatches >= WINDOW_BATCHES && now - windowStart >= WINDOW_NANOS) {
       closeWindow(now);
     }
@@ -99,12 +105,13 @@ final class BatchCeiling {
       windowCost[probeWindow] = trimmedMean(perRow, Math.min(windowBatches, perRow.length));
       if (++probeWindow == CANDIDATE_TURN.length) finishProbe();
     } else if (--restWindows <= 0) {
-      startProbe(meanBatch);
+      startProbe(meanBatch, windowNanos / (double) windowRows);
     }
     window++;
     windowStart = now;
     windowBatches = 0;
     windowRows = 0;
+    windowNanos = 0;
   }
 
   /** The mean without the lowest and highest eighth. */
@@ -116,10 +123,10 @@ final class BatchCeiling {
     return sum / (n - 2 * cut);
   }
 
-  private void startProbe(double meanBatch) {
+  private void startProbe(double meanBatch, double nanosPerRow) {
     // The power of two nearest (in ratio) to half the mean batch, so the trial differs from now.
     int down = Integer.highestOneBit(Math.max(1, (int) Math.round(meanBatch / Math.sqrt(2))));
-    boolean downUseful = down < meanBatch && down < settled;
+    boolean downUseful = down < meanBatch && down < settled && down * nanosPerRow >= MIN_TRIAL_BATCH_NANOS;
     boolean upUseful = settled < maxBatch && meanBatch >= 0.75 * settled;
     if (upUseful && (preferUp || !downUseful)) {
       candidate = Math.min(maxBatch, 2 * settled);

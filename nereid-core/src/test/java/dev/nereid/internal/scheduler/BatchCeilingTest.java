@@ -43,7 +43,7 @@ class BatchCeilingTest {
 
   /** A GPU model below saturation: a batch costs nearly the same whatever its rows. */
   private static double gpu(int rows) {
-    return 1000 + 20 * rows;
+    return 10_000 + 200 * rows;
   }
 
   @Test
@@ -75,6 +75,15 @@ class BatchCeilingTest {
     assertThat(sim.ceiling.settled()).isEqualTo(4);
     sim.run(100_000, 24, BatchCeilingTest::gpu);
     assertThat(sim.ceiling.settled()).isGreaterThanOrEqualTo(32);
+  }
+
+  @Test
+  void aModelOfMicrosecondsKeepsItsBatches() {
+    // The CPU curve's shape at 1/100 of its time: a batch's hand-offs would cost more than its size saves.
+    Simulation sim = new Simulation();
+    sim.run(20_000, 24, rows -> cpu(rows) / 100);
+    assertThat(sim.ceiling.settled()).isEqualTo(64);
+    assertThat(sim.smallBatches).isZero();
   }
 
   @Test

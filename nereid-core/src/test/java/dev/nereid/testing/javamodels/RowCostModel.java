@@ -13,7 +13,7 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Y = X, FP32, taking longer per row the larger the batch: a batch of n rows takes
- * {@code n * (200 + 100 n)} microseconds (parked, not spinning), the shape of a CPU model whose large
+ * {@code n * (1000 + 500 n)} microseconds (parked, not spinning), the shape of a CPU model whose large
  * batches outgrow its caches, exaggerated so a test on a busy machine can see it. Records every batch
  * size it ran, per model name.
  */
@@ -35,7 +35,7 @@ public final class RowCostModel implements JavaModel {
   public void execute(Batch batch) {
     Tensor x = batch.input("X");
     int rows = (int) x.dim(0);
-    long deadline = System.nanoTime() + TimeUnit.MICROSECONDS.toNanos(rows * (200L + 100L * rows));
+    long deadline = System.nanoTime() + TimeUnit.MICROSECONDS.toNanos(rows * (1000L + 500L * rows));
     for (long left; (left = deadline - System.nanoTime()) > 0; ) LockSupport.parkNanos(left);
     batch.respond(Map.of("Y", Tensor.of(x.toFloatArray(), x.shape())));
     sizes.add(rows);
