@@ -43,9 +43,12 @@ class PipelineThreadsTest {
         + "      output_map { key: \"THREAD\" value: \"" + thread + "\" } }";
   }
 
-  /** A pipeline of its own per test, so that no test finds instances another one still releases. */
+  /**
+   * A pipeline of its own per test, so that no test finds instances another one still releases; with no
+   * parameter, so the default (producer threads) runs it.
+   */
   private static TestRepository pipeline(TestRepository repo, String name) {
-    return pipeline(repo, name, "parameters { key: \"nereid_ensemble_step_thread\" value { string_value: \"producer\" } }\n");
+    return pipeline(repo, name, "");
   }
 
   private static TestRepository pipeline(TestRepository repo, String name, String parameters) {
@@ -72,7 +75,7 @@ class PipelineThreadsTest {
   static void start() {
     TestRepository repository = new TestRepository(repo);
     for (String name : List.of("lone", "async", "busy")) pipeline(repository, name);
-    pipeline(repository, "default", "");
+    pipeline(repository, "triton", "parameters { key: \"nereid_ensemble_step_thread\" value { string_value: \"instance\" } }\n");
     server = new Server(ServerOptions.of(repo)).start();
     assertThat(server.ready()).as("%s", server.models()).isTrue();
   }
@@ -121,13 +124,13 @@ class PipelineThreadsTest {
   }
 
   @Test
-  void byDefaultEveryStepRunsOnItsModelsInstanceThread() {
+  void withInstanceStepThreadsEveryStepRunsOnItsModelsInstanceThreadAsInTriton() {
     Thread caller = Thread.currentThread();
     for (int i = 0; i < 3; i++) {
-      Answer answer = infer("default", request(i));
+      Answer answer = infer("triton", request(i));
       assertThat(answer.out()).containsExactly(i + 3);
       assertThat(answer.threads()).doesNotContain(caller.getName())
-          .containsExactly("nereid-default_a_0_0", "nereid-default_b_0_0", "nereid-default_c_0_0");
+          .containsExactly("nereid-triton_a_0_0", "nereid-triton_b_0_0", "nereid-triton_c_0_0");
     }
   }
 
